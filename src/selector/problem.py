@@ -1,0 +1,120 @@
+"""The one conversion from validated proposals to numbers.
+
+Everything downstream — formulation, verification, the brute-force oracle, reports —
+reads a :class:`Problem`, so the numbers cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from selector.model import TUPLE_COLUMNS, ProposalSet
+
+__all__ = ["Membership", "Problem"]
+
+
+class Membership:
+    """Which proposals belong to which value of a column.
+
+    Attributes
+    ----------
+    column:
+        The column.
+    labels:
+        The distinct values, in first-seen order (or the order given).
+    matrix:
+        ``len(labels) × n`` 0/1 CSR matrix; row g marks the members of ``labels[g]``.
+    """
+
+    def __init__(self, column: str, labels: list[str], matrix: sp.csr_matrix) -> None:
+        self.column = column
+        self.labels = labels
+        self.matrix = matrix
+
+    def members(self, label: str) -> np.ndarray:
+        """Positions of the proposals that belong to ``label``."""
+        g = self.labels.index(label)
+        row = self.matrix.getrow(g)
+        return np.sort(row.indices)
+
+    def union(self, labels: list[str]) -> np.ndarray:
+        """0/1 vector of proposals belonging to any of ``labels``."""
+        idx = [self.labels.index(lab) for lab in labels if lab in self.labels]
+        if not idx:
+            return np.zeros(self.matrix.shape[1], dtype=bool)
+        return np.asarray(self.matrix[idx].sum(axis=0)).ravel() > 0
+
+
+class Problem:
+    """Numeric view of a :class:`ProposalSet`.
+
+    Attributes
+    ----------
+    ids:
+        ``n`` ids (object array of str).
+    cost:
+        ``int64`` exact costs in minor units.
+    benefit:
+        ``float64`` estimated beneficiaries.
+    """
+
+    def __init__(self, proposals: ProposalSet) -> None:
+        self.proposals = proposals
+        frame = proposals.frame
+        self.n = len(frame)
+        self.ids: np.ndarray = frame["id"].to_numpy(dtype=object)
+        self.cost: np.ndarray = frame["cost_minor"].to_numpy(dtype=np.int64)
+        self.benefit: np.ndarray = frame["beneficiaries"].to_numpy(dtype=np.float64)
+        self._memberships: dict[str, Membership] = {}
+
+    @cached_property
+    def index(self) -> dict[str, int]:
+        """Position of each id."""
+        return {str(i): k for k, i in enumerate(self.ids)}
+
+    def column(self, name: str) -> np.ndarray:
+        """A numeric column as float64 (NaN where missing)."""
+        values = self.proposals.frame[name]
+        return pd.to_numeric(values, errors="coerce").to_numpy(dtype=np.float64)
+
+    def is_multi(self, name: str) -> bool:
+        """True when the column holds tuples (multi-valued)."""
+        if name in TUPLE_COLUMNS:
+            return True
+        sample = self.proposals.frame[name].dropna()
+        return bool(len(sample)) and isinstance(sample.iloc[0], tuple | list | set | frozenset)
+
+    def membership(self, name: str, labels: list[str] | None = None) -> Membership:
+        """Group membership of a column, single- or multi-valued (cached per column).
+
+        Missing values (None/NaN/empty tuple) belong to no group. When ``labels`` is
+        given, those labels come first in that order (groups with no members included).
+        """
+        key = name if labels is None else f"{name}\x00{'|'.join(labels)}"
+        if key in self._memberships:
+            return self._memberships[key]
+        values = self.proposals.frame[name].to_numpy(dtype=object)
+        multi = self.is_multi(name)
+        order: dict[str, int] = {lab: g for g, lab in enumerate(labels or [])}
+        rows: list[int] = []
+        cols: list[int] = []
+        for i, v in enumerate(values):
+            items = v if multi and isinstance(v, tuple | list | set | frozenset) else (v,)
+            for item in items:
+                if item is None or (isinstance(item, float) and np.isnan(item)) or item == "":
+                    continue
+                lab = str(item)
+                g = order.setdefault(lab, len(order))
+                rows.append(g)
+                cols.append(i)
+        data = np.ones(len(rows), dtype=np.int8)
+        matrix = sp.csr_matrix((data, (rows, cols)), shape=(len(order), self.n))
+        matrix.sum_duplicates()
+        matrix.data[:] = 1
+        result = Membership(name, list(order), matrix)
+        self._memberships[key] = result
+        return result
