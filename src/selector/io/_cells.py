@@ -1,0 +1,451 @@
+"""Vectorised parsers for the cells of one column, and the problem collector.
+
+Every parser takes a column as a :class:`pandas.Series` whose index holds the row
+numbers the planner sees (header = row 1) and returns parsed values plus boolean masks
+of bad cells; the caller turns masks into :class:`~selector.InputProblem` entries.
+
+Cell syntax (documented for planners in :mod:`selector.io`):
+
+- money: ``120000``, ``1,200,000.50``, ``¥120000``, ``120万`` / ``12.5万元``; at most two
+  decimals of a yuan (fen);
+- multi-valued: items separated by any of ``| 、 , ， ; ；`` or a line break;
+- indicators: ``名称=目标值单位`` items separated by ``;`` ``；`` ``|`` or a line break,
+  e.g. ``培训人数=500人; 满意度=90%``; a bare ``名称`` (or ``名称=?单位``) has no target.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from selector._errors import InputProblem
+from selector.io._safety import restore_series
+
+__all__ = [
+    "ITEM_SEPARATORS",
+    "Problems",
+    "as_text",
+    "format_indicators",
+    "parse_indicator_cell",
+    "parse_indicator_cells",
+    "parse_items",
+    "parse_money",
+    "parse_number",
+    "to_float",
+]
+
+#: Separators accepted between the items of a multi-valued cell.
+ITEM_SEPARATORS = "|、,，;；\n"
+_ITEM_SPLIT = re.compile(r"[|、,，;；\n]")
+_INDICATOR_SPLIT = re.compile(r"[;；|\n]")
+_INDICATOR_ITEM = (  # one item; the same pattern for Python re and pyarrow's RE2
+    r"^\s*(?P<name>[^=＝]*[^=＝\s])\s*(?:[=＝]\s*(?:(?P<target>[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)"
+    r"(?:\.\d+)?)|(?P<none>\?))\s*(?P<unit>[^\d\s.,+\-?=＝][^=＝]*)?)?$"
+)
+_NUMBER_SUFFIX = r"(?:人次|人|个月|月|分|次|个|户|场)$"
+_MAX_SHOWN = 20  # rows listed per (column, message) before summarising the rest
+
+
+class Problems:
+    """Collects :class:`InputProblem` entries, summarising long runs of one kind."""
+
+    def __init__(self) -> None:
+        self._items: list[tuple[int, int, InputProblem]] = []
+        self._counts: dict[tuple[str | None, str], int] = defaultdict(int)
+        self._order: dict[str | None, int] = {}
+
+    def __bool__(self) -> bool:
+        return bool(self._items)
+
+    def set_order(self, columns: Iterable[str]) -> None:
+        """Sort problems of the same row by this column order."""
+        self._order = {c: k for k, c in enumerate(columns)}
+
+    def add(self, message: str, row: int | None = None, column: str | None = None,
+            value: object = None) -> None:
+        """Record one problem."""
+        key = (column, message)
+        self._counts[key] += 1
+        if self._counts[key] > _MAX_SHOWN:
+            return
+        shown = None if value is None else str(value)
+        self._items.append((row or 0, self._order.get(column, -1),
+                            InputProblem(message, row, column, shown)))
+
+    def add_mask(self, mask: np.ndarray | pd.Series,
+                 cells: pd.Series | tuple[pd.Series, pd.Series], column: str,
+                 message: str | Callable[[Any], str]) -> None:
+        """Record a problem for every row where ``mask`` is true (value = that cell).
+
+        ``cells`` is the column, or ``(text, lists)`` as returned by :func:`as_text`.
+        """
+        bad = np.asarray(mask, dtype=bool)
+        if not bad.any():
+            return
+        if isinstance(cells, tuple):
+            text, lists = cells[0][bad], cells[1][bad]
+            column_cells = text.astype(object).where(text.notna(), lists)
+        else:
+            column_cells = cells[bad]
+        rows = column_cells.index.to_numpy()
+        values = column_cells.to_numpy(dtype=object)
+        for row, value in zip(rows.tolist(), values.tolist(), strict=True):
+            said = message(value) if callable(message) else message
+            self.add(said, int(row), column, _show(value))
+
+    def result(self) -> list[InputProblem]:
+        """All problems, by row then column, with a summary line for long runs."""
+        items = sorted(self._items, key=lambda t: (t[0], t[1]))
+        out = [p for _, _, p in items]
+        for (column, message), count in self._counts.items():
+            if count > _MAX_SHOWN:
+                out.append(InputProblem(
+                    f"{count - _MAX_SHOWN} more rows with the same problem: {message}",
+                    None, column))
+        return out
+
+
+def _show(value: object) -> str | None:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if isinstance(value, str):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+# -- text ----------------------------------------------------------------------------------
+def _scalar_text(value: object) -> object:
+    """One cell of a typed column (Excel, JSON, Parquet, user frame) as text or a list."""
+    if value is None or value is pd.NA:
+        return None
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool | np.bool_):
+        return "true" if value else "false"
+    if isinstance(value, int | np.integer):
+        return str(int(value))
+    if isinstance(value, float | np.floating):
+        if math.isnan(value):
+            return None
+        if math.isinf(value):
+            return "inf" if value > 0 else "-inf"
+        return np.format_float_positional(float(value), trim="-")
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, list | tuple | np.ndarray | dict):
+        return value
+    return str(value)
+
+
+def as_text(column: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """A column as stripped text (NA when empty), apostrophe-restored.
+
+    Returns
+    -------
+    text:
+        ``str`` Series (NA for empty cells and for list-like cells).
+    listlike:
+        Object Series holding the list-like cells (lists, tuples, arrays, dicts) of a
+        typed column, NA elsewhere; all NA for text files.
+    """
+    listlike = pd.Series(None, index=column.index, dtype=object)
+    if isinstance(column.dtype, pd.StringDtype):
+        text = column
+    else:
+        values = column.map(_scalar_text) if len(column) else column.astype(object)
+        is_list = values.map(lambda v: isinstance(v, list | tuple | np.ndarray | dict)).astype(bool)
+        if is_list.any():
+            listlike = values.where(is_list, None)
+            values = values.where(~is_list, None)
+        text = values.astype("str")
+    text = text.str.strip()
+    text = text.mask(text == "")
+    if text.str.startswith("'").any():
+        text = restore_series(text)
+    return text, listlike
+
+
+# -- numbers -------------------------------------------------------------------------------
+def to_float(text: pd.Series) -> np.ndarray:
+    """Float64 of text cells (NaN where empty or not a number), correctly rounded.
+
+    Uses Arrow's string → double cast (fast) and falls back to pandas when some cell is
+    not a plain number.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        array = pa.array(text.array) if isinstance(text.dtype, pd.StringDtype) else \
+            pa.array(text.astype("str").array)
+        values: np.ndarray = pc.cast(array, pa.float64()).to_numpy(zero_copy_only=False)
+        return values.astype(np.float64, copy=True)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
+        coerced: np.ndarray = pd.to_numeric(text, errors="coerce").to_numpy(
+            dtype=np.float64, na_value=np.nan).copy()
+        return coerced
+
+
+def parse_number(text: pd.Series, *, percent: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Numbers from text: thousands separators and a unit word (人, 月, 分, ...) allowed.
+
+    With ``percent``, ``85%`` means 0.85. Returns ``(values, bad)``: float64 values (NaN
+    where empty or bad) and a mask of non-empty cells that are not finite numbers.
+    """
+    values = to_float(text)
+    present = text.notna().to_numpy()
+    retry = present & np.isnan(values)
+    if retry.any():  # the slow path only for cells that are not plain numbers
+        cleaned = text[retry].str.replace(r"[,，\s]", "", regex=True).str.replace(
+            _NUMBER_SUFFIX, "", regex=True)
+        scale = np.ones(int(retry.sum()))
+        if percent:
+            pct = cleaned.str.endswith("%").to_numpy(dtype=bool, na_value=False)
+            cleaned = cleaned.str.removesuffix("%")
+            scale[pct] = 0.01
+        values[retry] = pd.to_numeric(cleaned, errors="coerce").to_numpy(
+            dtype=np.float64, na_value=np.nan) * scale
+    bad = present & ~np.isfinite(values)
+    values[bad] = np.nan
+    return values, bad
+
+
+def parse_money(text: pd.Series, exponent: int = 0) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Exact amounts in minor units (fen) from text.
+
+    ``exponent`` is the power of ten of the column's unit (0 yuan, 4 for 万元, -2 fen).
+    Returns ``(minor, problems)`` where ``problems`` maps a message kind (``"format"``,
+    ``"negative"``, ``"decimals"``, ``"large"``) to a mask.
+
+    Plain amounts (at most 15 significant digits) are converted through float64, which
+    is exact at that size; everything else takes the exact text path.
+    """
+    k = exponent + 2
+    plain_pattern = rf"\d{{1,{15 - k}}}" + (rf"(?:\.\d{{1,{k}}})?" if k > 0 else "")
+    plain = text.str.fullmatch(plain_pattern).to_numpy(dtype=bool, na_value=False)
+    minor = np.zeros(len(text), dtype=np.int64)
+    none = np.zeros(len(text), dtype=bool)
+    kinds = {"format": none, "negative": none, "decimals": none, "large": none}
+    if plain.any():
+        number = to_float(text[plain])
+        minor[plain] = np.rint(number * 10.0**k).astype(np.int64)
+    rest = text.notna().to_numpy() & ~plain
+    if rest.any():
+        slow, slow_kinds = _parse_money_text(text[rest], exponent)
+        minor[rest] = slow
+        for kind, mask in slow_kinds.items():
+            full = np.zeros(len(text), dtype=bool)
+            full[rest] = mask
+            kinds[kind] = full
+    return minor, kinds
+
+
+def _parse_money_text(text: pd.Series, exponent: int) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    cleaned = text.str.replace(r"[,，\s_]", "", regex=True).str.replace(
+        r"^(?:¥|￥|RMB|CNY|rmb|cny)", "", regex=True)
+    wan = cleaned.str.contains(r"万元?$", regex=True).to_numpy(dtype=bool, na_value=False)
+    cleaned = cleaned.str.replace(r"(?:万元|万|元)$", "", regex=True)
+    parts = cleaned.str.extract(r"^(?P<sign>-?)(?P<int>\d+)(?:\.(?P<frac>\d+))?$")
+    present = text.notna().to_numpy()
+    matched = parts["int"].notna().to_numpy()
+    negative = matched & (parts["sign"] == "-").to_numpy(dtype=bool, na_value=False)
+    digits = np.full(len(text), exponent + 2) + 4 * wan  # decimals of a yuan-unit allowed
+    int_len = parts["int"].str.len().to_numpy(dtype=np.float64, na_value=0)
+    frac = parts["frac"].fillna("")
+    frac_len = frac.str.len().to_numpy(dtype=np.float64, na_value=0)
+    too_precise = matched & (frac_len > digits)
+    too_large = matched & (int_len + digits > 17)
+    ok = matched & ~negative & ~too_precise & ~too_large
+    minor = np.zeros(len(text), dtype=np.int64)
+    for k in np.unique(digits[ok]):
+        rows = ok & (digits == k)
+        whole = parts["int"][rows].astype("int64").to_numpy(dtype=np.int64)
+        fraction = frac[rows].str.ljust(int(k), "0").str.slice(0, int(k)) if k > 0 else None
+        minor[rows] = whole * 10 ** int(k) + (
+            fraction.replace("", "0").astype("int64").to_numpy(dtype=np.int64)
+            if fraction is not None else 0)
+    return minor, {
+        "format": present & ~matched,
+        "negative": negative,
+        "decimals": too_precise & ~negative,
+        "large": too_large & ~negative & ~too_precise,
+    }
+
+
+# -- multi-valued cells --------------------------------------------------------------------
+def _split_items(cell: object) -> tuple[str, ...]:
+    if cell is None or (isinstance(cell, float) and math.isnan(cell)):
+        return ()
+    if isinstance(cell, list | tuple | np.ndarray):
+        return tuple(str(v).strip() for v in cell if v is not None and str(v).strip())
+    return tuple(part.strip() for part in _ITEM_SPLIT.split(str(cell)) if part.strip())
+
+
+def parse_items(text: pd.Series, listlike: pd.Series,
+                lookup: Callable[[str], str | None] | None = None
+                ) -> tuple[np.ndarray, np.ndarray, dict[str, None]]:
+    """Tuples of items from a multi-valued column (text cells split, lists taken as is).
+
+    With ``lookup``, every item is mapped through it (duplicates dropped). Returns
+    ``(tuples, bad, unknown)``: per-row tuples, a mask of rows holding an item that
+    ``lookup`` does not know, and those items.
+    """
+    codes, uniques = pd.factorize(text)
+    cells: list[tuple[str, ...]] = [_split_items(u) for u in uniques]
+    lists = listlike.notna().to_numpy()
+    list_rows = np.flatnonzero(lists)
+    if len(list_rows):
+        codes = codes.copy()
+        for k in list_rows:
+            codes[k] = len(cells)
+            cells.append(_split_items(listlike.iloc[k]))
+    unknown: dict[str, None] = {}
+    bad_cell = np.zeros(len(cells) + 1, dtype=bool)
+    if lookup is not None:
+        for c, items in enumerate(cells):
+            mapped: list[str] = []
+            for item in items:
+                code = lookup(item)
+                if code is None:
+                    unknown[item] = None
+                    bad_cell[c] = True
+                    code = item
+                if code not in mapped:
+                    mapped.append(code)
+            cells[c] = tuple(mapped)
+    parsed = np.empty(len(cells) + 1, dtype=object)
+    parsed[:-1] = cells
+    parsed[-1] = ()
+    out: np.ndarray = parsed[codes]  # code -1 (empty) picks the trailing ()
+    return out, bad_cell[codes], unknown
+
+
+# -- indicators ----------------------------------------------------------------------------
+Indicator = tuple[str, float | None, str | None]
+
+
+def parse_indicator_cell(cell: str) -> tuple[Indicator, ...] | None:
+    """Parse ``名称=目标值单位; ...``; ``None`` when malformed.
+
+    Examples
+    --------
+    >>> parse_indicator_cell("培训人数=1,500人; 满意度=90%; 建成站点")
+    (('培训人数', 1500.0, '人'), ('满意度', 90.0, '%'), ('建成站点', None, None))
+    >>> parse_indicator_cell("满意度=很高") is None
+    True
+    """
+    return parse_indicator_cells([cell])[0]
+
+
+def parse_indicator_cells(cells: Sequence[str] | Any) -> list[tuple[Indicator, ...] | None]:
+    """:func:`parse_indicator_cell` over many cells at once (vectorised with pyarrow)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not len(cells):
+        return []
+    array = pa.array(cells, type=pa.string()) if isinstance(cells, list) else \
+        pa.array(cells).cast(pa.string())  # pandas arrays convert without copying
+    split = pc.split_pattern_regex(array, pattern=r"[;；|\n]")
+    flat = pc.utf8_trim_whitespace(pc.list_flatten(split))
+    parents = pc.list_parent_indices(split).to_numpy(zero_copy_only=False)
+    nonempty = pc.not_equal(flat, "").to_numpy(zero_copy_only=False)
+    found = pc.extract_regex(flat, pattern=_INDICATOR_ITEM)
+    valid = found.is_valid().to_numpy(zero_copy_only=False)
+    nonempty = np.asarray(nonempty, dtype=bool)
+    parents_arr = np.asarray(parents, dtype=np.int64)
+    bad = np.zeros(len(cells), dtype=bool)
+    bad[parents_arr[nonempty & ~valid]] = True
+    keep = nonempty & valid & ~bad[parents_arr]
+    names = found.field("name").to_numpy(zero_copy_only=False)[keep].tolist()
+    target_text = found.field("target").to_numpy(zero_copy_only=False)[keep].tolist()
+    units = pc.utf8_trim_whitespace(found.field("unit")).to_numpy(
+        zero_copy_only=False)[keep].tolist()
+    items = list(zip(names, [float(t.replace(",", "")) if t else None for t in target_text],
+                     [u or None for u in units], strict=True))
+    counts = np.bincount(parents_arr[keep], minlength=len(cells)).tolist()
+    out: list[tuple[Indicator, ...] | None] = []
+    start = 0
+    for count, is_bad in zip(counts, bad.tolist(), strict=True):
+        out.append(None if is_bad else tuple(items[start:start + count]))
+        start += count
+    return out
+
+
+def _indicator_from_object(value: object) -> tuple[Indicator, ...] | None:
+    if isinstance(value, str):
+        return parse_indicator_cell(value)
+    items = [value] if isinstance(value, dict) else value
+    out: list[Indicator] = []
+    for item in items:  # type: ignore[attr-defined]
+        if isinstance(item, dict):
+            name, target, unit = item.get("name"), item.get("target"), item.get("unit")
+        elif isinstance(item, list | tuple | np.ndarray) and 1 <= len(item) <= 3:
+            name, target, unit = (*item, None, None)[:3]
+        elif isinstance(item, str):
+            parsed = parse_indicator_cell(item)
+            if parsed is None:
+                return None
+            out.extend(parsed)
+            continue
+        else:
+            return None
+        if not isinstance(name, str) or not name.strip():
+            return None
+        if target is not None and not (isinstance(target, float) and math.isnan(target)):
+            try:
+                number = float(target)
+            except (TypeError, ValueError):
+                return None
+            if not math.isfinite(number):
+                return None
+        else:
+            number = None
+        text_unit = None if unit is None or (isinstance(unit, float) and math.isnan(unit)) \
+            else str(unit).strip() or None
+        out.append((name.strip(), number, text_unit))
+    return tuple(out)
+
+
+def parse_indicators(text: pd.Series, listlike: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Indicator tuples per row and a mask of malformed cells."""
+    codes, uniques = pd.factorize(text)
+    parsed = np.empty(len(uniques) + 1, dtype=object)
+    parsed[:-1] = parse_indicator_cells(uniques.array if len(uniques) else [])
+    parsed[-1] = ()
+    out: np.ndarray = parsed[codes].copy()
+    lists = listlike.notna().to_numpy()
+    for k in np.flatnonzero(lists):
+        out[k] = _indicator_from_object(listlike.iloc[k])
+    bad = np.fromiter((v is None for v in out), dtype=bool, count=len(out))
+    for k in np.flatnonzero(bad):
+        out[k] = ()
+    return out, bad
+
+
+def _format_number(value: float) -> str:
+    return np.format_float_positional(value, trim="-")
+
+
+def format_indicators(indicators: tuple[Indicator, ...]) -> str | None:
+    """The cell text of indicator tuples (inverse of :func:`parse_indicator_cell`), or
+    ``None`` when a name or unit cannot be written in that syntax."""
+    parts = []
+    for name, target, unit in indicators:
+        value = "?" if target is None else _format_number(target)
+        text = f"{name}={value}{unit or ''}" if (target is not None or unit) else name
+        if parse_indicator_cell(text) != ((name, target, unit),):
+            return None
+        parts.append(text)
+    return "; ".join(parts)
