@@ -11,7 +11,8 @@ A complete rules file (every key optional)::
     [objective]
     kind = "beneficiaries"              # "beneficiaries" | "risk_adjusted" | "weighted"
     weights = { beneficiaries = 1.0, expert_score = 50.0 }   # kind = "weighted" only
-    # ties among equal optima: fewer yuan spent, then ids in ascending text order
+    # ties among equal optima: fewer yuan spent, then the smallest sum of the ids'
+    # positions in ascending text order (earlier ids preferred); see selector.engine.solve
 
     [[pools]]                           # funding pools, each with its own amount
     name = "fiscal"                     # a project may be paid from several pools
@@ -75,6 +76,29 @@ A complete rules file (every key optional)::
     requires = true                     # honour the requires / excludes / variant_group
     excludes = true                     # columns of the proposals
     variants = true
+
+What the rules mean (the engine, ``selector.engine``, and its verifier hold to this):
+
+- ``[[groups]]`` and ``[[distinct]]`` may carry a ``name``: the planner's own words, used
+  in messages (e.g. ``name = "every domain gets a project"``). ``values = []`` means every
+  value that occurs in the column; a listed value that no proposal has is an error.
+  A multi-valued column (``target_groups``) puts a proposal in each of its groups.
+- Shares are of the *selected* total of the measure; ``max_total``/``min_total`` of
+  ``measure = "cost"`` are in yuan.
+- ``[[resources]]``: a missing value in the column counts as 0.
+- ``[[pools]]``: ``only`` values need not occur in the data. A project eligible for no
+  pool is screened out; the budget still caps the total.
+- ``[eligibility]``: a missing expert/worker score or vote count fails a minimum that is
+  set; a missing completion probability passes (it counts as 1, also for
+  ``kind = "risk_adjusted"``). ``kind = "weighted"`` counts a missing value as 0.
+- ``[completion]``: a missing earliest start counts as month 1; a missing duration is
+  not checked unless ``require_schedule_data``.
+- ``[schedule]``: start months run from the earliest start to the last month that still
+  ends by the deadline (12 without ``[completion]``); a missing duration is one month.
+- ``max_project_share`` screens out projects above that share of the budget.
+- ``force_in`` of a proposal that screening rules out is a conflict (reported, with the
+  screening reasons); ``requires`` of a missing or screened-out id screens the project out;
+  ``excludes`` of a missing id is ignored.
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable, Iterator
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 __all__ = ["DEFAULT_DOMAINS", "DEFAULT_TARGET_GROUPS", "Category", "Taxonomy", "normalise_label"]
 
@@ -54,13 +54,14 @@ class Taxonomy(BaseModel):
 
     name: str
     categories: tuple[Category, ...]
+    _lookup: dict[str, str] = PrivateAttr(default_factory=dict)
 
     def model_post_init(self, __context: object) -> None:  # build the lookup once
         lookup: dict[str, str] = {}
         for cat in self.categories:
             for spelling in (cat.code, cat.zh, cat.en, *cat.aliases):
                 lookup.setdefault(normalise_label(spelling), cat.code)
-        object.__setattr__(self, "_lookup", lookup)
+        self._lookup = lookup
 
     @property
     def codes(self) -> tuple[str, ...]:
@@ -85,8 +86,7 @@ class Taxonomy(BaseModel):
 
     def code_of(self, spelling: str) -> str | None:
         """The code for any accepted spelling, or ``None``."""
-        lookup: dict[str, str] = getattr(self, "_lookup")
-        return lookup.get(normalise_label(spelling))
+        return self._lookup.get(normalise_label(spelling))
 
     def label(self, code: str, lang: str = "en") -> str:
         """The label of ``code`` in ``lang``; the code itself if unknown."""
@@ -97,9 +97,8 @@ class Taxonomy(BaseModel):
 
     def suggest(self, spelling: str) -> str | None:
         """The nearest valid code for a misspelt value, or ``None``."""
-        lookup: dict[str, str] = getattr(self, "_lookup")
-        match = difflib.get_close_matches(normalise_label(spelling), list(lookup), n=1, cutoff=0.5)
-        return lookup[match[0]] if match else None
+        match = difflib.get_close_matches(normalise_label(spelling), list(self._lookup), n=1, cutoff=0.5)
+        return self._lookup[match[0]] if match else None
 
     @classmethod
     def from_codes(cls, name: str, codes: Iterable[str]) -> Taxonomy:

@@ -1,0 +1,312 @@
+"""``Model``: compiled once (screening, arrays, constraint matrix), solved many times."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Literal
+
+import numpy as np
+
+from selector._errors import InfeasibleError, InputProblem, InvalidInputError
+from selector.engine.diagnose import infeasible_error
+from selector.engine.formulate import Formulation, Inputs, formulate, money_words
+from selector.engine.screening import (
+    Screening,
+    check_columns,
+    pool_eligibility,
+    screen_problem,
+    to_minor,
+    yuan,
+)
+from selector.engine.solve import Solved, exact_pool_payments, solve_formulation
+from selector.engine.verify import verify_selection
+from selector.model import ProposalSet
+from selector.problem import Problem
+from selector.result import Selection, Status
+from selector.rules import Force, Rules
+
+__all__ = ["Model", "objective_weights"]
+
+SolverName = Literal["cbc", "highs"]
+MoneyLike = Decimal | int | float | str
+
+
+def _money(value: MoneyLike, what: str) -> Decimal:
+    try:
+        amount = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        raise InvalidInputError(InputProblem(f"{what} must be an amount of money",
+                                             column=what, value=str(value))) from None
+    if not amount.is_finite() or amount < 0:
+        raise InvalidInputError(InputProblem(f"{what} must be >= 0", column=what,
+                                             value=str(value)))
+    return amount
+
+
+def objective_weights(problem: Problem, rules: Rules, benefit: np.ndarray) -> np.ndarray:
+    """The objective coefficient of every proposal.
+
+    ``beneficiaries``: the estimate; ``risk_adjusted``: times the completion probability
+    (a missing probability counts as 1); ``weighted``: ``Σ weight × column`` (a missing
+    value counts as 0; the column ``beneficiaries`` is the estimate after overrides).
+    """
+    kind = rules.objective.kind
+    if kind == "beneficiaries":
+        return benefit.astype(np.float64)
+    if kind == "risk_adjusted":
+        p = np.nan_to_num(problem.column("completion_probability"), nan=1.0)
+        return np.asarray(benefit * p, dtype=np.float64)
+    out = np.zeros(problem.n)
+    for col, w in rules.objective.weights.items():
+        values = benefit if col == "beneficiaries" else problem.column(col)
+        out += w * np.nan_to_num(values, nan=0.0)
+    return out
+
+
+@dataclass(frozen=True)
+class _Case:
+    rules: Rules
+    cost: np.ndarray
+    benefit: np.ndarray
+    budget: Decimal | None
+    screening: Screening
+    inputs: Inputs
+
+
+class Model:
+    """A selection model: screening and constraint matrices compiled once.
+
+    Build with :meth:`build`; :meth:`solve` as often as needed, with overrides. A solve
+    never mutates the model.
+
+    Attributes
+    ----------
+    proposals, rules, problem:
+        The inputs and their numeric view.
+    budget:
+        The total budget (``rules.total_budget`` unless overridden at build time).
+    eligible:
+        Boolean mask of the candidates.
+    ineligible:
+        ``{id: (reason, ...)}`` for every proposal that is never a candidate.
+
+    Examples
+    --------
+    >>> from selector import Proposal, ProposalSet, Rules
+    >>> ps = ProposalSet.from_proposals([
+    ...     Proposal(id=str(i), domain="health", cost=c, beneficiaries=b,
+    ...              indicators=[{"name": "served", "target": b}])
+    ...     for i, (c, b) in enumerate([(40, 50), (50, 60), (30, 35)])])
+    >>> Model.build(ps, Rules(budget=80)).solve(solver="highs").selected
+    ('1', '2')
+    """
+
+    def __init__(self, proposals: ProposalSet, rules: Rules, problem: Problem,
+                 budget: Decimal | None, base: _Case, default_solver: SolverName) -> None:
+        self.proposals = proposals
+        self.rules = rules
+        self.problem = problem
+        self.budget = budget
+        self._base = base
+        self._form: Formulation | None = None
+        self.default_solver: SolverName = default_solver
+        self.eligible: np.ndarray = base.screening.eligible
+        self.ineligible: dict[str, tuple[str, ...]] = base.screening.reasons
+
+    @classmethod
+    def build(cls, proposals: ProposalSet, rules: Rules | None = None, *,
+              budget: MoneyLike | None = None, solver: SolverName = "cbc") -> Model:
+        """Screen the proposals and compile the rules.
+
+        Raises
+        ------
+        InvalidInputError
+            Rules that name unknown columns, groups or ids; a negative budget.
+        """
+        rules = rules or Rules()
+        problem = Problem(proposals)
+        check_columns(problem, rules)
+        total = _money(budget, "budget") if budget is not None else rules.total_budget
+        case = _case(problem, rules, problem.cost, problem.benefit, total)
+        model = cls(proposals, rules, problem, total, case, solver)
+        model._form = formulate(case.inputs)
+        return model
+
+    def solve(self, *, budget: MoneyLike | None = None, force_in: Iterable[str] = (),
+              force_out: Iterable[str] = (), cost: Mapping[str, MoneyLike] | None = None,
+              beneficiaries: Mapping[str, float] | None = None,
+              solver: SolverName | None = None, time_limit: float | None = None,
+              gap: float | None = None, diagnose: bool = True,
+              tie_break: bool | None = None) -> Selection:
+        """Solve, optionally with overrides, and return a verified :class:`Selection`.
+
+        Parameters
+        ----------
+        budget:
+            Another total budget (major units).
+        force_in, force_out:
+            Extra ids forced in or out for this solve (they override the rules' opposite
+            force for the same id).
+        cost, beneficiaries:
+            Per-id overrides (cost in major units).
+        solver, time_limit, gap:
+            ``"cbc"`` or ``"highs"`` (default: the model's); seconds; relative gap
+            (default 1e-6; an integer objective is also proven by an absolute gap < 1).
+        diagnose:
+            On infeasibility, search for the smallest conflicting rule set (slower).
+        tie_break:
+            Run the tie-break stages (fewer yuan, then id order); ``None`` (default):
+            up to 2,000 candidates. See :mod:`selector.engine.solve`.
+
+        Raises
+        ------
+        InfeasibleError, SolverError, InvalidInputError
+        """
+        t0 = time.perf_counter()
+        solver_name: SolverName = solver or self.default_solver
+        if solver_name not in ("cbc", "highs"):
+            raise InvalidInputError(InputProblem("solver must be 'cbc' or 'highs'",
+                                                 column="solver", value=str(solver_name)))
+        case, form = self._case_for(budget, force_in, force_out, cost, beneficiaries)
+        timings = {"build": time.perf_counter() - t0}
+        rules = case.rules
+        self._check_forced(case)
+        solved = solve_formulation(form, cost=case.cost, ids=self.problem.ids,
+                                   solver=solver_name, time_limit=time_limit,
+                                   gap=1e-6 if gap is None else gap, tie_break=tie_break)
+        if solved.status is Status.INFEASIBLE:
+            raise infeasible_error(form, "highs", len(case.screening.reasons), diagnose,
+                                   time_limit)
+        chosen = np.zeros(self.problem.n, dtype=bool)
+        chosen[form.cand[solved.x.astype(bool)]] = True
+        payments = self._payments(case, chosen)
+        starts = self._starts(form, solved)
+        verify_selection(self.problem, rules, chosen, cost=case.cost, benefit=case.benefit,
+                         budget_minor=case.inputs.budget_minor,
+                         eligible=case.screening.eligible, payments=payments, starts=starts)
+        timings.update(solved.timings)
+        return self._selection(case, form, solved, chosen, payments, starts, timings,
+                               time.perf_counter() - t0)
+
+    # -- pieces ---------------------------------------------------------------------------
+    def _case_for(self, budget: MoneyLike | None, force_in: Iterable[str],
+                  force_out: Iterable[str], cost: Mapping[str, MoneyLike] | None,
+                  beneficiaries: Mapping[str, float] | None) -> tuple[_Case, Formulation]:
+        fin, fout = tuple(str(i) for i in force_in), tuple(str(i) for i in force_out)
+        if budget is None and not fin and not fout and not cost and not beneficiaries:
+            assert self._form is not None
+            return self._base, self._form
+        problem = self.problem
+        unknown = [i for i in (*fin, *fout, *(cost or {}), *(beneficiaries or {}))
+                   if str(i) not in problem.index]
+        if unknown:
+            raise InvalidInputError([InputProblem("no proposal with this id", value=str(i))
+                                     for i in unknown])
+        both = set(fin) & set(fout)
+        if both:
+            raise InvalidInputError(f"forced both in and out: {sorted(both)}")
+        rules = self.rules
+        if fin or fout:
+            keep_in = tuple(f for f in rules.force_in if f.id not in fout)
+            keep_out = tuple(f for f in rules.force_out if f.id not in fin)
+            have_in = {f.id for f in keep_in}
+            have_out = {f.id for f in keep_out}
+            rules = rules.model_copy(update={
+                "force_in": keep_in + tuple(Force(id=i, reason="scenario") for i in fin
+                                            if i not in have_in),
+                "force_out": keep_out + tuple(Force(id=i, reason="scenario") for i in fout
+                                              if i not in have_out)})
+        cost_v = problem.cost.copy()
+        for i, c in (cost or {}).items():
+            cost_v[problem.index[str(i)]] = to_minor(_money(c, f"cost[{i}]"))
+        benefit_v = problem.benefit.copy()
+        for i, b in (beneficiaries or {}).items():
+            if not math.isfinite(float(b)) or float(b) < 0:
+                raise InvalidInputError(InputProblem("beneficiaries must be >= 0",
+                                                     column=f"beneficiaries[{i}]", value=str(b)))
+            benefit_v[problem.index[str(i)]] = float(b)
+        total = self.budget if budget is None else _money(budget, "budget")
+        case = _case(problem, rules, cost_v, benefit_v, total)
+        return case, formulate(case.inputs)
+
+    def _check_forced(self, case: _Case) -> None:
+        reasons = case.screening.reasons
+        for f in case.rules.force_in:
+            if f.id in reasons:
+                why = "; ".join(r for r in reasons[f.id] if not r.startswith("forced out"))
+                raise InfeasibleError(
+                    f"'{f.id} is forced in' cannot hold: {f.id} is not a candidate ({why})",
+                    conflict=[f"force_in[{f.id}]", "eligibility"])
+
+    def _payments(self, case: _Case, chosen: np.ndarray) -> np.ndarray | None:
+        rules = case.rules
+        if not rules.pools:
+            return None
+        allowed = pool_eligibility(self.problem, rules.pools)
+        amounts = np.array([to_minor(p.amount) for p in rules.pools], dtype=np.int64)
+        sel = np.flatnonzero(chosen)
+        y = exact_pool_payments(case.cost[sel], allowed[sel], amounts)
+        out = np.zeros((self.problem.n, len(rules.pools)), dtype=np.int64)
+        if y is not None:
+            out[sel] = y
+        return out
+
+    @staticmethod
+    def _starts(form: Formulation, solved: Solved) -> dict[int, int]:
+        if "start" not in form.layout:
+            return {}
+        on = solved.columns[form.layout["start"]] > 0.5
+        pairs = form.start_pairs[on]
+        return {int(form.cand[k]): int(m) for k, m in pairs}
+
+    def _selection(self, case: _Case, form: Formulation, solved: Solved, chosen: np.ndarray,
+                   payments: np.ndarray | None, starts: dict[int, int],
+                   timings: dict[str, float], seconds: float) -> Selection:
+        from selector.engine.binding import binding_rows
+
+        ids = self.problem.ids
+        sel = np.flatnonzero(chosen)
+        pool_payments: dict[str, dict[str, Decimal]] = {}
+        if payments is not None:
+            names = [p.name for p in case.rules.pools]
+            for i in sel:
+                pool_payments[str(ids[i])] = {names[p]: yuan(payments[i, p])
+                                              for p in np.flatnonzero(payments[i])}
+        return Selection(
+            status=solved.status, objective=solved.objective, bound=solved.bound,
+            gap=solved.gap, selected=tuple(str(ids[i]) for i in sel),
+            total_cost=yuan(int(case.cost[chosen].sum())),
+            beneficiaries=float(case.benefit[chosen].sum()),
+            proposals=self.proposals, rules=case.rules, budget=case.budget,
+            pool_payments=pool_payments,
+            schedule={str(ids[i]): m for i, m in sorted(starts.items())},
+            ineligible=dict(case.screening.reasons),
+            binding=binding_rows(form, solved.columns, case, payments),
+            forced_in={f.id: f.reason for f in case.rules.force_in},
+            forced_out={f.id: f.reason for f in case.rules.force_out},
+            solver=solved.solver, solver_version=solved.solver_version, seconds=seconds,
+            timings=timings)
+
+    def __repr__(self) -> str:
+        assert self._form is not None
+        rows, cols = self._form.shape
+        budget = "no budget" if self.budget is None else f"budget {money_words(to_minor(self.budget))}"
+        return (f"<Model: {self.problem.n} proposals, {int(self.eligible.sum())} candidates, "
+                f"{rows} rows × {cols} columns, {budget}>")
+
+
+def _case(problem: Problem, rules: Rules, cost: np.ndarray, benefit: np.ndarray,
+          budget: Decimal | None) -> _Case:
+    budget_minor = None if budget is None else to_minor(budget)
+    screening = screen_problem(problem, rules, cost, budget_minor)
+    weight = objective_weights(problem, rules, benefit)
+    inputs = Inputs(problem=problem, rules=rules, cost=cost, weight=weight, benefit=benefit,
+                    budget_minor=budget_minor, eligible=screening.eligible,
+                    force_in=tuple(f.id for f in rules.force_in
+                                   if f.id not in screening.reasons))
+    return _Case(rules=rules, cost=cost, benefit=benefit, budget=budget, screening=screening,
+                 inputs=inputs)

@@ -1,0 +1,308 @@
+"""Testing helpers: a brute-force oracle for the selection engine.
+
+:func:`brute_force` tries every subset of a small proposal set (n ≤ 16) and evaluates
+every rule family straight from the meaning of :class:`~selector.rules.Rules`, with
+plain Python and numpy. It shares no code with the integer program (only the
+:class:`~selector.problem.Problem` arrays), so a test that compares the two checks the
+formulation, not a copy of it.
+
+Examples
+--------
+>>> from selector import Proposal, ProposalSet, Rules
+>>> ps = ProposalSet.from_proposals([
+...     Proposal(id=str(i), domain="health", cost=c, beneficiaries=b,
+...              indicators=[{"name": "served", "target": 1}])
+...     for i, (c, b) in enumerate([(40, 50), (50, 60), (30, 35)])])
+>>> brute_force(ps, Rules(budget=80))
+95.0
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from decimal import ROUND_FLOOR, Decimal
+
+import numpy as np
+
+from selector.model import ProposalSet
+from selector.problem import Problem
+from selector.rules import Rules
+
+__all__ = ["brute_force"]
+
+MAX_N = 16
+
+
+def _fen(amount: Decimal | float | int) -> int:
+    return int((Decimal(str(amount)) * 100).to_integral_value(rounding=ROUND_FLOOR))
+
+
+def _missing(v: object) -> bool:
+    return v is None or (isinstance(v, float) and math.isnan(v)) or v == ""
+
+
+def _eligible(problem: Problem, rules: Rules, budget: int | None) -> np.ndarray:
+    frame = problem.proposals.frame
+    n = problem.n
+    requires = frame["requires"].to_numpy(dtype=object)
+    ok = np.ones(n, dtype=bool)
+    for i in range(n):
+        row = frame.iloc[i]
+        if rules.completion is not None:
+            start = 1.0 if _missing(row["earliest_start"]) else float(row["earliest_start"])
+            dur = row["duration_months"]
+            if _missing(dur):
+                if rules.completion.require_schedule_data:
+                    ok[i] = False
+            elif start + math.ceil(float(dur)) - 1 > rules.completion.deadline_month:
+                ok[i] = False
+            if rules.completion.require_schedule_data and _missing(row["earliest_start"]):
+                ok[i] = False
+        e = rules.eligibility
+        if e.require_indicator and not any(not _missing(t) for _, t, _u in row["indicators"]):
+            ok[i] = False
+        for col, low in (("expert_score", e.min_expert_score),
+                         ("worker_score", e.min_worker_score),
+                         ("worker_votes", e.min_worker_votes)):
+            if low is not None and (_missing(row[col]) or float(row[col]) < low):
+                ok[i] = False
+        p = row["completion_probability"]
+        if (e.min_completion_probability is not None and not _missing(p)
+                and float(p) < e.min_completion_probability):
+            ok[i] = False
+        if rules.pools and not any(_may_pay(row, pool) for pool in rules.pools):
+            ok[i] = False
+        cost = int(row["cost_minor"])
+        if budget is not None:
+            if cost > budget:
+                ok[i] = False
+            if rules.max_project_share is not None and cost > rules.max_project_share * budget + 1e-9:
+                ok[i] = False
+    for f in rules.force_out:
+        ok[problem.index[f.id]] = False
+    if rules.relations.requires:   # a project needing a non-candidate is no candidate
+        changed = True
+        while changed:
+            changed = False
+            for i in range(n):
+                if ok[i] and any(str(o) not in problem.index or not ok[problem.index[str(o)]]
+                                 for o in requires[i]):
+                    ok[i] = False
+                    changed = True
+    return ok
+
+
+def _may_pay(row: object, pool: object) -> bool:
+    listed = row[pool.column]  # type: ignore[attr-defined, index]
+    if isinstance(listed, tuple | list):
+        allowed = not listed or pool.name in listed  # type: ignore[attr-defined]
+    else:
+        allowed = _missing(listed) or pool.name in str(listed).split(",")  # type: ignore[attr-defined]
+    only = pool.only  # type: ignore[attr-defined]
+    if allowed and only is not None:
+        value = row[only.column]  # type: ignore[index]
+        values = value if isinstance(value, tuple | list) else (value,)
+        allowed = any(str(v) in only.values for v in values if not _missing(v))
+    return bool(allowed)
+
+
+def _max_flow_ok(costs: list[int], allowed: list[list[int]], amounts: list[int]) -> bool:
+    """Can pools with ``amounts`` pay every cost, each project only from its allowed pools?
+
+    Plain augmenting paths on the bipartite network source → project → pool → sink.
+    """
+    n, m = len(costs), len(amounts)
+    size = n + m + 2
+    cap: dict[tuple[int, int], int] = {}
+    adj: list[set[int]] = [set() for _ in range(size)]
+    src, sink = n + m, n + m + 1
+
+    def edge(a: int, b: int, c: int) -> None:
+        cap[(a, b)] = cap.get((a, b), 0) + c
+        cap.setdefault((b, a), 0)
+        adj[a].add(b)
+        adj[b].add(a)
+
+    for i, c in enumerate(costs):
+        edge(src, i, c)
+        for p in allowed[i]:
+            edge(i, n + p, c)
+    for p, a in enumerate(amounts):
+        edge(n + p, sink, a)
+    flow = 0
+    while True:
+        parent = {src: src}
+        queue = [src]
+        while queue and sink not in parent:
+            nxt = []
+            for a in queue:
+                for b in adj[a]:
+                    if b not in parent and cap[(a, b)] > 0:
+                        parent[b] = a
+                        nxt.append(b)
+            queue = nxt
+        if sink not in parent:
+            return flow == sum(costs)
+        push, b = math.inf, sink
+        while b != src:
+            push = min(push, cap[(parent[b], b)])
+            b = parent[b]
+        b = sink
+        while b != src:
+            cap[(parent[b], b)] -= int(push)
+            cap[(b, parent[b])] += int(push)
+            b = parent[b]
+        flow += int(push)
+
+
+def _schedule_ok(problem: Problem, rules: Rules, chosen: list[int], cost: np.ndarray) -> bool:
+    sched = rules.schedule
+    if sched is None or not chosen:
+        return True
+    frame = problem.proposals.frame
+    horizon = rules.completion.deadline_month if rules.completion else 12
+    starts_col = frame["earliest_start"].to_numpy(dtype=float)
+    durations = frame["duration_months"].to_numpy(dtype=float)
+    windows = []
+    for i in chosen:
+        s, d = float(starts_col[i]), float(durations[i])
+        first = 1 if _missing(s) else int(s)
+        length = 1 if _missing(d) else max(1, math.ceil(float(d)))
+        last = max(horizon - length + 1, first)
+        windows.append([(m, length) for m in range(first, last + 1)])
+    months = 1 + max(m + ln - 1 for w in windows for m, ln in w)
+    cap = None if sched.monthly_spend_cap is None else float(sched.monthly_spend_cap) * 100
+    for starts in itertools.product(*windows):
+        spend = np.zeros(months + 1)
+        running = np.zeros(months + 1)
+        for (m, ln), i in zip(starts, chosen, strict=True):
+            spend[m:m + ln] += cost[i] / ln
+            running[m:m + ln] += 1
+        if cap is not None and spend.max() > cap + 1e-6:
+            continue
+        if sched.max_concurrent is not None and running.max() > sched.max_concurrent:
+            continue
+        return True
+    return False
+
+
+def brute_force(proposals: ProposalSet, rules: Rules | None = None, *,
+                budget: Decimal | int | float | str | None = None) -> float | None:
+    """The best objective value over all subsets that satisfy every rule, or ``None``.
+
+    Parameters
+    ----------
+    proposals:
+        At most 16 proposals.
+    rules, budget:
+        As for :func:`selector.select`.
+    """
+    rules = rules or Rules()
+    problem = Problem(proposals)
+    n = problem.n
+    if n > MAX_N:
+        raise ValueError(f"brute_force needs at most {MAX_N} proposals, got {n}")
+    total = Decimal(str(budget)) if budget is not None else rules.total_budget
+    bud = None if total is None else _fen(total)
+    cost = problem.cost.astype(np.int64)
+    benefit = problem.benefit
+    frame = proposals.frame
+    if rules.objective.kind == "beneficiaries":
+        w = benefit.copy()
+    elif rules.objective.kind == "risk_adjusted":
+        p = frame["completion_probability"].to_numpy(dtype=float)
+        w = benefit * np.where(np.isnan(p), 1.0, p)
+    else:
+        w = np.zeros(n)
+        for col, weight in rules.objective.weights.items():
+            v = frame[col].to_numpy(dtype=float)
+            w += weight * np.where(np.isnan(v), 0.0, v)
+    ok = _eligible(problem, rules, bud)
+    subsets = ((np.arange(1 << n)[:, None] >> np.arange(n)) & 1).astype(bool)
+    keep = ~(subsets & ~ok).any(axis=1)
+    for f in rules.force_in:
+        keep &= subsets[:, problem.index[f.id]]
+    spend = subsets.astype(np.int64) @ cost
+    if bud is not None:
+        keep &= spend <= bud
+    for res in rules.resources:
+        use = np.nan_to_num(frame[res.column].to_numpy(dtype=float), nan=0.0)
+        keep &= subsets @ use <= res.capacity + 1e-9
+    measure = {"cost": cost.astype(float), "beneficiaries": benefit, "count": np.ones(n)}
+    for g in rules.groups:
+        m = measure[g.measure]
+        unit = 100.0 if g.measure == "cost" else 1.0
+        labels = g.values if g.values else tuple(_labels(frame[g.column]))
+        groups = [g.values] if g.combine else [(lab,) for lab in labels]
+        tot = subsets @ m
+        for grp in groups:
+            member = np.array([_in(v, grp) for v in frame[g.column]], dtype=bool)
+            s = (subsets & member) @ m
+            if g.max_share is not None:
+                keep &= s <= g.max_share * tot + 1e-7 * np.maximum(1, tot)
+            if g.min_share is not None:
+                keep &= s >= g.min_share * tot - 1e-7 * np.maximum(1, tot)
+            if g.max_total is not None:
+                keep &= s <= float(g.max_total) * unit + 1e-7
+            if g.min_total is not None:
+                keep &= s >= float(g.min_total) * unit - 1e-7
+    for d in rules.distinct:
+        labels = tuple(_labels(frame[d.column]))
+        covered = np.zeros(len(subsets), dtype=np.int64)
+        for lab in labels:
+            member = np.array([_in(v, (lab,)) for v in frame[d.column]], dtype=bool)
+            covered += (subsets & member).any(axis=1)
+        keep &= covered >= d.min
+    count = subsets.sum(axis=1)
+    if rules.count is not None:
+        if rules.count.min is not None:
+            keep &= count >= rules.count.min
+        if rules.count.max is not None:
+            keep &= count <= rules.count.max
+    idx = problem.index
+    requires = frame["requires"].to_numpy(dtype=object)
+    excludes = frame["excludes"].to_numpy(dtype=object)
+    for i in range(n):
+        if rules.relations.requires:
+            for o in requires[i]:
+                if str(o) in idx:
+                    keep &= ~subsets[:, i] | subsets[:, idx[str(o)]]
+        if rules.relations.excludes:
+            for o in excludes[i]:
+                if str(o) in idx and idx[str(o)] != i:
+                    keep &= ~(subsets[:, i] & subsets[:, idx[str(o)]])
+    if rules.relations.variants:
+        for lab in _labels(frame["variant_group"]):
+            member = np.array([_in(v, (lab,)) for v in frame["variant_group"]], dtype=bool)
+            keep &= (subsets & member).sum(axis=1) <= 1
+    value = subsets @ w
+    order = np.flatnonzero(keep)
+    order = order[np.argsort(-value[order], kind="stable")]
+    pools = rules.pools
+    allowed = [[p for p, pool in enumerate(pools) if _may_pay(frame.iloc[i], pool)]
+               for i in range(n)]
+    amounts = [_fen(p.amount) for p in pools]
+    for s in order:
+        chosen = [int(i) for i in np.flatnonzero(subsets[s])]
+        if pools and not _max_flow_ok([int(cost[i]) for i in chosen],
+                                      [allowed[i] for i in chosen], amounts):
+            continue
+        if not _schedule_ok(problem, rules, chosen, cost):
+            continue
+        return float(value[s])
+    return None
+
+
+def _labels(column: object) -> list[str]:
+    seen: dict[str, None] = {}
+    for v in np.asarray(column, dtype=object):
+        for item in (v if isinstance(v, tuple | list) else (v,)):
+            if not _missing(item):
+                seen.setdefault(str(item), None)
+    return list(seen)
+
+
+def _in(value: object, group: tuple[str, ...]) -> bool:
+    items = value if isinstance(value, tuple | list) else (value,)
+    return any(not _missing(v) and str(v) in group for v in items)

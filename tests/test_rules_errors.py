@@ -1,0 +1,90 @@
+"""Bad rules files get clear errors that name the key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from selector import InvalidInputError, Proposal, ProposalSet, Rules, load_rules, select
+from selector.rules import Distinct, Force, GroupRule, Pool, Resource
+
+from .conftest import EXAMPLES
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "rules.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def problems(err: pytest.ExceptionInfo[InvalidInputError]) -> list[tuple[str | None, str]]:
+    return [(p.column, p.message) for p in err.value.problems]
+
+
+def test_unknown_key_named_with_nearest(tmp_path: Path) -> None:
+    with pytest.raises(InvalidInputError) as err:
+        load_rules(write(tmp_path, "budjet = 100\n[count]\nmaxx = 3\n"))
+    found = problems(err)
+    assert ("budjet", "unknown key 'budjet'; did you mean 'budget'?") in found
+    assert ("count.maxx", "unknown key 'maxx'; did you mean 'max'?") in found
+
+
+def test_share_above_one_and_negative_budget(tmp_path: Path) -> None:
+    text = "budget = -5\n[[groups]]\ncolumn = 'domain'\nmax_share = 1.5\n"
+    with pytest.raises(InvalidInputError) as err:
+        load_rules(write(tmp_path, text))
+    keys = [k for k, _ in problems(err)]
+    assert "budget" in keys and "groups.0.max_share" in keys
+    assert "greater than or equal to 0" in str(err.value)
+    assert "less than or equal to 1" in str(err.value)
+
+
+def test_top_level_key_after_a_table_is_explained(tmp_path: Path) -> None:
+    text = "[[distinct]]\ncolumn = 'district'\nmin = 2\nmax_project_share = 0.1\n"
+    with pytest.raises(InvalidInputError, match="distinct.0.max_project_share"):
+        load_rules(write(tmp_path, text))
+
+
+def test_missing_file_and_bad_toml(tmp_path: Path) -> None:
+    with pytest.raises(InvalidInputError, match="rules file not found"):
+        load_rules(tmp_path / "none.toml")
+    with pytest.raises(InvalidInputError, match="not valid TOML"):
+        load_rules(write(tmp_path, "budget = = 3"))
+
+
+def _ps() -> ProposalSet:
+    return ProposalSet.from_proposals([
+        Proposal(id="P1", domain="health", cost=10, beneficiaries=5, district="东城区",
+                 indicators=[{"name": "served", "target": 1}])])
+
+
+def test_rules_that_name_missing_data() -> None:
+    rules = Rules(
+        budget=100,
+        groups=(GroupRule(column="domain", values=("helth",), min_total=1),),
+        resources=(Resource(name="staff", column="staff_month", capacity=3),),
+        distinct=(Distinct(column="distrct", min=1),),
+        pools=(Pool(name="fiscal", amount=10, column="pool"),),
+        force_in=(Force(id="P9"),),
+    )
+    with pytest.raises(InvalidInputError) as err:
+        select(_ps(), rules)
+    found = problems(err)
+    keys = [k for k, _ in found]
+    assert keys == ["pools.0.column", "resources.0.column", "groups.0.values",
+                    "distinct.0.column", "force_in.0.id"]
+    messages = " | ".join(m for _, m in found)
+    assert "no proposal has domain = 'helth' (group does not exist)" in messages
+    assert "did you mean 'district'?" in messages and "did you mean 'pools'?" in messages
+    assert "no proposal with id 'P9'" in messages
+
+
+def test_negative_budget_override() -> None:
+    with pytest.raises(InvalidInputError, match="budget must be >= 0"):
+        select(_ps(), Rules(), budget=-1)
+
+
+def test_example_rules_file_round_trips(tmp_path: Path) -> None:
+    rules = load_rules(EXAMPLES / "rules.toml")
+    assert load_rules(write(tmp_path, rules.to_toml())) == rules
