@@ -1,0 +1,795 @@
+"""Explain every decision of a selection, each claim checked by a re-solve.
+
+:func:`explain` answers, for one proven-optimal selection:
+
+**Rules** (:class:`RuleRoom`): how much room each limit leaves and what one more unit of
+room is worth, by re-solving (LP duals mean little for integer programs and are not
+shown). One unit of room is, for the budget, **1 % of the budget rounded up to whole
+yuan**; the search also finds the **smallest whole-yuan increase that gains anything**
+(exact: the optimum never falls when the budget grows, so a bisection is a proof). For
+group caps and floors, counts, distinct-values minimums and resources the step is the
+one of :mod:`selector._relax` (one percentage point of a share, 1 % of a total, one
+project).
+
+**Runners-up** (:class:`RunnerUp`, eligible but not selected): the rules that block it
+(lifting that one rule and re-solving selects it: "blocked by the 30 % cap on the money
+for domain Health"); the budget at which it enters; the cut in its cost or rise in its
+beneficiaries that brings it in; and what forcing it in costs and removes. Thresholds
+are verified transitions (see :mod:`selector.whatif`): "at ¥X it is selected, at
+¥X − 1 it is not".
+
+**Selected** (:class:`SelectedPlace`): the beneficiaries lost if it were forced out and
+what would replace it.
+
+**Ineligible** (:class:`IneligibleProposal`): the screening reasons.
+
+Every one-line sentence about a proposal comes from :meth:`Explanation.why_not` (one
+function, :func:`reason`), so the reports' "why not" column and ``selector explain ID``
+agree word for word.
+
+Examples
+--------
+>>> from selector import Proposal, ProposalSet, Rules
+>>> ps = ProposalSet.from_proposals([
+...     Proposal(id="A", domain="health", cost=60, beneficiaries=600),
+...     Proposal(id="B", domain="skills", cost=50, beneficiaries=400),
+...     Proposal(id="C", domain="life", cost=50, beneficiaries=150)])
+>>> from selector.engine import Model
+>>> rules = Rules(budget=100, eligibility={"require_indicator": False})
+>>> ex = explain(Model.build(ps, rules, solver="highs"))
+>>> print(ex.why_not("B"))  # doctest: +NORMALIZE_WHITESPACE
+Not selected: would enter at a budget of ¥110 (+¥10), or if its cost fell by ¥10
+(to ¥40), or if its beneficiaries rose by 51; forcing it in costs 50 beneficiaries
+and removes A (adds C).
+>>> print(ex.why_not("A", lang="zh"))
+已入选：若剔除将减少50名受益职工，由B、C替补。
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections.abc import Iterable, Iterator, Mapping
+from concurrent.futures import Executor
+from dataclasses import asdict, dataclass, field, fields
+from decimal import ROUND_CEILING, Decimal
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+import numpy as np
+import pandas as pd
+
+from selector._errors import InvalidInputError
+from selector._explain_text import Lang, change_words, count, id_list, money, unit_words
+from selector._relax import RuleChange, lifts, loosenings
+from selector.result import Selection
+from selector.whatif import (
+    Resolver,
+    _bracket,
+    _map,
+    benefit_threshold,
+    budget_threshold,
+    cost_threshold,
+    forced_in,
+    forced_out,
+)
+
+if TYPE_CHECKING:
+    from selector.engine import Model
+
+__all__ = [
+    "Explanation",
+    "IneligibleProposal",
+    "RuleRoom",
+    "RunnerUp",
+    "Section",
+    "SelectedPlace",
+    "explain",
+    "reason",
+    "why_not",
+]
+
+_Row = TypeVar("_Row")
+
+#: Relative tolerance under which two objectives count as equal ("no gain").
+GAIN_TOLERANCE = 1e-7
+
+#: Extra solves a runner-up's entry-budget search may spend walking down the budgets
+#: below its answer to prove it is the smallest (see :func:`selector.whatif.budget_threshold`).
+BUDGET_WALK = 3
+
+
+@dataclass(frozen=True)
+class RuleRoom:
+    """One limit at the optimum and what one more unit of room is worth.
+
+    Attributes
+    ----------
+    key:
+        ``"budget"`` or the rule change key (e.g. ``"groups[0].max[domain=health]"``).
+    rule:
+        The limit in words (in the explanation's language).
+    used, limit, slack:
+        The selection's amount, the limit, and the room left (money in yuan as
+        ``Decimal``; shares as fractions of the selected total).
+    tight:
+        The engine lists this rule in ``Selection.binding`` (no single proposal fits in
+        the room left).
+    step:
+        One unit of room, in words.
+    gain:
+        Objective gained with one step more room (a re-solve); ``> 0`` means the limit
+        costs beneficiaries now.
+    added, removed:
+        How the list changes with that step.
+    first_gain_at, first_gain:
+        Budget only: the smallest whole-yuan increase that gains anything (verified:
+        a gain at it, none one yuan less) and that gain; ``None`` when no increase up to
+        every candidate's cost helps.
+    """
+
+    key: str
+    rule: str
+    used: Any
+    limit: Any
+    slack: Any
+    tight: bool
+    step: str
+    gain: float
+    added: tuple[str, ...]
+    removed: tuple[str, ...]
+    first_gain_at: Decimal | None = None
+    first_gain: float | None = None
+
+
+@dataclass(frozen=True)
+class RunnerUp:
+    """An eligible proposal that was not selected, and why.
+
+    Attributes
+    ----------
+    id, title, cost, beneficiaries:
+        The proposal.
+    blocked_by:
+        Keys of the single rules whose lifting selects it (most specific first).
+    entry_budget:
+        Verified budget (yuan) at which it enters; ``None`` if no budget does.
+    entry_budget_first:
+        True when every budget between the base and :attr:`entry_budget` was checked
+        and none selects it (selection is not monotone in the budget; the walk down is
+        limited to :data:`BUDGET_WALK` solves).
+    cost_cut:
+        Verified cut in its cost (whole yuan) that brings it in; ``None`` if not even free.
+    benefit_rise:
+        Verified rise in its beneficiaries (whole) that brings it in; ``None`` if none.
+    force_in_feasible, force_in_loss, force_in_removed, force_in_added, force_in_why:
+        Forcing it in: possible at all, objective lost, selected projects removed, other
+        projects added, and the conflict in words when impossible.
+    reason:
+        The one-line reason (see :func:`reason`).
+    """
+
+    id: str
+    title: str
+    cost: Decimal
+    beneficiaries: float
+    blocked_by: tuple[str, ...]
+    entry_budget: Decimal | None
+    entry_budget_first: bool
+    cost_cut: Decimal | None
+    benefit_rise: float | None
+    force_in_feasible: bool
+    force_in_loss: float
+    force_in_removed: tuple[str, ...]
+    force_in_added: tuple[str, ...]
+    force_in_why: str
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class SelectedPlace:
+    """How secure a selected proposal's place is.
+
+    Attributes
+    ----------
+    id, title, cost, beneficiaries:
+        The proposal.
+    loss:
+        Objective lost if it were forced out (``inf`` when the rules need it).
+    replaced_by, also_removed:
+        Proposals that join, and other selected ones that leave, when it is forced out.
+    feasible, why:
+        False (with the conflict in words) when the rules cannot hold without it.
+    forced_in:
+        The rules' reason when it is forced in by the rules, else ``""``.
+    reason:
+        The one-line summary (see :func:`reason`).
+    """
+
+    id: str
+    title: str
+    cost: Decimal
+    beneficiaries: float
+    loss: float
+    replaced_by: tuple[str, ...]
+    also_removed: tuple[str, ...]
+    feasible: bool
+    why: str
+    forced_in: str
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class IneligibleProposal:
+    """A proposal that was never a candidate, with every screening reason."""
+
+    id: str
+    title: str
+    cost: Decimal
+    beneficiaries: float
+    reasons: tuple[str, ...]
+    reason: str = ""
+
+
+def _plain(value: Any) -> Any:
+    """JSON-ready: Decimal as exact text, tuples as lists, infinities as None."""
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, np.generic):
+        return _plain(value.item())
+    if isinstance(value, tuple | list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    return value
+
+
+@dataclass(frozen=True)
+class Section(Generic[_Row]):
+    """The rows of one part of an explanation (a tuple with table exports)."""
+
+    rows: tuple[_Row, ...] = ()
+
+    def __iter__(self) -> Iterator[_Row]:
+        return iter(self.rows)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __getitem__(self, i: int) -> _Row:
+        return self.rows[i]
+
+    def get(self, key: str) -> _Row | None:
+        """The row with this ``id`` (or ``key``), or ``None``."""
+        for row in self.rows:
+            if getattr(row, "id", getattr(row, "key", None)) == key:
+                return row
+        return None
+
+    def to_dict(self) -> list[dict[str, Any]]:
+        """The rows as JSON-ready dicts."""
+        return [_plain(asdict(row)) for row in self.rows]  # type: ignore[call-overload]
+
+    def to_frame(self) -> pd.DataFrame:
+        """The rows as a DataFrame (one column per field; tuples joined by ", ")."""
+        if not self.rows:
+            return pd.DataFrame()
+        names = [f.name for f in fields(self.rows[0])]  # type: ignore[arg-type]
+        data = [{n: (", ".join(v) if isinstance(v, tuple) else v)
+                 for n, v in ((n, getattr(row, n)) for n in names)} for row in self.rows]
+        return pd.DataFrame(data, columns=names)
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """Every decision of one selection, explained (see the module docstring).
+
+    Attributes
+    ----------
+    selection:
+        The proven-optimal selection explained.
+    lang:
+        Language of the ``reason`` texts (``"zh"`` or ``"en"``).
+    rules, runners_up, selected, ineligible:
+        The sections; each has ``.to_frame()`` and ``.to_dict()``.
+    solves:
+        Re-solves run to check the claims.
+    seconds:
+        Wall time of :func:`explain`.
+    """
+
+    selection: Selection
+    lang: Lang
+    rules: Section[RuleRoom]
+    runners_up: Section[RunnerUp]
+    selected: Section[SelectedPlace]
+    ineligible: Section[IneligibleProposal]
+    solves: int
+    seconds: float
+    changes: Mapping[str, RuleChange] = field(default_factory=dict, repr=False)
+
+    def __repr__(self) -> str:
+        return (f"<Explanation: {len(self.selected)} selected, {len(self.runners_up)} "
+                f"runners-up, {len(self.ineligible)} ineligible, {len(self.rules)} limits; "
+                f"{self.solves} re-solves in {self.seconds:.2f} s>")
+
+    def row(self, pid: str) -> RunnerUp | SelectedPlace | IneligibleProposal:
+        """The explanation row of one proposal.
+
+        Raises
+        ------
+        KeyError
+            When the proposal was not explained (not in ``ids``, or unknown).
+        """
+        for section in (self.runners_up, self.selected, self.ineligible):
+            found = section.get(pid)
+            if found is not None:
+                return found
+        raise KeyError(f"proposal {pid!r} was not explained")
+
+    def why_not(self, pid: str, lang: Lang | None = None) -> str:
+        """The one-line reason for a proposal (also for selected and ineligible ones)."""
+        return reason(self, self.row(pid), lang or self.lang)
+
+    def reasons(self, lang: Lang | None = None) -> dict[str, str]:
+        """``{id: one-line reason}`` for every proposal explained, in input order."""
+        rows = [*self.runners_up, *self.selected, *self.ineligible]
+        order = {pid: k for k, pid in enumerate(self.selection.proposals.ids)}
+        rows.sort(key=lambda r: order.get(r.id, len(order)))
+        return {r.id: reason(self, r, lang or self.lang) for r in rows}
+
+    def rule_words(self, key: str, lang: Lang | None = None) -> str:
+        """A rule change key (e.g. from :attr:`RunnerUp.blocked_by`) in words."""
+        return change_words(self.changes[key], self.selection.proposals, lang or self.lang)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The whole explanation as JSON-ready data (money as exact strings)."""
+        base = self.selection
+        return {
+            "objective": base.objective,
+            "budget": None if base.budget is None else str(base.budget),
+            "currency": base.proposals.currency,
+            "selected_ids": list(base.selected),
+            "lang": self.lang,
+            "rules": self.rules.to_dict(),
+            "runners_up": self.runners_up.to_dict(),
+            "selected": self.selected.to_dict(),
+            "ineligible": self.ineligible.to_dict(),
+            "solves": self.solves,
+            "seconds": self.seconds,
+        }
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per explained proposal: id, status and the one-line reason."""
+        status = {**{r.id: "not selected" for r in self.runners_up},
+                  **{r.id: "selected" for r in self.selected},
+                  **{r.id: "ineligible" for r in self.ineligible}}
+        texts = self.reasons()
+        return pd.DataFrame({"id": list(texts), "status": [status[i] for i in texts],
+                             "reason": list(texts.values())})
+
+
+# -- the one place that writes sentences about a proposal -----------------------------------
+def why_not(explanation: Explanation, pid: str, lang: Lang | None = None) -> str:
+    """The one-line reason for ``pid`` (same as :meth:`Explanation.why_not`)."""
+    return explanation.why_not(pid, lang)
+
+
+def reason(explanation: Explanation, row: RunnerUp | SelectedPlace | IneligibleProposal,
+           lang: Lang = "en") -> str:
+    """The one-line reason for one row of an explanation, in ``lang``.
+
+    Reports and the command line both call this (through
+    :meth:`Explanation.why_not`), so their words agree.
+    """
+    base = explanation.selection
+    cur = base.proposals.currency
+    unit = unit_words(base.rules.objective.kind, lang)
+    zh = lang == "zh"
+    if isinstance(row, IneligibleProposal):
+        why = "；".join(row.reasons) if zh else "; ".join(row.reasons)
+        return f"不符合条件：{why}。" if zh else f"Ineligible: {why}."
+    if isinstance(row, SelectedPlace):
+        head = "已入选" if zh else "Selected"
+        if row.forced_in:
+            head += f"（按规则强制纳入：{row.forced_in}）" if zh else f" (forced in: {row.forced_in})"
+        if not row.feasible:
+            tail = f"缺少它规则无法满足（{row.why}）" if zh else \
+                f"the rules cannot hold without it ({row.why})"
+        elif row.loss <= GAIN_TOLERANCE * max(1.0, abs(base.objective)):
+            tail = ("剔除它不会减少受益人数（存在同样好的方案，按花费更少、编号顺序取舍）" if zh else
+                    "an equally good list without it exists (ties go to fewer yuan, then ids)")
+        else:
+            tail = (f"若剔除将减少{count(row.loss)}{unit}" if zh
+                    else f"forcing it out would cost {count(row.loss)} {unit}")
+            if row.replaced_by:
+                tail += (f"，由{id_list(row.replaced_by, lang)}替补" if zh
+                         else f"; {id_list(row.replaced_by, lang)} would replace it")
+        return f"{head}：{tail}。" if zh else f"{head}: {tail}."
+    parts: list[str] = []
+    specific = _most_specific(explanation, row.blocked_by)
+    if specific:
+        words = [change_words(explanation.changes[k], base.proposals, lang) for k in specific]
+        parts.append(f"受{'或'.join(words)}限制" if zh else f"blocked by {' or '.join(words)}")
+    offers: list[str] = []
+    if row.entry_budget is not None and base.budget is not None:
+        extra = row.entry_budget - Decimal(base.budget)
+        offers.append(f"预算增至{money(row.entry_budget, cur)}（增加{money(extra, cur)}）即可入选"
+                      if zh else f"would enter at a budget of {money(row.entry_budget, cur)} "
+                      f"(+{money(extra, cur)})")
+    elif base.budget is not None:
+        offers.append("增加预算也不能入选" if zh else "no larger budget brings it in")
+    if row.cost_cut is not None:
+        to = max(row.cost - row.cost_cut, Decimal(0))
+        offers.append(f"成本降低{money(row.cost_cut, cur)}（至{money(to, cur)}）" if zh else
+                      f"if its cost fell by {money(row.cost_cut, cur)} (to {money(to, cur)})")
+    if row.benefit_rise is not None:
+        offers.append(f"受益人数增加{count(row.benefit_rise)}人" if zh else
+                      f"if its beneficiaries rose by {count(row.benefit_rise)}")
+    if offers:
+        parts.append(("，或" if zh else ", or ").join(offers))
+    if not row.force_in_feasible:
+        parts.append(f"无法强制纳入：{row.force_in_why}" if zh
+                     else f"it cannot be forced in: {row.force_in_why}")
+    elif row.force_in_loss <= GAIN_TOLERANCE * max(1.0, abs(base.objective)):
+        parts.append("强制纳入不减少受益人数（同分时按花费更少、编号顺序取舍）" if zh else
+                     "forcing it in loses nothing: it lost a tie (fewer yuan, then ids, win)")
+    else:
+        text = (f"强制纳入将减少{count(row.force_in_loss)}{unit}" if zh
+                else f"forcing it in costs {count(row.force_in_loss)} {unit}")
+        if row.force_in_removed:
+            text += (f"，并挤出{id_list(row.force_in_removed, lang)}" if zh
+                     else f" and removes {id_list(row.force_in_removed, lang)}")
+        if row.force_in_added:
+            text += (f"（补入{id_list(row.force_in_added, lang)}）" if zh
+                     else f" (adds {id_list(row.force_in_added, lang)})")
+        parts.append(text)
+    return ("未入选：" + "；".join(parts) + "。") if zh else \
+        ("Not selected: " + "; ".join(parts) + ".")
+
+
+def _most_specific(explanation: Explanation, keys: tuple[str, ...]) -> list[str]:
+    """Blocking rule keys without a whole-rule lift already covered by one of its groups."""
+    out = []
+    for k in keys:
+        if "[" in k.split(".", 1)[-1] or not k.startswith("groups["):
+            out.append(k)
+            continue
+        stem = k + "["
+        if not any(o.startswith(stem) for o in keys):
+            out.append(k)
+    return out
+
+
+# -- computing the explanation --------------------------------------------------------------
+def _model_and_base(obj: Selection | Model, solver: str | None) -> tuple[Model, Selection | None]:
+    from selector.engine import Model
+
+    if isinstance(obj, Selection):
+        model = Model.build(obj.proposals, obj.rules, budget=obj.budget,
+                            solver="highs" if obj.solver == "highs" else "cbc")
+        return model, obj if obj.is_optimal else None
+    if isinstance(obj, Model):
+        return obj, None
+    raise TypeError(f"explain needs a Selection or a Model, got {type(obj).__name__}")
+
+
+def _gain(res: Resolver, sel: Selection | None) -> float:
+    if sel is None:
+        return -math.inf
+    return sel.objective - res.base.objective
+
+
+def _improves(res: Resolver, sel: Selection | None) -> bool:
+    return _gain(res, sel) > GAIN_TOLERANCE * max(1.0, abs(res.base.objective))
+
+
+def _diff(model: Model, before: Iterable[str], after: Iterable[str]) -> tuple[tuple[str, ...],
+                                                                                tuple[str, ...]]:
+    b, a = set(before), set(after)
+    ids = list(model.problem.index)
+    return tuple(i for i in ids if i in a - b), tuple(i for i in ids if i in b - a)
+
+
+class _Changed:
+    """Solves of changed rules (one model build each), cached by change key."""
+
+    def __init__(self, model: Model, solver: str | None) -> None:
+        self.model = model
+        self.solver = solver
+        self.solves = 0
+        self._cache: dict[str, Selection | None] = {}
+        self._lock = threading.Lock()
+
+    def solve(self, change: RuleChange) -> Selection | None:
+        from selector._errors import InfeasibleError
+        from selector.engine import Model
+
+        key = change.rules.model_dump_json()       # lifts and loosenings share keys
+        with self._lock:
+            if key in self._cache:
+                return self._cache[key]
+        kwargs: dict[str, Any] = {} if self.solver is None else {"solver": self.solver}
+        try:
+            m = Model.build(self.model.proposals, change.rules, budget=self.model.budget,
+                            solver=self.model.default_solver)
+            sel: Selection | None = m.solve(diagnose=False, **kwargs)
+        except InfeasibleError:
+            sel = None
+        if sel is not None and not sel.is_optimal:
+            sel = None
+        with self._lock:
+            self.solves += 1
+            self._cache[key] = sel
+        return sel
+
+
+def _budget_room(model: Model, res: Resolver, lang: Lang) -> RuleRoom | None:
+    budget = res.budget
+    if budget is None:
+        return None
+    base = res.base
+    cur = model.proposals.currency
+    step = max(Decimal(1), (budget / 100).to_integral_value(rounding=ROUND_CEILING))
+    sel = res.solve(budget=budget + step)
+    gain = max(0.0, _gain(res, sel))
+    added, removed = _diff(model, base.selected, sel.selected if sel else base.selected)
+    # the smallest whole-yuan increase that gains anything: the optimum never falls as the
+    # budget grows, so this bracket is monotone and its end is the first gain.
+    top = Decimal(int(model.problem.cost.sum())) / 100
+    top_yuan = int(max(top, step).to_integral_value(rounding=ROUND_CEILING))
+
+    infer = True
+
+    def pred(x: int) -> Selection | None:
+        s = res.at_budget(budget + x, infer=infer)
+        return s if _improves(res, s) else None
+
+    hi = int(step)
+    lo = 0
+    while pred(hi) is None and hi < top_yuan:
+        lo, hi = hi, min(2 * hi, top_yuan)
+    first_at: Decimal | None = None
+    first_gain: float | None = None
+    if pred(hi) is not None:
+        def guess(x: int, s: Selection) -> int | None:
+            return int((Decimal(s.total_cost) - budget).to_integral_value(
+                rounding=ROUND_CEILING))
+
+        x, s = _bracket(pred, lo, hi, guess)
+        infer = False                     # the claim itself: two real solves
+        verified = pred(x)
+        if verified is not None and pred(x - 1) is None:
+            first_at, first_gain = Decimal(x), _gain(res, verified)
+    words = "预算" if lang == "zh" else "the budget"
+    step_words = (f"+{money(step, cur)}（预算的1 %）" if lang == "zh"
+                  else f"+{money(step, cur)} (1 % of the budget)")
+    return RuleRoom("budget", words, Decimal(base.total_cost), budget,
+                    budget - Decimal(base.total_cost), "budget" in base.binding, step_words,
+                    gain, added, removed, first_at, first_gain)
+
+
+def _measure(model: Model, measure: str) -> np.ndarray:
+    problem = model.problem
+    if measure == "cost":
+        return problem.cost.astype(float) / 100
+    if measure == "beneficiaries":
+        return problem.benefit.astype(float)
+    return np.ones(problem.n)
+
+
+def _usage(model: Model, base: Selection, change: RuleChange) -> tuple[Any, Any, Any, bool]:
+    """(used, limit, slack, engine says tight) of a limit at the base selection."""
+    problem = model.problem
+    chosen = np.zeros(problem.n, dtype=bool)
+    chosen[[problem.index[i] for i in base.selected]] = True
+    rule = change.rule
+    if change.family == "group":
+        member = problem.membership(rule.column)
+        labels = list(rule.values) if rule.combine else [str(change.label)]
+        mask = member.union(labels)
+        meas = _measure(model, rule.measure)
+        used = float(meas[mask & chosen].sum())
+        share = getattr(rule, f"{change.side}_share")
+        if share is not None:
+            total = float(meas[chosen].sum())
+            used_share = used / total if total else 0.0
+            slack = share - used_share if change.side == "max" else used_share - share
+            kind = "share"
+            value: Any = used_share
+            limit: Any = share
+        else:
+            limit = getattr(rule, f"{change.side}_total")
+            value = used
+            slack = float(limit) - used if change.side == "max" else used - float(limit)
+            kind = "total"
+        suffix = "" if rule.measure == "cost" else f",{rule.measure}"
+        row = f"{kind}_{change.side}[{rule.column}={change.label}{suffix}]"
+        if rule.measure == "cost" and kind == "total":
+            value, slack = Decimal(str(round(value, 2))), Decimal(str(round(slack, 2)))
+        return value, limit, slack, row in base.binding
+    if change.family == "count":
+        n = len(base.selected)
+        return n, change.old, (change.old - n) if change.side == "max" else (n - change.old), \
+            f"count_{change.side}" in base.binding
+    if change.family == "distinct":
+        member = problem.membership(rule.column)
+        covered = int((np.asarray(member.matrix[:, chosen].sum(axis=1)).ravel() > 0).sum())
+        return covered, rule.min, covered - rule.min, f"distinct[{rule.column}]" in base.binding
+    if change.family == "resource":
+        used_r = float(np.nan_to_num(problem.column(rule.column))[chosen].sum())
+        return used_r, rule.capacity, rule.capacity - used_r, \
+            f"resource[{rule.name}]" in base.binding
+    return None, None, None, False
+
+
+def _step_words(change: RuleChange, cur: str, lang: Lang) -> str:
+    old, new = change.old, change.new
+    if isinstance(old, float) and change.family == "group" and \
+            getattr(change.rule, f"{change.side}_share") is not None:
+        return f"{old * 100:g} % → {new * 100:g} %"
+    if change.family == "group" and change.rule.measure == "cost":
+        return f"{money(old, cur)} → {money(new, cur)}"
+    return f"{old:g} → {new:g}" if isinstance(old, float) else f"{old} → {new}"
+
+
+def _rule_rooms(model: Model, res: Resolver, changed: _Changed, lang: Lang,
+                executor: Executor | None) -> tuple[list[RuleRoom], dict[str, RuleChange]]:
+    rooms = []
+    budget_room = _budget_room(model, res, lang)
+    if budget_room is not None:
+        rooms.append(budget_room)
+    changes = loosenings(model.rules, model.problem)
+    sels = _map(changed.solve, changes, executor)
+    cur = model.proposals.currency
+    for change, sel in zip(changes, sels, strict=True):
+        used, limit, slack, tight = _usage(model, res.base, change)
+        added, removed = _diff(model, res.base.selected,
+                               sel.selected if sel else res.base.selected)
+        rooms.append(RuleRoom(change.key, change_words(change, model.proposals, lang), used,
+                              limit, slack, tight, _step_words(change, cur, lang),
+                              max(0.0, _gain(res, sel)), added, removed))
+    return rooms, {c.key: c for c in changes}
+
+
+def explain(selection_or_model: Selection | Model, ids: Iterable[str] | None = None, *,
+            executor: Executor | None = None, lang: Lang = "en",
+            rules: bool | None = None, solver: str | None = None) -> Explanation:
+    """Explain a proven-optimal selection, every claim checked by a re-solve.
+
+    Parameters
+    ----------
+    selection_or_model:
+        A :class:`~selector.result.Selection` (its proposals, rules and budget are
+        recompiled) or a compiled :class:`selector.engine.Model` (solved here).
+    ids:
+        Explain only these proposals (default: every proposal). The rows of a proposal
+        are the same whichever ``ids`` it is explained with.
+    executor:
+        Optional :class:`concurrent.futures.Executor` for the re-solves (a thread pool
+        suits: each solve runs in the solver).
+    lang:
+        ``"zh"`` or ``"en"``: language of the ``reason`` texts and rule words.
+    rules:
+        Compute the rules section (room and marginal values); default: only when
+        ``ids`` is not given.
+    solver:
+        ``"cbc"`` or ``"highs"`` for the re-solves (default: the model's).
+
+    Returns
+    -------
+    Explanation
+
+    Raises
+    ------
+    InvalidInputError
+        An id in ``ids`` that is not a proposal.
+    SolverError
+        A re-solve failed or was not proven optimal (no unproven claim is made).
+    """
+    t0 = time.perf_counter()
+    model, base = _model_and_base(selection_or_model, solver)
+    res = Resolver(model, base, solver=solver)
+    base = res.base
+    problem = model.problem
+    all_ids = list(problem.index)
+    if ids is None:
+        wanted = all_ids
+    else:
+        asked = list(dict.fromkeys(str(i) for i in ids))
+        unknown = [i for i in asked if i not in problem.index]
+        if unknown:
+            raise InvalidInputError(f"no proposal with id {', '.join(map(repr, unknown))}")
+        keep = set(asked)
+        wanted = [i for i in all_ids if i in keep]
+    chosen = set(base.selected)
+    ineligible_ids = [i for i in wanted if i in base.ineligible]
+    selected_ids = [i for i in wanted if i in chosen]
+    runner_ids = [i for i in wanted if i not in chosen and i not in base.ineligible]
+    frame = model.proposals.frame
+    titles = dict(zip(all_ids, frame["title"].astype(str), strict=True))
+    changed = _Changed(model, solver)
+
+    # blocking rules: lift each rule (and each group of a runner-up) once, re-solve once
+    labels: set[str] = set()
+    for pid in runner_ids:
+        for own in _own_groups(model, pid).values():
+            labels |= own
+    lift_list = lifts(model.rules, problem, labels) if runner_ids else []
+    lift_sels = dict(zip([c.key for c in lift_list], _map(changed.solve, lift_list, executor),
+                         strict=True))
+    all_changes: dict[str, RuleChange] = {c.key: c for c in lift_list}
+
+    def runner(pid: str) -> RunnerUp:
+        fin = forced_in(model, base, [pid], resolver=res)[pid]
+        own = _own_groups(model, pid)
+        blocked = tuple(k for k, s in lift_sels.items()
+                        if s is not None and pid in s.selected
+                        and _relevant(all_changes[k], own))
+        bt = budget_threshold(model, base, pid, resolver=res, walk=BUDGET_WALK)
+        ct = cost_threshold(model, base, pid, resolver=res)
+        zt = benefit_threshold(model, base, pid, resolver=res)
+        k = problem.index[pid]
+        return RunnerUp(pid, titles[pid], Decimal(int(problem.cost[k])) / 100,
+                        float(problem.benefit[k]), blocked,
+                        None if bt is None else bt.value, bt is not None and bt.first,
+                        None if ct is None else ct.value,
+                        None if zt is None else float(zt.value), fin.feasible, fin.loss,
+                        fin.removed, fin.added, fin.why)
+
+    runners = _map(runner, runner_ids, executor)
+    outs = forced_out(model, base, selected_ids, executor=executor, resolver=res)
+    places = []
+    for pid in selected_ids:
+        o = outs[pid]
+        k = problem.index[pid]
+        places.append(SelectedPlace(pid, titles[pid], Decimal(int(problem.cost[k])) / 100,
+                                    float(problem.benefit[k]), o.loss, o.replaced_by,
+                                    o.removed, o.feasible, o.why, base.forced_in.get(pid, "")))
+    inel = []
+    for pid in ineligible_ids:
+        k = problem.index[pid]
+        inel.append(IneligibleProposal(pid, titles[pid], Decimal(int(problem.cost[k])) / 100,
+                                       float(problem.benefit[k]), base.ineligible[pid]))
+    rooms: list[RuleRoom] = []
+    if (ids is None) if rules is None else rules:
+        rooms, loose = _rule_rooms(model, res, changed, lang, executor)
+        all_changes.update({f"room:{k}": v for k, v in loose.items()})
+    draft = Explanation(base, lang, Section(tuple(rooms)), Section(tuple(runners)),
+                        Section(tuple(places)), Section(tuple(inel)),
+                        res.solves + changed.solves, 0.0, all_changes)
+
+    def worded(row: Any) -> Any:
+        return type(row)(**{**{f.name: getattr(row, f.name) for f in fields(row)},
+                            "reason": reason(draft, row, lang)})
+
+    return Explanation(
+        base, lang, draft.rules, Section(tuple(worded(r) for r in runners)),
+        Section(tuple(worded(r) for r in places)), Section(tuple(worded(r) for r in inel)),
+        res.solves + changed.solves, time.perf_counter() - t0, all_changes)
+
+
+def _own_groups(model: Model, pid: str) -> dict[str, set[str]]:
+    """``{column: labels}`` of a proposal for every column a group rule uses."""
+    problem = model.problem
+    out: dict[str, set[str]] = {}
+    for rule in model.rules.groups:
+        member = problem.membership(rule.column)
+        col = member.matrix[:, problem.index[pid]]
+        out[rule.column] = {member.labels[g] for g in col.nonzero()[0]}
+    return out
+
+
+def _relevant(change: RuleChange, own: dict[str, set[str]]) -> bool:
+    """A per-group lift names the runner-up's own group; other lifts always count.
+
+    (Lifts for other runners-up's groups are solved once and shared; a runner-up is only
+    said to be blocked by a group-level limit of its own group, or by a whole rule.)
+    """
+    if change.family != "group" or change.whole:
+        return True
+    labels = {str(change.label)}
+    return bool(labels & own.get(change.rule.column, set()))
+
