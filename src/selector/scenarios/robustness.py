@@ -1,0 +1,438 @@
+"""Robustness under uncertain estimates: selection frequencies and a robust list.
+
+:func:`robustness` draws ``N`` scenarios of beneficiaries and costs (see
+:mod:`selector.scenarios.uncertainty`), solves each under all the rules, and reports how
+often each proposal is selected. In the spirit of the core index of Robust Portfolio
+Modeling (Liesiö, Mild & Salo 2007), a proposal is
+
+- **core** when it is selected in every sampled scenario that has a list,
+- **exterior** when it is selected in none of them,
+- **borderline** otherwise.
+
+(RPM's core index ranges over all non-dominated portfolios under incomplete
+information; here it ranges over the optimal lists of the sampled scenarios.)
+
+:func:`robust_select` chooses the list whose objective is best in the worst sampled
+scenario, or at a chosen percentile, by one exact integer program: every rule of the
+call at the stated (nominal) costs, plus one objective row per scenario::
+
+    max t
+    s.t.  t ≤ w_s · x + M_s (1 − y_s)     ∀ s      (w_s: objective weights in scenario s)
+          Σ_s y_s ≥ k,  y_s ∈ {0, 1}               (k = ⌈(1 − p/100) · N⌉)
+
+so ``t`` is the largest value that at least ``k`` of the ``N`` sampled scenarios reach:
+the worst case for ``p = 0`` (then ``k = N`` and no ``y`` is needed), otherwise the
+``p``-th percentile from below. ``M_s`` is a valid upper bound of ``t − w_s·x``. The list
+is then re-solved by the engine with every candidate forced in or out, so it is verified
+against all the rules like any other selection.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from selector._errors import InvalidInputError, SolverError
+from selector.scenarios._common import (
+    MoneyLike,
+    Point,
+    SolveOptions,
+    build_model,
+    solve_point,
+    to_fen,
+    to_yuan,
+)
+from selector.scenarios.execution import chunked, default_workers, run_tasks
+from selector.scenarios.uncertainty import Bounds, Uncertainty, scenario_seeds
+
+if TYPE_CHECKING:
+    from selector.model import ProposalSet
+    from selector.result import Selection
+    from selector.rules import Rules
+
+__all__ = ["RobustChoice", "Robustness", "robust_select", "robustness"]
+
+CORE, BORDERLINE, EXTERIOR = "core", "borderline", "exterior"
+
+
+@dataclass(frozen=True)
+class Robustness:
+    """Selection frequencies over sampled scenarios.
+
+    Attributes
+    ----------
+    frequencies:
+        One row per proposal: ``id, title, domain, cost, beneficiaries, benefit_low,
+        benefit_high, nominal`` (selected at the estimates), ``selected`` (in how many
+        scenarios), ``frequency`` (share of the scenarios that have a list) and ``class``
+        (core / borderline / exterior).
+    scenarios:
+        One row per scenario: ``scenario, status, objective, cost_used, count,
+        beneficiaries, ids, message``.
+    nominal:
+        The ids selected at the estimates.
+    samples, seed:
+        How the scenarios were drawn.
+    """
+
+    frequencies: pd.DataFrame
+    scenarios: pd.DataFrame
+    nominal: tuple[str, ...]
+    samples: int
+    seed: int
+
+    def ids(self, cls: str) -> list[str]:
+        """Ids of one class: ``"core"``, ``"borderline"`` or ``"exterior"``."""
+        if cls not in (CORE, BORDERLINE, EXTERIOR):
+            raise InvalidInputError(f"class must be core, borderline or exterior, got {cls!r}")
+        return list(self.frequencies.loc[self.frequencies["class"] == cls, "id"])
+
+
+@dataclass(frozen=True)
+class _Chunk:
+    proposals: ProposalSet
+    rules: Rules | None
+    budget_fen: int
+    bounds: Bounds
+    seeds: tuple[tuple[int, np.random.SeedSequence], ...]
+    options: SolveOptions
+
+
+def _solve_chunk(chunk: _Chunk) -> list[Point]:
+    model = build_model(chunk.proposals, chunk.rules)
+    ids = chunk.bounds.ids
+    vary_b = np.flatnonzero(chunk.bounds.uncertain_benefit)
+    vary_c = np.flatnonzero(chunk.bounds.uncertain_cost)
+    out = []
+    for _, seed in chunk.seeds:
+        benefit, cost = chunk.bounds.sample(seed)
+        out.append(solve_point(
+            model, chunk.budget_fen, chunk.options, catch_errors=True,
+            beneficiaries={ids[k]: float(benefit[k]) for k in vary_b} or None,
+            cost={ids[k]: to_yuan(int(cost[k])) for k in vary_c} or None,
+        ))
+    return out
+
+
+def _budget_fen(rules: Rules | None, budget: MoneyLike | None) -> int:
+    if budget is not None:
+        return to_fen(budget)
+    total = None if rules is None else rules.total_budget
+    if total is None:
+        raise InvalidInputError("a budget is needed: give budget= or a budget in the rules")
+    return to_fen(total)
+
+
+def robustness(
+    proposals: ProposalSet,
+    rules: Rules | None = None,
+    uncertainty: Uncertainty | None = None,
+    *,
+    samples: int = 100,
+    seed: int = 0,
+    budget: MoneyLike | None = None,
+    solver: str | None = None,
+    time_limit: float | None = None,
+    gap: float | None = None,
+    executor: Any = None,
+    workers: int | None = None,
+    chunks: int | None = None,
+    progress: bool = True,
+) -> Robustness:
+    """How often each proposal is selected when the estimates vary.
+
+    Parameters
+    ----------
+    proposals, rules:
+        The call.
+    uncertainty:
+        The ranges (default ``Uncertainty()``: the low/high columns, triangular).
+    samples, seed:
+        Number of scenarios and the seed they derive from; the answer depends only on
+        these, not on the executor or the chunking.
+    budget:
+        Overrides the rules' budget.
+    solver, time_limit, gap:
+        Passed to every solve.
+    executor, workers, chunks, progress:
+        Where the scenarios run (see :mod:`selector.scenarios.execution`): by default one
+        local process per CPU; ``workers=1`` solves in this process.
+
+    Returns
+    -------
+    Robustness
+
+    Examples
+    --------
+    >>> from selector.datasets import generate_call
+    >>> from selector.rules import Rules, Eligibility
+    >>> call = generate_call(10, seed=2)
+    >>> rules = Rules(completion=None, eligibility=Eligibility(require_indicator=False))
+    >>> r = robustness(call, rules, samples=5, budget=600_000, solver="highs",
+    ...                workers=1, progress=False)
+    >>> set(r.frequencies["class"]) <= {"core", "borderline", "exterior"}
+    True
+    >>> len(r.scenarios), bool(r.frequencies["frequency"].between(0, 1).all())
+    (5, True)
+    """
+    uncertainty = uncertainty or Uncertainty()
+    bounds = uncertainty.bounds(proposals)
+    budget_fen = _budget_fen(rules, budget)
+    options = SolveOptions(solver=solver, time_limit=time_limit, gap=gap)
+    nominal = solve_point(build_model(proposals, rules), budget_fen, options)
+    seeds = list(enumerate(scenario_seeds(seed, samples)))
+    n_workers = 1 if executor is None and workers == 1 else (workers or default_workers())
+    parts = chunks or (1 if n_workers == 1 and executor is None else 4 * n_workers)
+    groups = chunked(seeds, parts)
+    tasks = [_Chunk(proposals, rules, budget_fen, bounds, tuple(g), options) for g in groups]
+    results = run_tasks(_solve_chunk, tasks, executor=executor, workers=workers,
+                        progress=progress, description="Scenarios",
+                        sizes=[len(g) for g in groups])
+    points = [p for chunk in results for p in chunk]
+    return Robustness(
+        frequencies=_frequencies(proposals, bounds, nominal, points),
+        scenarios=_scenarios(points), nominal=nominal.ids, samples=samples, seed=seed,
+    )
+
+
+def _frequencies(proposals: ProposalSet, bounds: Bounds, nominal: Point,
+                 points: list[Point]) -> pd.DataFrame:
+    index = {i: k for k, i in enumerate(proposals.ids)}
+    counts = np.zeros(len(index), dtype=np.int64)
+    solved = [p for p in points if p.feasible]
+    for p in solved:
+        counts[[index[i] for i in p.ids]] += 1
+    total = len(solved)
+    cls = np.where(counts == total, CORE, np.where(counts == 0, EXTERIOR, BORDERLINE))
+    if total == 0:
+        cls[:] = EXTERIOR
+    frame = proposals.frame
+    chosen = set(nominal.ids)
+    return pd.DataFrame({
+        "id": proposals.ids,
+        "title": frame["title"].to_numpy(dtype=object),
+        "domain": frame["domain"].to_numpy(dtype=object),
+        "cost": [to_yuan(int(c)) for c in frame["cost_minor"]],
+        "beneficiaries": frame["beneficiaries"].to_numpy(dtype=np.float64),
+        "benefit_low": bounds.benefit[0],
+        "benefit_high": bounds.benefit[2],
+        "nominal": [i in chosen for i in proposals.ids],
+        "selected": counts,
+        "frequency": counts / total if total else np.zeros(len(counts)),
+        "class": cls,
+    })
+
+
+def _scenarios(points: list[Point]) -> pd.DataFrame:
+    rows = []
+    for k, p in enumerate(points):
+        rows.append({"scenario": k, "status": p.status, "objective": p.objective,
+                     "cost_used": to_yuan(p.cost_fen) if p.feasible else None,
+                     "count": p.count, "beneficiaries": p.beneficiaries, "ids": p.ids,
+                     "message": p.message})
+    return pd.DataFrame(rows, columns=["scenario", "status", "objective", "cost_used",
+                                       "count", "beneficiaries", "ids", "message"])
+
+
+@dataclass(frozen=True)
+class RobustChoice:
+    """The list that is best in the worst (or a low-percentile) sampled scenario.
+
+    Attributes
+    ----------
+    selection:
+        The list, verified by the engine against all the rules (its ``objective`` is the
+        value at the estimates).
+    percentile:
+        ``0`` for the worst case; ``p`` for the value reached in at least
+        ``⌈(1 − p/100)·N⌉`` scenarios.
+    value, bound, status:
+        The criterion of the chosen list and the solver's proof (``status`` optimal or
+        feasible with a gap).
+    values:
+        The chosen list's objective in each sampled scenario.
+    nominal_ids, nominal_value, nominal_values:
+        The list optimal at the estimates, its criterion and its per-scenario values, for
+        comparison (the price of robustness is ``selection.objective`` below the nominal
+        optimum; the gain is ``value − nominal_value``).
+    """
+
+    selection: Selection
+    percentile: float
+    value: float
+    bound: float
+    status: str
+    values: np.ndarray
+    nominal_ids: tuple[str, ...]
+    nominal_value: float
+    nominal_values: np.ndarray
+    samples: int
+    seed: int
+
+
+def criterion(values: np.ndarray, percentile: float) -> float:
+    """The largest ``t`` reached by at least ``⌈(1 − p/100)·N⌉`` of the ``N`` values.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> criterion(np.array([5.0, 1.0, 3.0, 4.0]), 0), criterion(np.array([5.0, 1.0, 3.0, 4.0]), 25)
+    (1.0, 3.0)
+    """
+    k = _needed(len(values), percentile)
+    return float(np.sort(values)[::-1][k - 1])
+
+
+def _needed(n: int, percentile: float) -> int:
+    if not 0 <= percentile < 100:
+        raise InvalidInputError(f"percentile must be within [0, 100), got {percentile}")
+    return max(1, math.ceil((1 - percentile / 100) * n - 1e-9))
+
+
+def robust_select(
+    proposals: ProposalSet,
+    rules: Rules | None = None,
+    uncertainty: Uncertainty | None = None,
+    *,
+    samples: int = 100,
+    seed: int = 0,
+    percentile: float = 0.0,
+    budget: MoneyLike | None = None,
+    solver: str | None = None,
+    time_limit: float | None = None,
+    gap: float | None = None,
+) -> RobustChoice:
+    """The list that maximises the worst case (or a percentile) over sampled scenarios.
+
+    See the module docstring for the integer program. Beneficiaries vary by scenario;
+    every rule is held at the stated costs (cost ranges are not used here). The same
+    ``samples`` and ``seed`` as :func:`robustness` give the same scenarios.
+
+    Raises
+    ------
+    InfeasibleError
+        The rules cannot hold at the estimates.
+    SolverError
+        The solver found no list in time.
+
+    Examples
+    --------
+    >>> from selector.datasets import generate_call
+    >>> from selector.rules import Rules, Eligibility
+    >>> call = generate_call(10, seed=2)
+    >>> rules = Rules(completion=None, eligibility=Eligibility(require_indicator=False))
+    >>> rc = robust_select(call, rules, samples=8, budget=600_000, solver="highs")
+    >>> rc.value >= rc.nominal_value
+    True
+    """
+    from selector.engine import Model
+
+    uncertainty = uncertainty or Uncertainty()
+    bounds = uncertainty.bounds(proposals)
+    budget_yuan = to_yuan(_budget_fen(rules, budget))
+    k_needed = _needed(samples, percentile)
+    options = SolveOptions(solver=solver, time_limit=time_limit, gap=gap)
+    model = Model.build(proposals, rules, budget=budget_yuan)
+    nominal = model.solve(**{**options.kwargs(), "diagnose": True})
+    form, weights = _scenario_weights(model, bounds, scenario_seeds(seed, samples), budget_yuan)
+    x, raw = _solve_max_min(form, weights, k_needed, options)
+    cand = form.cand
+    chosen = cand[x > 0.5]
+    ids = model.problem.ids
+    selection = model.solve(force_in=[str(ids[i]) for i in chosen],
+                            force_out=[str(ids[i]) for i in cand[x < 0.5]],
+                            **options.kwargs())
+    nominal_x = np.isin(ids[cand], list(nominal.selected)).astype(np.float64)
+    values = weights @ x
+    nominal_values = weights @ nominal_x
+    value = criterion(values, percentile)
+    bound = raw.bound if math.isfinite(raw.bound) else value
+    return RobustChoice(
+        selection=selection, percentile=percentile, value=value, bound=max(bound, value),
+        status=raw.status, values=values, nominal_ids=nominal.selected,
+        nominal_value=criterion(nominal_values, percentile), nominal_values=nominal_values,
+        samples=samples, seed=seed,
+    )
+
+
+def _scenario_weights(model: Any, bounds: Bounds, seeds: list[np.random.SeedSequence],
+                      budget: Decimal) -> tuple[Any, np.ndarray]:
+    """The nominal formulation and the ``N × candidates`` objective weights per scenario."""
+    from selector.engine.formulate import Inputs, formulate
+    from selector.engine.model import objective_weights
+    from selector.engine.screening import screen_problem, to_minor
+
+    problem = model.problem
+    rules = model.rules
+    budget_minor = to_minor(budget)
+    screening = screen_problem(problem, rules, problem.cost, budget_minor)
+    inputs = Inputs(problem=problem, rules=rules, cost=problem.cost,
+                    weight=objective_weights(problem, rules, problem.benefit),
+                    benefit=problem.benefit, budget_minor=budget_minor,
+                    eligible=screening.eligible,
+                    force_in=tuple(f.id for f in rules.force_in if f.id not in screening.reasons))
+    form = formulate(inputs)
+    weights = np.vstack([objective_weights(problem, rules, bounds.sample(s)[0])[form.cand]
+                         for s in seeds])
+    return form, weights
+
+
+def _solve_max_min(form: Any, weights: np.ndarray, k_needed: int,
+                   options: SolveOptions) -> tuple[np.ndarray, Any]:
+    """Solve the max-min (or percentile) program; return the x columns and the raw result."""
+    from selector.engine.backends import MatrixModel
+    from selector.engine.solve import run
+
+    n_s, nx = weights.shape
+    ncol = len(form.objective)
+    use_y = k_needed < n_s
+    t_lo = float(np.minimum(weights, 0).sum(axis=1).min())
+    t_hi = float(np.maximum(weights, 0).sum(axis=1).max())
+    big_m = t_hi - np.minimum(weights, 0).sum(axis=1)
+    extra = 1 + (n_s if use_y else 0)
+    t_col = ncol
+    # scenario rows: t - w_s·x + M_s y_s <= M_s   (t - w_s·x <= 0 without y)
+    base = form.matrix.tocoo()
+    m0 = base.shape[0]
+    s_idx = np.repeat(np.arange(n_s), nx)
+    parts_r = [base.row, m0 + s_idx, m0 + np.arange(n_s)]
+    parts_c = [base.col, np.tile(np.arange(nx), n_s), np.full(n_s, t_col)]
+    parts_v = [base.data, -weights.ravel(), np.ones(n_s)]
+    lower = [form.row_lower, np.full(n_s, -math.inf)]
+    upper = [form.row_upper, big_m if use_y else np.zeros(n_s)]
+    n_rows = m0 + n_s
+    if use_y:
+        y_cols = t_col + 1 + np.arange(n_s)
+        parts_r += [m0 + np.arange(n_s), np.full(n_s, m0 + n_s)]
+        parts_c += [y_cols, y_cols]
+        parts_v += [big_m, np.ones(n_s)]
+        lower.append(np.array([float(k_needed)]))
+        upper.append(np.array([math.inf]))
+        n_rows += 1
+    matrix = sp.csr_matrix(
+        (np.concatenate(parts_v), (np.concatenate(parts_r), np.concatenate(parts_c))),
+        shape=(n_rows, ncol + extra))
+    objective = np.zeros(ncol + extra)
+    objective[t_col] = 1.0
+    integral = bool(np.all(weights == np.round(weights)))
+    model = MatrixModel(
+        objective=objective, matrix=matrix,
+        row_lower=np.concatenate(lower), row_upper=np.concatenate(upper),
+        col_lower=np.concatenate([form.col_lower, [t_lo], np.zeros(extra - 1)]),
+        col_upper=np.concatenate([form.col_upper, [t_hi], np.ones(extra - 1)]),
+        integer=np.concatenate([form.integer, [False], np.ones(extra - 1, dtype=bool)]),
+        maximize=True,
+    )
+    raw = run(model, options.solver or "cbc", time_limit=options.time_limit,
+              rel_gap=1e-6 if options.gap is None else options.gap,
+              abs_gap=1.0 - 1e-6 if integral else 1e-6)
+    if raw.status not in ("optimal", "feasible") or raw.x is None:
+        raise SolverError(f"robust list: the solver found no list ({raw.raw_status})",
+                          solver_status=raw.raw_status)
+    return np.rint(raw.x[:nx]), raw
