@@ -51,3 +51,28 @@ def chromium() -> str:
     path = shutil.which("chromium") or shutil.which("chromium-browser") or ""
     need_service(bool(path), "headless Chromium")
     return path
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def reserve_db_url(request: pytest.FixtureRequest, tmp_path: Path):  # type: ignore[no-untyped-def]
+    """A fresh, empty reserve database URL: a SQLite file (always), or a PostgreSQL schema of
+    its own on SELECTOR_PG_URL (dropped afterwards), so runs are isolated and re-runnable."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'reserve.sqlite'}"
+        return
+    import uuid
+
+    import sqlalchemy as sa
+
+    pg_url = request.getfixturevalue("pg_url")
+    schema = f"reserve_test_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(pg_url)
+    with admin.begin() as conn:
+        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    url = sa.make_url(pg_url).update_query_dict({"options": f"-csearch_path={schema}"})
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.begin() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()

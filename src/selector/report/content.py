@@ -1,0 +1,308 @@
+"""The content of a selection report: one pure structure every writer reads.
+
+:func:`build_report` turns a :class:`~selector.Selection` (plus the reserve ranking and the
+"why not" explanations, when available) into a :class:`Report`. The HTML, Markdown, JSON,
+Excel and CSV writers only lay this structure out, so their figures cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from selector.problem import Problem
+from selector.report.i18n import Lang, text
+from selector.report.rulecheck import RuleRow, evaluate_rules
+from selector.result import Selection
+from selector.taxonomy import Taxonomy
+
+__all__ = [
+    "GroupRow",
+    "IneligibleRow",
+    "PoolRow",
+    "ProjectRow",
+    "Provenance",
+    "Report",
+    "ReserveRow",
+    "build_report",
+    "file_sha256",
+]
+
+
+def file_sha256(path: str | Path) -> str:
+    """SHA-256 of a file's bytes, as hex."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """What is needed to reproduce a result."""
+
+    input_path: str = ""
+    input_sha256: str = ""
+    rules_path: str = ""
+    rules_sha256: str = ""
+    solver: str = ""
+    solver_version: str = ""
+    selector_version: str = ""
+    generated_at: str = ""
+    seconds: float = math.nan
+
+    @classmethod
+    def of(cls, selection: Selection, input_path: str | Path | None = None,
+           rules_path: str | Path | None = None) -> Provenance:
+        """Hash the input files and record the solver, versions and the time (UTC)."""
+        from selector import __version__
+
+        return cls(
+            input_path="" if input_path is None else str(input_path),
+            input_sha256="" if input_path is None else file_sha256(input_path),
+            rules_path="" if rules_path is None else str(rules_path),
+            rules_sha256="" if rules_path is None else file_sha256(rules_path),
+            solver=selection.solver,
+            solver_version=selection.solver_version,
+            selector_version=__version__,
+            generated_at=_dt.datetime.now(_dt.UTC).replace(microsecond=0).isoformat(),
+            seconds=selection.seconds,
+        )
+
+
+@dataclass(frozen=True)
+class ProjectRow:
+    """A selected project."""
+
+    id: str
+    title: str
+    domain: str
+    domain_label: str
+    cost: Decimal
+    beneficiaries: float
+    target_groups: tuple[str, ...]
+    district: str
+    pools: dict[str, Decimal]
+    start_month: int | None
+    forced: str
+
+
+@dataclass(frozen=True)
+class GroupRow:
+    """Totals of the selection within one group (a domain, a target group)."""
+
+    code: str
+    label: str
+    count: int
+    cost: Decimal
+    beneficiaries: float
+    cost_share: float
+
+
+@dataclass(frozen=True)
+class PoolRow:
+    """Spend from one funding pool against its amount."""
+
+    name: str
+    paid: Decimal
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class ReserveRow:
+    """A reserve project: its rank, score and why it missed the list."""
+
+    rank: int
+    id: str
+    title: str
+    domain_label: str
+    cost: Decimal
+    beneficiaries: float
+    score: float | None
+    why_missed: str
+
+
+@dataclass(frozen=True)
+class IneligibleRow:
+    """A proposal that was never a candidate, with all its reasons."""
+
+    id: str
+    title: str
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Report:
+    """Everything a selection report shows (see :func:`build_report`)."""
+
+    lang: Lang
+    title: str
+    status: str
+    objective: float
+    bound: float
+    gap: float
+    beneficiaries: float
+    count: int
+    total_cost: Decimal
+    budget: Decimal | None
+    currency: str
+    pools: tuple[PoolRow, ...]
+    selected: tuple[ProjectRow, ...]
+    by_domain: tuple[GroupRow, ...]
+    by_target_group: tuple[GroupRow, ...]
+    rules: tuple[RuleRow, ...]
+    binding: tuple[str, ...]
+    reserve: tuple[ReserveRow, ...]
+    ineligible: tuple[IneligibleRow, ...]
+    provenance: Provenance
+    result: dict[str, Any] = field(default_factory=dict)  # Selection.to_dict()
+
+    def t(self, key: str) -> str:
+        """Wording in the report's language."""
+        return text(key, self.lang)
+
+    def selected_by_domain(self) -> list[tuple[str, list[ProjectRow]]]:
+        """The selected projects grouped by domain label, in the order of ``by_domain``."""
+        groups: dict[str, list[ProjectRow]] = {g.code: [] for g in self.by_domain}
+        for row in self.selected:
+            groups.setdefault(row.domain, []).append(row)
+        labels = {g.code: g.label for g in self.by_domain}
+        return [(labels.get(code, code), rows) for code, rows in groups.items() if rows]
+
+
+def _label(taxonomy: Taxonomy, code: str, lang: Lang) -> str:
+    if code in taxonomy:
+        return taxonomy.get(code).label(lang)
+    if code == "uncategorised":
+        return text("uncategorised", lang)
+    return code
+
+
+def _yuan(minor: int | np.integer[Any]) -> Decimal:
+    return Decimal(int(minor)) / 100
+
+
+def _text_or_blank(value: object) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return str(value)
+
+
+def _group_rows(problem: Problem, x: np.ndarray, column: str, taxonomy: Taxonomy,
+                lang: Lang) -> tuple[GroupRow, ...]:
+    known = [c for c in taxonomy.codes]
+    member = problem.membership(column, known)
+    spent = int(problem.cost @ x.astype(np.int64))
+    rows = []
+    for g, code in enumerate(member.labels):
+        mask = member.matrix[g].toarray().ravel().astype(bool) & x
+        if not mask.any():
+            continue
+        cost = int(problem.cost[mask].sum())
+        rows.append(GroupRow(code=code, label=_label(taxonomy, code, lang),
+                             count=int(mask.sum()), cost=_yuan(cost),
+                             beneficiaries=float(problem.benefit[mask].sum()),
+                             cost_share=cost / spent if spent else 0.0))
+    return tuple(rows)
+
+
+def build_report(
+    selection: Selection,
+    *,
+    lang: Lang = "en",
+    title: str | None = None,
+    reserve: Sequence[tuple[str, float | None]] = (),
+    why_not: Mapping[str, str] | None = None,
+    provenance: Provenance | None = None,
+) -> Report:
+    """Lay out a selection for the reports.
+
+    Parameters
+    ----------
+    selection:
+        The verified result.
+    lang:
+        ``"zh"`` or ``"en"``: labels of domains, target groups and headings.
+    title:
+        The report's title (default: "Selection report" in ``lang``).
+    reserve:
+        ``(id, score)`` pairs in rank order (score ``None`` when unscored). Default: none.
+    why_not:
+        ``{id: sentence}`` from :func:`selector.explain.why_not`, for the reserve.
+    provenance:
+        Hashes, solver and time; default: from the selection only.
+    """
+    proposals = selection.proposals
+    problem = Problem(proposals)
+    frame = proposals.frame
+    index = problem.index
+    chosen = np.zeros(problem.n, dtype=bool)
+    chosen[[index[i] for i in selection.selected]] = True
+    why_not = dict(why_not or {})
+
+    selected = []
+    for pid in selection.selected:
+        row = frame.iloc[index[pid]]
+        selected.append(ProjectRow(
+            id=pid, title=str(row["title"]), domain=str(row["domain"]),
+            domain_label=_label(proposals.domains, str(row["domain"]), lang),
+            cost=_yuan(row["cost_minor"]), beneficiaries=float(row["beneficiaries"]),
+            target_groups=tuple(_label(proposals.target_groups, str(g), lang)
+                                for g in row["target_groups"]),
+            district=_text_or_blank(row["district"]),
+            pools=dict(selection.pool_payments.get(pid, {})),
+            start_month=selection.schedule.get(pid),
+            forced=selection.forced_in.get(pid, ""),
+        ))
+
+    pools = tuple(
+        PoolRow(name=pool.name, amount=pool.amount,
+                paid=sum((p.get(pool.name, Decimal(0)) for p in selection.pool_payments.values()),
+                         Decimal(0)))
+        for pool in selection.rules.pools
+    )
+    reserve_rows = []
+    for rank, (pid, score) in enumerate(reserve, start=1):
+        row = frame.iloc[index[pid]]
+        reserve_rows.append(ReserveRow(
+            rank=rank, id=pid, title=str(row["title"]),
+            domain_label=_label(proposals.domains, str(row["domain"]), lang),
+            cost=_yuan(row["cost_minor"]), beneficiaries=float(row["beneficiaries"]),
+            score=score, why_missed=why_not.get(pid, "")))
+    ineligible = tuple(
+        IneligibleRow(id=pid, title=str(frame.iloc[index[pid]]["title"]), reasons=tuple(reasons))
+        for pid, reasons in selection.ineligible.items() if pid in index
+    )
+    return Report(
+        lang=lang,
+        title=title or text("report_title", lang),
+        status=selection.status.value,
+        objective=selection.objective,
+        bound=selection.bound,
+        gap=selection.gap,
+        beneficiaries=selection.beneficiaries,
+        count=selection.count,
+        total_cost=selection.total_cost,
+        budget=selection.budget,
+        currency=proposals.currency,
+        pools=pools,
+        selected=tuple(selected),
+        by_domain=_group_rows(problem, chosen, "domain", proposals.domains, lang),
+        by_target_group=_group_rows(problem, chosen, "target_groups", proposals.target_groups,
+                                    lang),
+        rules=tuple(evaluate_rules(selection, lang, problem)),
+        binding=selection.binding,
+        reserve=tuple(reserve_rows),
+        ineligible=ineligible,
+        provenance=provenance or Provenance.of(selection),
+        result=selection.to_dict(),
+    )
