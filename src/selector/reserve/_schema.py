@@ -1,0 +1,144 @@
+"""Tables of the reserve store, its schema version and the forward migrations.
+
+Schema version 2 (current)::
+
+    schema_version      version (PK), applied_at, description       one row per migration
+    selection_runs      id, year, kind, input_hash, rules, solver, result, created_at
+    proposal_snapshots  id, run_id → selection_runs, proposal_id, title, data (JSON)
+                        unique (run_id, proposal_id)
+    reserve_entries     id, year, proposal_id, title, normalised_title, base_score, score,
+                        rank, status, reason, origin_year, run_id, snapshot_id, created_at,
+                        updated_at; unique (year, proposal_id)
+    reserve_history     id, entry_id → reserve_entries, year, proposal_id, at, actor, action,
+                        old_status, new_status, reason
+
+Version 1 lacked ``reserve_entries.normalised_title``, ``reserve_entries.base_score`` and
+``reserve_history.actor``; :func:`migrate` adds them (titles normalised in Python, the
+base score taken from the stored score, the actor of old history rows ``"unknown"``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+
+from selector.reserve.titles import normalise_title
+
+__all__ = ["CURRENT_VERSION", "STATUSES", "metadata", "migrate"]
+
+CURRENT_VERSION = 2
+STATUSES = ("reserved", "promoted", "expired", "withdrawn")
+
+metadata = sa.MetaData()
+
+schema_version = sa.Table(
+    "schema_version", metadata,
+    sa.Column("version", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("applied_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("description", sa.Text, nullable=False, default=""),
+)
+
+runs = sa.Table(
+    "selection_runs", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("year", sa.Integer, nullable=False),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("input_hash", sa.String(64), nullable=False),
+    sa.Column("rules", sa.JSON, nullable=False),
+    sa.Column("solver", sa.String(64), nullable=False),
+    sa.Column("result", sa.JSON, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+snapshots = sa.Table(
+    "proposal_snapshots", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("run_id", sa.Integer, sa.ForeignKey("selection_runs.id"), nullable=False),
+    sa.Column("proposal_id", sa.Text, nullable=False),
+    sa.Column("title", sa.Text, nullable=False),
+    sa.Column("data", sa.JSON, nullable=False),
+    sa.UniqueConstraint("run_id", "proposal_id", name="uq_snapshot_run_proposal"),
+)
+
+entries = sa.Table(
+    "reserve_entries", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("year", sa.Integer, nullable=False),
+    sa.Column("proposal_id", sa.Text, nullable=False),
+    sa.Column("title", sa.Text, nullable=False),
+    sa.Column("normalised_title", sa.Text, nullable=False),
+    sa.Column("base_score", sa.Float, nullable=False),
+    sa.Column("score", sa.Float, nullable=False),
+    sa.Column("rank", sa.Integer, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("origin_year", sa.Integer, nullable=False),
+    sa.Column("run_id", sa.Integer, sa.ForeignKey("selection_runs.id"), nullable=True),
+    sa.Column("snapshot_id", sa.Integer, sa.ForeignKey("proposal_snapshots.id"), nullable=True),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    sa.UniqueConstraint("year", "proposal_id", name="uq_entry_year_proposal"),
+    sa.CheckConstraint(
+        "status IN ('reserved', 'promoted', 'expired', 'withdrawn')", name="ck_entry_status"
+    ),
+)
+sa.Index("ix_entry_year_title", entries.c.year, entries.c.normalised_title)
+
+history = sa.Table(
+    "reserve_history", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("entry_id", sa.Integer, sa.ForeignKey("reserve_entries.id"), nullable=False),
+    sa.Column("year", sa.Integer, nullable=False),
+    sa.Column("proposal_id", sa.Text, nullable=False),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("actor", sa.Text, nullable=False),
+    sa.Column("action", sa.String(32), nullable=False),
+    sa.Column("old_status", sa.String(16), nullable=True),
+    sa.Column("new_status", sa.String(16), nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+)
+sa.Index("ix_history_entry", history.c.entry_id)
+
+
+def now() -> datetime:
+    """The current time, timezone-aware UTC."""
+    return datetime.now(UTC)
+
+
+def _v1_to_v2(conn: sa.Connection) -> None:
+    conn.execute(sa.text(
+        "ALTER TABLE reserve_entries ADD COLUMN normalised_title TEXT NOT NULL DEFAULT ''"))
+    conn.execute(sa.text("ALTER TABLE reserve_entries ADD COLUMN base_score FLOAT"))
+    conn.execute(sa.text(
+        "ALTER TABLE reserve_history ADD COLUMN actor TEXT NOT NULL DEFAULT 'unknown'"))
+    conn.execute(sa.text("UPDATE reserve_entries SET base_score = score"))
+    if conn.dialect.name == "postgresql":  # SQLite cannot add NOT NULL to a column
+        conn.execute(sa.text("ALTER TABLE reserve_entries ALTER COLUMN base_score SET NOT NULL"))
+    rows = conn.execute(sa.select(entries.c.id, entries.c.title)).all()
+    if rows:
+        conn.execute(
+            entries.update().where(entries.c.id == sa.bindparam("eid"))
+            .values(normalised_title=sa.bindparam("norm")),
+            [{"eid": r.id, "norm": normalise_title(r.title)} for r in rows],
+        )
+    conn.execute(sa.text(
+        "CREATE INDEX ix_entry_year_title ON reserve_entries (year, normalised_title)"))
+    conn.execute(sa.text("CREATE INDEX ix_history_entry ON reserve_history (entry_id)"))
+
+
+#: version reached -> (description, step from the previous version)
+MIGRATIONS: dict[int, tuple[str, Callable[[sa.Connection], None]]] = {
+    2: ("normalised titles, base scores, actors in the history", _v1_to_v2),
+}
+
+
+def migrate(conn: sa.Connection, found: int) -> None:
+    """Bring a store at version ``found`` up to :data:`CURRENT_VERSION` (inside ``conn``'s
+    transaction: all steps or none)."""
+    for version in range(found + 1, CURRENT_VERSION + 1):
+        description, step = MIGRATIONS[version]
+        step(conn)
+        conn.execute(schema_version.insert().values(
+            version=version, applied_at=now(), description=description))
