@@ -60,6 +60,11 @@ class Selection:
         Which solver answered and how long the whole call took.
     proposals, rules:
         The inputs (for reports, explanations and re-solves).
+    tie_break:
+        How ties among equal optima were broken: ``"done"`` (fewest yuan, then id order,
+        both proven), ``"stopped early"`` (a tie-break stage hit its time share; the list
+        is still optimal in the objective, only perhaps not the cheapest of the optima),
+        ``"off"`` (skipped: large model or ``tie_break=False``), ``"not needed"``.
     """
 
     status: Status
@@ -82,6 +87,7 @@ class Selection:
     solver_version: str = ""
     seconds: float = math.nan
     timings: dict[str, float] = field(default_factory=dict)
+    tie_break: str = ""
 
     @property
     def count(self) -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Literal
@@ -23,7 +23,7 @@ from selector.engine.screening import (
     yuan,
 )
 from selector.engine.solve import Solved, exact_pool_payments, solve_formulation
-from selector.engine.verify import verify_selection
+from selector.engine.verify import rule_violations, verify_selection
 from selector.model import ProposalSet
 from selector.problem import Problem
 from selector.result import Selection, Status
@@ -177,14 +177,15 @@ class Model:
         self._check_forced(case)
         solved = solve_formulation(form, cost=case.cost, ids=self.problem.ids,
                                    solver=solver_name, time_limit=time_limit,
-                                   gap=1e-6 if gap is None else gap, tie_break=tie_break)
+                                   gap=1e-6 if gap is None else gap, tie_break=tie_break,
+                                   accept=self._acceptor(case, form))
         if solved.status is Status.INFEASIBLE:
             raise infeasible_error(form, "highs", len(case.screening.reasons), diagnose,
                                    time_limit)
         chosen = np.zeros(self.problem.n, dtype=bool)
         chosen[form.cand[solved.x.astype(bool)]] = True
         payments = self._payments(case, chosen)
-        starts = self._starts(form, solved)
+        starts = self._starts(form, solved.columns)
         verify_selection(self.problem, rules, chosen, cost=case.cost, benefit=case.benefit,
                          budget_minor=case.inputs.budget_minor,
                          eligible=case.screening.eligible, payments=payments, starts=starts)
@@ -255,11 +256,22 @@ class Model:
             out[sel] = y
         return out
 
+    def _acceptor(self, case: _Case, form: Formulation) -> Callable[[np.ndarray], bool]:
+        """The exact check of a rounded answer: every rule holds (plain numpy, in fen)."""
+        def accept(cols: np.ndarray) -> bool:
+            chosen = np.zeros(self.problem.n, dtype=bool)
+            chosen[form.cand[cols[: form.n_x] > 0.5]] = True
+            return not rule_violations(
+                self.problem, case.rules, chosen, cost=case.cost, benefit=case.benefit,
+                budget_minor=case.inputs.budget_minor, eligible=case.screening.eligible,
+                payments=self._payments(case, chosen), starts=self._starts(form, cols))
+        return accept
+
     @staticmethod
-    def _starts(form: Formulation, solved: Solved) -> dict[int, int]:
+    def _starts(form: Formulation, columns: np.ndarray) -> dict[int, int]:
         if "start" not in form.layout:
             return {}
-        on = solved.columns[form.layout["start"]] > 0.5
+        on = columns[form.layout["start"]] > 0.5
         pairs = form.start_pairs[on]
         return {int(form.cand[k]): int(m) for k, m in pairs}
 
@@ -289,7 +301,7 @@ class Model:
             forced_in={f.id: f.reason for f in case.rules.force_in},
             forced_out={f.id: f.reason for f in case.rules.force_out},
             solver=solved.solver, solver_version=solved.solver_version, seconds=seconds,
-            timings=timings)
+            timings=timings, tie_break=solved.tie_break)
 
     def __repr__(self) -> str:
         assert self._form is not None

@@ -14,8 +14,16 @@ skip them unless asked: the list is then the solver's own optimum, still the sam
 every run with the same solver, which runs single-threaded).
 
 Stages 2 and 3 are solved to proven optimality on their integer objectives (absolute gap
-below 1) within whatever is left of the time limit; if one stops early its best list is
-kept (it is feasible and as good in stage 1). Statuses are mapped to
+:data:`INTEGER_ABS_GAP`) within a share of the time (:data:`TIE_BREAK_MIN_SECONDS`, or
+:data:`TIE_BREAK_SHARE` × stage 1, and never past the time limit); if one stops early its
+best list is kept (it is feasible and as good in stage 1) and ``Solved.tie_break`` says
+"stopped early".
+
+Exactness: HiGHS runs with feasibility tolerances of 1e-9, and every rounded answer
+of every stage is re-checked exactly (the caller's ``accept``; the stage rows too); one
+that breaks a rule is cut off by a no-good cut on the 0/1 columns and the stage re-solved.
+A CBC "infeasible" is confirmed with HiGHS (CBC has pruned feasible models at a budget
+edge) and the model solved there when HiGHS finds a list. Statuses are mapped to
 :class:`selector.Status`; answers are read with ``np.rint``; a CBC run that stopped on
 its time limit is never called optimal (``prob.sol_status`` and CBC's own log decide).
 """
@@ -25,6 +33,7 @@ from __future__ import annotations
 import math
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -72,6 +81,7 @@ class Solved:
     solver_version: str
     raw_status: str
     timings: dict[str, float] = field(default_factory=dict)
+    tie_break: str = "off"
 
 
 def run(model: MatrixModel, solver: str, *, time_limit: float | None, rel_gap: float,
@@ -79,6 +89,10 @@ def run(model: MatrixModel, solver: str, *, time_limit: float | None, rel_gap: f
     """Solve ``model`` once with ``solver`` ("highs" or "cbc")."""
     if time_limit is not None and time_limit <= 0:
         return RawResult("no_solution", None, math.nan, math.nan, "no time left")
+    if model.matrix.shape[1] == 0:   # HiGHS calls this "Empty"; the answer is plain
+        zero = bool(np.all(model.row_lower <= 0) and np.all(model.row_upper >= 0))
+        return (RawResult("optimal", np.empty(0), 0.0, 0.0, "empty model") if zero
+                else RawResult("infeasible", None, math.nan, math.nan, "empty model"))
     if solver == "highs":
         h = build_highs(model, time_limit=time_limit, rel_gap=rel_gap, abs_gap=abs_gap)
         if start is not None:
@@ -144,9 +158,26 @@ def feasible(form: Formulation, solver: str, time_limit: float | None) -> bool |
     return None
 
 
+#: A rounded answer that breaks a rule is cut off and the stage re-solved, at most this
+#: many times per stage (each cut removes exactly one 0/1 point).
+MAX_REPAIRS = 20
+
+#: Stages 2 and 3 together get at most ``max(TIE_BREAK_MIN_SECONDS,
+#: TIE_BREAK_SHARE × stage 1's seconds)`` (and never more than the time limit leaves).
+TIE_BREAK_MIN_SECONDS = 5.0
+TIE_BREAK_SHARE = 2.0
+
+#: Absolute gap at which an integer objective (beneficiaries, fen, ranks) is proven. Not
+#: ``1 − ε``: a bound of 22992.9999999 (22993 up to the solver's tolerance) would then
+#: "prove" a list of 22992. With 0.4 the best bound, rounded half up, is exact.
+INTEGER_ABS_GAP = 0.4
+
+Accept = Callable[[np.ndarray], bool]
+
+
 def solve_formulation(form: Formulation, *, cost: np.ndarray, ids: np.ndarray, solver: str,
                       time_limit: float | None, gap: float,
-                      tie_break: bool | None = None) -> Solved:
+                      tie_break: bool | None = None, accept: Accept | None = None) -> Solved:
     """Solve with the lexicographic stages of the module docstring.
 
     Parameters
@@ -158,12 +189,33 @@ def solve_formulation(form: Formulation, *, cost: np.ndarray, ids: np.ndarray, s
     tie_break:
         Run stages 2 and 3; ``None``: when there are at most :data:`TIE_BREAK_MAX`
         candidates.
+    accept:
+        Exact check of a rounded answer (all columns). A rounded answer it rejects is cut
+        off (a no-good cut on the 0/1 columns) and the stage re-solved, so a solver's
+        tolerance can never hand back a list that breaks a rule, and no feasible list is
+        lost.
 
     Returns
     -------
     Solved
         ``status`` is ``INFEASIBLE`` when the rules cannot all hold (the caller diagnoses).
+        ``tie_break`` says whether stages 2 and 3 ran to the end.
     """
+    solved = _solve(form, cost=cost, ids=ids, solver=solver, time_limit=time_limit, gap=gap,
+                    tie_break=tie_break, accept=accept)
+    if solved.status is Status.INFEASIBLE and solver == "cbc" and form.shape[1]:
+        # CBC has answered "infeasible" on models where its own heuristic point broke a
+        # money row by one fen and its cutoff then pruned everything. Confirm in HiGHS.
+        if feasible(form, "highs", time_limit) is True:
+            solved = _solve(form, cost=cost, ids=ids, solver="highs", time_limit=time_limit,
+                            gap=gap, tie_break=tie_break, accept=accept)
+            solved.raw_status = f"CBC said infeasible; HiGHS: {solved.raw_status}"
+    return solved
+
+
+def _solve(form: Formulation, *, cost: np.ndarray, ids: np.ndarray, solver: str,
+           time_limit: float | None, gap: float, tie_break: bool | None,
+           accept: Accept | None) -> Solved:
     t0 = time.perf_counter()
     timings: dict[str, float] = {}
     nx = form.n_x
@@ -177,73 +229,124 @@ def solve_formulation(form: Formulation, *, cost: np.ndarray, ids: np.ndarray, s
         ok = bool(np.all(form.row_lower <= 0) and np.all(form.row_upper >= 0))
         return Solved(Status.OPTIMAL if ok else Status.INFEASIBLE, np.empty(0),
                       np.empty(0, dtype=np.int64), 0.0, 0.0, 0.0, solver, version,
-                      "empty model", {"stage1": time.perf_counter() - t0})
-    abs_gap = 1.0 - 1e-6 if form.integral_objective else 1e-6
-    model = _as_model(form)
-    raw = run(model, solver, time_limit=time_limit, rel_gap=gap, abs_gap=abs_gap)
+                      "empty model", {"stage1": time.perf_counter() - t0}, "not needed")
+    abs_gap = INTEGER_ABS_GAP if form.integral_objective else 1e-6
+    raw, found, model = _stage(_as_model(form), form, solver, accept, deadline=_deadline(
+        t0, time_limit), rel_gap=gap, abs_gap=abs_gap)
     timings["stage1"] = time.perf_counter() - t0
     if raw.status == "infeasible":
         return Solved(Status.INFEASIBLE, np.empty(0), np.empty(0), math.nan, math.nan,
                       math.nan, solver, version, raw.raw_status, timings)
-    if raw.status not in ("optimal", "feasible"):
+    if found is None:
         what = ("no list was found within the time limit" if raw.status == "no_solution"
                 else "the solver failed")
         raise SolverError(f"{solver}: {what} ({raw.raw_status})", solver_status=raw.raw_status)
-    cols = _read_columns(raw, form)
+    cols = found
     w = form.objective[:nx]
     z1 = float(w @ cols[:nx])
     bound = raw.bound
     if math.isnan(bound) or (raw.status == "optimal" and bound < z1):
         bound = z1
     if form.integral_objective and math.isfinite(bound):
-        bound = math.floor(bound + 1e-6)
+        bound = math.floor(bound + 0.5)   # see INTEGER_ABS_GAP
     status = Status.OPTIMAL if raw.status == "optimal" else Status.FEASIBLE
     raw_status = raw.raw_status
     if tie_break is None:
         tie_break = nx <= TIE_BREAK_MAX
+    how = "off"
     if tie_break and nx:
-        cols = _tie_break(form, model, cols, z1, cost, ids, solver, time_limit, t0, timings)
+        share = max(TIE_BREAK_MIN_SECONDS, TIE_BREAK_SHARE * timings["stage1"])
+        limit = share if time_limit is None else min(share, time_limit - timings["stage1"])
+        cols, how = _tie_break(form, model, cols, z1, cost, ids, solver, accept,
+                               time.perf_counter() + limit, timings, t0)
     x = cols[:nx].astype(np.int64)
     objective = float(w @ x)
     gap_value = max(0.0, (bound - objective) / max(1.0, abs(objective))) \
         if math.isfinite(bound) else math.inf
     timings["solve"] = time.perf_counter() - t0
     return Solved(status, cols, x, objective, max(bound, objective), gap_value, solver, version,
-                  raw_status, timings)
+                  raw_status, timings, how)
+
+
+def _deadline(t0: float, time_limit: float | None) -> float | None:
+    return None if time_limit is None else t0 + time_limit
+
+
+def _stage(model: MatrixModel, form: Formulation, solver: str, accept: Accept | None, *,
+           deadline: float | None, rel_gap: float, abs_gap: float,
+           start: np.ndarray | None = None) -> tuple[RawResult, np.ndarray | None, MatrixModel]:
+    """Run one stage; cut off (and re-solve past) rounded answers that ``accept`` rejects.
+
+    Returns the last raw result, the accepted rounded columns (``None`` when there is no
+    accepted answer) and the model with any cuts added (later stages keep them).
+    """
+    raw = RawResult("no_solution", None, math.nan, math.nan, "not run")
+    for _ in range(MAX_REPAIRS + 1):
+        left = None if deadline is None else deadline - time.perf_counter()
+        raw = run(model, solver, time_limit=left, rel_gap=rel_gap, abs_gap=abs_gap,
+                  start=start)
+        if raw.status not in ("optimal", "feasible"):
+            return raw, None, model
+        cols = _read_columns(raw, form)
+        if accept is None or accept(cols):
+            return raw, cols, model
+        model = _no_good(model, cols)
+        start = None
+    raise SolverError(f"{solver}: {MAX_REPAIRS} rounded answers in a row broke a rule "
+                      "(numerical trouble)", solver_status="repair limit")
+
+
+def _no_good(model: MatrixModel, cols: np.ndarray) -> MatrixModel:
+    """``model`` with the 0/1 point ``cols`` cut off (every other 0/1 point kept):
+    ``Σ_{j: v_j = 0} v_j + Σ_{j: v_j = 1} (1 − v_j) ≥ 1`` over the binary columns."""
+    binary = model.integer & (model.col_lower >= 0) & (model.col_upper <= 1)
+    on = binary & (cols > 0.5)
+    coef = np.where(binary, np.where(on, -1.0, 1.0), 0.0)
+    return _with_row(model, coef, 1.0 - float(on.sum()), math.inf, model.objective,
+                     model.maximize)
 
 
 def _tie_break(form: Formulation, model: MatrixModel, cols: np.ndarray, z1: float,
-               cost: np.ndarray, ids: np.ndarray, solver: str, time_limit: float | None,
-               t0: float, timings: dict[str, float]) -> np.ndarray:
+               cost: np.ndarray, ids: np.ndarray, solver: str, accept: Accept | None,
+               deadline: float, timings: dict[str, float], t0: float) -> tuple[np.ndarray, str]:
+    """Stages 2 and 3; returns the columns and ``"done"`` or ``"stopped early"``."""
     nx = form.n_x
     ncol = len(form.objective)
     tol = 0.5 if form.integral_objective else max(1e-6, 1e-9 * abs(z1))
-
-    def left() -> float | None:
-        return None if time_limit is None else time_limit - (time.perf_counter() - t0)
-
     c = np.zeros(ncol)
     c[:nx] = cost[form.cand].astype(float)
     w = np.zeros(ncol)
     w[:nx] = form.objective[:nx]
+    def still_best(v: np.ndarray) -> bool:   # the stage rows, re-checked on the rounded point
+        return bool(w @ v >= z1 - tol) and (accept is None or accept(v))
+
     stage2 = _with_row(model, w, z1 - tol, math.inf, c, maximize=False)
-    raw = run(stage2, solver, time_limit=left(), rel_gap=0.0, abs_gap=1.0 - 1e-6, start=cols)
+    raw, found, stage2 = _stage(stage2, form, solver, still_best, deadline=deadline,
+                                rel_gap=0.0,
+                                abs_gap=INTEGER_ABS_GAP, start=cols)
     timings["stage2"] = time.perf_counter() - t0
-    if raw.status not in ("optimal", "feasible"):
-        return cols
-    cols = _read_columns(raw, form)
-    spent = float(c @ cols)
+    if found is None:
+        return cols, "stopped early"
+    cols = found
+    if raw.status != "optimal":
+        return cols, "stopped early"
+    # money is integer fen: "cost ≤ spent + 0.5" is exactly "cost ≤ spent"
+    spent = float(np.rint(c @ cols))
     order = np.argsort(np.array([str(i) for i in ids[form.cand]], dtype=object), kind="stable")
     rank = np.empty(nx)
     rank[order] = np.arange(1, nx + 1)
     r = np.zeros(ncol)
     r[:nx] = rank
+    def as_cheap(v: np.ndarray) -> bool:
+        return bool(c @ v <= spent + 0.5) and still_best(v)
+
     stage3 = _with_row(stage2, c, -math.inf, spent + 0.5, r, maximize=False)
-    raw = run(stage3, solver, time_limit=left(), rel_gap=0.0, abs_gap=1.0 - 1e-6, start=cols)
+    raw, found, _ = _stage(stage3, form, solver, as_cheap, deadline=deadline, rel_gap=0.0,
+                           abs_gap=INTEGER_ABS_GAP, start=cols)
     timings["stage3"] = time.perf_counter() - t0
-    if raw.status not in ("optimal", "feasible"):
-        return cols
-    return _read_columns(raw, form)
+    if found is None:
+        return cols, "stopped early"
+    return found, "done" if raw.status == "optimal" else "stopped early"
 
 
 def _knapsack(form: Formulation, cost: np.ndarray, time_limit: float | None,
