@@ -222,8 +222,12 @@ def cbc_command(*, time_limit: float | None, rel_gap: float, abs_gap: float,
 
     bundled = getattr(pulp.apis.coin_api.PULP_CBC_CMD, "pulp_cbc_path", None)
     path = bundled if bundled and os.access(bundled, os.X_OK) else None
+    # "preprocess off": CBC 2.10.3's integer preprocessing loses optimal lists on knapsack
+    # rows whose right-hand side equals one large coefficient (seen: costs 23453399, 1000001
+    # and 15944983 fen, budget 23453399: it "proves" 1 where 2 fit; tests/test_engine_exact).
     return pulp.COIN_CMD(path=path, msg=False, timeLimit=time_limit, gapRel=rel_gap,
-                         gapAbs=abs_gap, threads=1, logPath=str(log_path))
+                         gapAbs=abs_gap, threads=1, logPath=str(log_path),
+                         options=["preprocess off"])
 
 
 _BOUND = re.compile(r"(?:Lower|Upper) bound:\s*([-+0-9.eE]+)")
