@@ -4,9 +4,9 @@ Loads ``examples/proposals.csv`` with ``examples/rules.toml`` (when the rules fi
 there yet: a budget of a quarter of the proposals' total cost and a 30 % cost cap per
 domain), solves once, then explains runner-ups with :func:`selector.explain`:
 every runner-up's blocking rules, verified entry budget, cost cut, beneficiaries rise and
-forced-in loss (``quick``: the first 2 runner-ups only). One row per solver and executor
-(CBC sequential and on a 2-thread pool, HiGHS on a 2-thread pool: CBC runs as a
-subprocess and HiGHS releases the GIL, so threads overlap).
+forced-in loss. Rows: one runner-up and all of them, with the example's ``[schedule]``
+and without it (``quick``: one runner-up, schedule on). Every runner-up runs on a
+2-thread pool (HiGHS releases the GIL, so the solves overlap).
 
 Each row records the call size, runner-ups explained, re-solves run, seconds and seconds
 per runner-up. Timings drift on a shared machine: compare rows of one run.
@@ -42,26 +42,34 @@ def _inputs() -> tuple[Any, Rules, str]:
 
 
 def run(quick: bool = False) -> list[dict[str, Any]]:
-    """Explain the runner-ups of the bundled example; one row per solver and executor.
+    """Explain runner-ups of the bundled example, with and without its ``[schedule]``.
+
+    Rows: one runner-up (sequential) and every runner-up (2 threads), each with the
+    example's rules and with the schedule dropped; ``quick``: one runner-up, schedule on.
+    Re-solves run as :func:`selector.explain` picks by default (HiGHS in-process on a
+    model this small).
 
     Returns
     -------
     list of dict
-        ``case, solver, workers, n, runner_ups, solves, seconds, s_per_runner_up, rules``
-        (``error`` instead of the counts when a re-solve failed).
+        ``case, schedule, workers, n, runner_ups, solves, seconds, s_per_runner_up,
+        rules`` (``error`` instead of the counts when a re-solve failed).
     """
     proposals, rules, source = _inputs()
     rows: list[dict[str, Any]] = []
-    plans = [("cbc", 1)] if quick else [("cbc", 1), ("cbc", 2), ("highs", 2)]
-    for solver, workers in plans:
-        model = Model.build(proposals, rules, solver="highs" if solver == "highs" else "cbc")
+    plans = [(True, "one", 1)] if quick else [
+        (True, "one", 1), (False, "one", 1), (True, "all", 2), (False, "all", 2)]
+    for schedule, which, workers in plans:
+        case_rules = rules if schedule else rules.model_copy(update={"schedule": None})
+        model = Model.build(proposals, case_rules)
         base = model.solve()
         runners = [i for i, ok in zip(model.problem.index, model.eligible, strict=True)
                    if ok and i not in base.selected]
-        ids = runners[:2] if quick else runners
-        t0 = time.perf_counter()
-        row: dict[str, Any] = {"case": "explain runner-ups", "solver": solver,
+        ids = runners[:1] if which == "one" else runners
+        row: dict[str, Any] = {"case": f"explain {which} runner-up(s)",
+                               "schedule": schedule and case_rules.schedule is not None,
                                "workers": workers, "n": len(proposals), "rules": source}
+        t0 = time.perf_counter()
         try:
             if workers > 1:
                 with ThreadPoolExecutor(workers) as pool:

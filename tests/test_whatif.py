@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from selector import Proposal, ProposalSet, Rules
+from selector import InfeasibleError, Proposal, ProposalSet, Rules
 from selector import select as _select
 from selector.engine import Model
 from selector.rules import Count, Force, GroupRule
@@ -251,3 +251,36 @@ def test_parallel_executor_gives_the_same_answers():
     with ThreadPoolExecutor(2) as pool:
         par = forced_in(model, base, executor=pool)
     assert par == forced_in(model, base)
+
+
+@SETTINGS
+@given(instances, st.floats(0.2, 0.7), st.integers(0, 2))
+def test_value_only_resolve_matches_an_independent_optimum(items, frac, kind):
+    ps, rules = make_set(items), rules_for(items, frac, kind)
+    model = Model.build(ps, rules, solver="highs")
+    base = model.solve()
+    res = Resolver(model, base)
+    for pid in runners(model, base)[:2]:
+        sel = res.value(force_in=[pid], cost={pid: Decimal(1)})
+        forced = rules.model_copy(update={"force_in": (Force(id=pid),)})
+        try:
+            other = select(with_value(ps, pid, cost=Decimal(1)), forced)
+        except InfeasibleError:
+            assert sel is None
+            continue
+        assert sel is not None and sel.objective == other.objective
+
+
+def test_cost_cut_to_a_tie_that_the_tie_break_settles_without_it():
+    # B reaches A's 600 beneficiaries at ¥60 (a tie: A wins on its id), and wins at ¥59
+    ps = ProposalSet.from_proposals([
+        Proposal(id="A", domain="health", cost=60, beneficiaries=600),
+        Proposal(id="B", domain="skills", cost=70, beneficiaries=600)])
+    rules = Rules(budget=100, eligibility=OPEN)
+    model = Model.build(ps, rules, solver="highs")
+    base = model.solve()
+    assert base.selected == ("A",)
+    t = cost_threshold(model, base, "B")
+    assert t is not None and t.value == Decimal(11)
+    assert select(with_value(ps, "B", cost=Decimal(59)), rules).selected == ("B",)
+    assert "B" not in select(with_value(ps, "B", cost=Decimal(60)), rules).selected

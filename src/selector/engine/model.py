@@ -117,6 +117,12 @@ class Model:
         self.eligible: np.ndarray = base.screening.eligible
         self.ineligible: dict[str, tuple[str, ...]] = base.screening.reasons
 
+    @property
+    def integral_objective(self) -> bool:
+        """True when every objective coefficient is a whole number (optima tie exactly)."""
+        assert self._form is not None
+        return self._form.integral_objective
+
     @classmethod
     def build(cls, proposals: ProposalSet, rules: Rules | None = None, *,
               budget: MoneyLike | None = None, solver: SolverName = "cbc") -> Model:
