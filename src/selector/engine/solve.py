@@ -109,8 +109,24 @@ def run(model: MatrixModel, solver: str, *, time_limit: float | None, rel_gap: f
                 prob.solve(cmd)
             except Exception as exc:  # pulp raises PulpSolverError on a crash
                 raise SolverError(f"CBC failed: {exc}", solver_status="error") from exc
-            return read_pulp(prob, variables, log, model.maximize)
+            raw = read_pulp(prob, variables, log, model.maximize)
+        if raw.x is not None and _fractional(raw.x, model.integer):
+            # CBC 2.10.3 can end a search with "Primal infeasible" in its final clean-up and
+            # write the LP relaxation's values as its "optimal" solution (seen: the example's
+            # rules on generate_call(300, seed=2026)). Such an answer proves nothing: HiGHS
+            # solves the same model instead.
+            fallback = run(model, "highs", time_limit=time_limit, rel_gap=rel_gap,
+                           abs_gap=abs_gap, start=start)
+            fallback.raw_status = f"CBC returned fractional values; HiGHS: {fallback.raw_status}"
+            return fallback
+        return raw
     raise SolverError(f"solver must be 'cbc' or 'highs', got {solver!r}")
+
+
+def _fractional(x: np.ndarray, integer: np.ndarray) -> bool:
+    """True when an integer column of ``x`` is more than 1e-6 away from an integer."""
+    xi = x[integer]
+    return bool(xi.size) and bool(np.max(np.abs(xi - np.rint(xi))) > 1e-6)
 
 
 def _highs_solution(values: np.ndarray) -> object:
