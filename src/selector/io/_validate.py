@@ -188,13 +188,15 @@ def build_proposals(
 
     index = pd.Index(rows, name="row")
     texts: dict[int, tuple[pd.Series, pd.Series]] = {}
+    no_lists = pd.Series(np.nan, index=index)  # shared by the columns without list cells
     for j, col in enumerate(columns):
         col = col.set_axis(index)
-        texts[j] = (col, pd.Series(None, index=index, dtype=object)) if _is_numeric(col) \
-            else as_text(col)
+        texts[j] = (col, no_lists) if _is_numeric(col) else as_text(col, no_lists=no_lists)
     # drop rows where every cell is empty (blank spreadsheet rows)
     empty = np.ones(len(index), dtype=bool)
     for col, lists in texts.values():
+        if not empty.any():
+            break
         empty &= col.isna().to_numpy() & lists.isna().to_numpy()
     if empty.all():
         raise InvalidInputError(InputProblem(
@@ -220,10 +222,12 @@ def build_proposals(
 
     # id
     ids_text, _, id_header = text_of("id")  # type: ignore[misc]
-    problems.add_mask(ids_text.isna(), ids_text, id_header, "missing id")
-    id_codes, id_uniques = pd.factorize(ids_text)
-    later = np.zeros(len(id_codes), dtype=bool)
-    if len(id_uniques) < int((id_codes >= 0).sum()):  # some id repeats
+    missing_id = ids_text.isna().to_numpy()
+    problems.add_mask(missing_id, ids_text, id_header, "missing id")
+    out["id"] = ids_text.to_numpy(dtype=object, na_value="")
+    id_set = set(out["id"].tolist())  # holds "" when some id is missing
+    later = np.zeros(len(missing_id), dtype=bool)
+    if len(id_set) - missing_id.any() < len(missing_id) - missing_id.sum():  # some id repeats
         later = (ids_text.duplicated(keep="first") & ids_text.notna()).to_numpy()
     if later.any():
         repeated = set(ids_text[later].tolist())
@@ -233,8 +237,6 @@ def build_proposals(
                 first_row.setdefault(value, row)
         problems.add_mask(later, ids_text, id_header,
                           lambda v: f"duplicate id (first used in row {first_row[v]})")
-    out["id"] = ids_text.fillna("").to_numpy(dtype=object)
-    id_set = set(out["id"].tolist())
 
     # title and optional text
     for field in ("title", "district", "variant_group", "proposer"):
@@ -242,9 +244,7 @@ def build_proposals(
         if got is None:
             out[field] = np.full(len(index), "" if field == "title" else None, dtype=object)
             continue
-        text = got[0]
-        out[field] = (text.fillna("") if field == "title" else text.astype(object).where(
-            text.notna(), None)).to_numpy(dtype=object)
+        out[field] = _objects(*pd.factorize(got[0]), "" if field == "title" else None)
 
     # domain
     dom_text, _, dom_header = text_of("domain")  # type: ignore[misc]
@@ -395,9 +395,11 @@ def build_proposals(
     if problems:
         raise InvalidInputError(problems.result(), source)
 
-    data = {c: pd.Series(out[c], dtype=out[c].dtype) for c in CANONICAL_COLUMNS}
-    data.update({k: pd.Series(v, dtype=v.dtype) for k, v in extras.items()})
-    canonical = pd.DataFrame(data)
+    # every array in out and extras is built here and used once: no copy needed; an
+    # explicit dtype keeps text columns object (pandas would infer ``str``)
+    arrays = {**{c: out[c] for c in CANONICAL_COLUMNS}, **extras}
+    canonical = pd.DataFrame({c: pd.Series(v, dtype=v.dtype, copy=False)
+                              for c, v in arrays.items()}, copy=False)
     return ProposalSet(canonical, domains=domains,
                        target_groups=target_groups or DEFAULT_TARGET_GROUPS,
                        currency=(currency or file_currency or "CNY").upper(), meta=meta)
@@ -421,6 +423,19 @@ def _is_numeric(col: pd.Series) -> bool:
     return not isinstance(col.dtype, pd.StringDtype) and col.dtype.kind in "iufb"
 
 
+def _objects(codes: np.ndarray, uniques: pd.Index, missing: object) -> np.ndarray:
+    """Python strings of a factorized text column (``missing`` for empty cells).
+
+    Converting each distinct text once is much cheaper than converting every cell when
+    values repeat (districts, proposers, titles), and not slower when they do not.
+    """
+    table = np.empty(len(uniques) + 1, dtype=object)
+    table[:-1] = uniques.to_numpy(dtype=object)
+    table[-1] = missing
+    out: np.ndarray = table[codes]
+    return out
+
+
 def _empty_tuples(n: int) -> np.ndarray:
     out = np.empty(n, dtype=object)
     out.fill(())
@@ -434,9 +449,10 @@ def _items_of(value: object) -> tuple[str, ...]:
 
 
 def _extra_values(col: pd.Series, lists: pd.Series) -> np.ndarray:
-    """An extra column: numeric when every cell is a number (no leading zeros), else text."""
+    """An extra column: numeric when every cell is a finite number (no leading zeros),
+    else text (so ``inf`` or ``007`` written in a cell stay as written)."""
     if _is_numeric(col):
-        return col.to_numpy()
+        return col.to_numpy(copy=True)
     if lists.notna().any():
         merged = col.astype(object).where(col.notna(), lists)
         out = np.empty(len(merged), dtype=object)
@@ -446,7 +462,7 @@ def _extra_values(col: pd.Series, lists: pd.Series) -> np.ndarray:
     present = col.notna()
     if present.any():
         numeric = to_float(col)
-        looks_like_code = col.str.match(r"^[+-]?0\d", na=False)
-        if (~np.isnan(numeric) | ~present.to_numpy()).all() and not looks_like_code.any():
+        if (np.isfinite(numeric) | ~present.to_numpy()).all() \
+                and not col.str.match(r"^[+-]?0\d", na=False).any():
             return numeric
     return col.astype(object).where(present, None).to_numpy(dtype=object)
