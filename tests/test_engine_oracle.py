@@ -32,8 +32,8 @@ GROUPS = ("couriers", "food_delivery", "women_workers")
 
 
 @st.composite
-def proposal_sets(draw: st.DrawFn, max_n: int) -> ProposalSet:
-    n = draw(st.integers(1, max_n))
+def proposal_sets(draw: st.DrawFn, max_n: int, min_n: int = 1) -> ProposalSet:
+    n = draw(st.integers(min_n, max_n))
     ids = [f"P{k:02d}" for k in range(n)]
     out = []
     for pid in ids:
@@ -139,6 +139,15 @@ def test_matches_brute_force(data: st.DataObject) -> None:
     ps = data.draw(proposal_sets(max_n=10))
     rules = data.draw(rule_sets(ps, schedule=False))
     check_against_oracle(ps, rules, data.draw(st.sampled_from(["highs", "highs", "cbc"])))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@given(data=st.data())
+def test_matches_brute_force_fourteen(data: st.DataObject) -> None:
+    """Every rule family but the schedule, at the issue's oracle size (n = 13 or 14)."""
+    ps = data.draw(proposal_sets(max_n=14, min_n=13))
+    rules = data.draw(rule_sets(ps, schedule=False))
+    check_against_oracle(ps, rules, data.draw(st.sampled_from(["highs", "cbc"])))
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
