@@ -135,3 +135,26 @@ def test_a_rejected_rounded_answer_is_cut_off_and_resolved() -> None:
     ok = np.all((act >= form.row_lower) & (act <= form.row_upper), axis=1)
     ok &= np.any(points != plain.x, axis=1)
     assert repaired.objective == (points[ok] @ form.objective).max()
+
+
+@pytest.mark.parametrize("solver", ["cbc", "highs"])
+def test_a_binding_schedule_is_solved_whole(solver):
+    """The engine first solves without the monthly plan; here that list (all three) cannot
+    be scheduled (each runs all year, at most two at once), so the whole model decides."""
+    from selector.rules import Schedule
+    from selector.testing import brute_force
+
+    ps = ProposalSet.from_proposals(
+        Proposal(id=f"P{k}", domain="health", cost=10, beneficiaries=b, duration_months=12,
+                 earliest_start=1)
+        for k, b in enumerate([50, 40, 30]))
+    rules = Rules(budget=100, eligibility={"require_indicator": False},
+                  schedule=Schedule(max_concurrent=2))
+    sel = Model.build(ps, rules).solve(solver=solver)
+    assert sel.selected == ("P0", "P1") and sel.objective == brute_force(ps, rules) == 90
+    assert sel.schedule == {"P0": 1, "P1": 1}
+    assert "schedule" not in sel.timings          # the plan-free answer was set aside
+    loose = rules.model_copy(update={"schedule": Schedule(max_concurrent=3)})
+    sel = Model.build(ps, loose).solve(solver=solver)
+    assert sel.objective == 120 and sel.schedule == {"P0": 1, "P1": 1, "P2": 1}
+    assert "schedule" in sel.timings              # placed on the plan-free answer

@@ -284,3 +284,56 @@ def test_cost_cut_to_a_tie_that_the_tie_break_settles_without_it():
     assert t is not None and t.value == Decimal(11)
     assert select(with_value(ps, "B", cost=Decimal(59)), rules).selected == ("B",)
     assert "B" not in select(with_value(ps, "B", cost=Decimal(60)), rules).selected
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.integers(1, 15), st.integers(1, 60)), min_size=3, max_size=6),
+       st.floats(0.25, 0.6), st.sampled_from([None, 0.5, 0.8]), st.integers(0, 2))
+def test_budget_threshold_with_rules_is_the_first_budget_by_brute_force(items, frac, share,
+                                                                         kind):
+    """Budgets where the candidates change (``max_project_share``) and rules beyond the
+    budget: the answer, and "no budget brings it in", match an exhaustive search over every
+    whole budget (selected = forcing it in serves strictly more than forcing it out)."""
+    from selector.testing import brute_force
+
+    ps = make_set(items)
+    rules = rules_for(items, frac, kind).model_copy(update={"max_project_share": share})
+    model = Model.build(ps, rules, solver="highs")
+    try:
+        base = model.solve()
+    except InfeasibleError:
+        assume(False)
+    top = sum(c for c, _ in items) * 2 + 1
+    for pid in runners(model, base)[:2]:
+        def selected(b: int, pid: str = pid) -> bool:
+            fin = brute_force(ps, rules.model_copy(update={"force_in": (Force(id=pid),)}),
+                              budget=b)
+            fout = brute_force(ps, rules.model_copy(update={"force_out": (Force(id=pid),)}),
+                               budget=b)
+            assume(fin is None or fout is None or fin != fout)   # no tie on its account
+            return fin is not None and (fout is None or fin > fout)
+
+        first = next((b for b in range(int(base.budget) + 1, top + 1) if selected(b)), None)
+        t = budget_threshold(model, base, pid, max_budget=top)
+        if first is None:
+            assert t is None
+            continue
+        assert t is not None and int(t.value) == first and t.first
+
+
+def test_threshold_searches_stay_short_on_the_example():
+    """The cost cut comes from one MIP and is confirmed by three re-solves; the budget
+    search is settled by certificates (no walk): both far below a bisection's ~20 solves."""
+    from pathlib import Path
+
+    from selector import load_proposals, load_rules
+
+    root = Path(__file__).resolve().parents[1] / "examples"
+    model = Model.build(load_proposals(root / "proposals.csv"),
+                        load_rules(root / "rules.toml"), solver="highs")
+    res = Resolver(model, solver="highs")
+    pid = runners(model, res.base)[0]
+    cut = cost_threshold(model, res.base, pid, resolver=res)
+    assert cut is not None and cut.solves <= 4
+    entry = budget_threshold(model, res.base, pid, resolver=res)
+    assert entry is not None and entry.first and entry.solves <= 6

@@ -34,6 +34,7 @@ class Membership:
         self.column = column
         self.labels = labels
         self.matrix = matrix
+        self._unions: dict[tuple[str, ...], np.ndarray] = {}
 
     def members(self, label: str) -> np.ndarray:
         """Positions of the proposals that belong to ``label``."""
@@ -42,11 +43,19 @@ class Membership:
         return np.sort(row.indices)
 
     def union(self, labels: list[str]) -> np.ndarray:
-        """0/1 vector of proposals belonging to any of ``labels``."""
+        """0/1 vector of proposals belonging to any of ``labels`` (cached; read-only)."""
+        key = tuple(labels)
+        found = self._unions.get(key)
+        if found is not None:
+            return found
         idx = [self.labels.index(lab) for lab in labels if lab in self.labels]
         if not idx:
-            return np.zeros(self.matrix.shape[1], dtype=bool)
-        return np.asarray(self.matrix[idx].sum(axis=0)).ravel() > 0
+            out = np.zeros(self.matrix.shape[1], dtype=bool)
+        else:
+            out = np.asarray(self.matrix[idx].sum(axis=0)).ravel() > 0
+        out.setflags(write=False)
+        self._unions[key] = out
+        return out
 
 
 class Problem:

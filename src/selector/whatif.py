@@ -59,6 +59,8 @@ from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
+import numpy as np
+
 from selector._errors import InfeasibleError, SolverError
 from selector.result import Selection
 
@@ -597,8 +599,22 @@ def budget_threshold(model: Model, base: Selection, pid: str, *,
         if pred(lo) is not None:
             return None
     floor_ = lo
+    proven = _budget_by_certificates(res, pid, budget, lo, top_yuan)
+    if proven is not None:
+        if proven[0] is None:
+            return None
+        x, sel = proven
+        return Threshold(pid, "budget", Decimal(x), Decimal(1), sel.objective, sel.selected,
+                         res.solves - start, True)
     step = max(1, _yuan_ceil(res.cost_of(pid)))
     hi = min(lo + step, top_yuan)
+    g = _budget_guess(res, pid, budget)
+    if g is not None and lo < g < top_yuan:
+        if pred(g) is not None:
+            hi = g
+        else:
+            lo = g
+            hi = min(lo + step, top_yuan)
     while pred(hi) is None:
         if hi >= top_yuan:
             return None
@@ -618,11 +634,13 @@ def budget_threshold(model: Model, base: Selection, pid: str, *,
                 return None
             x, real = _bracket(pred, lo, hi, guess)
         sel = real
-        # walk down: is it selected at some budget in [floor_ + 1, x - 1]?
+        # walk down: is it selected at some budget in [floor_ + 1, x - 1]? (Budgets a
+        # certificate rules out are skipped: see _never_below.)
         infer = True
         top_gap, lower = x - 1, None
         steps = walk
-        while top_gap > floor_:
+        settled = max(floor_, _never_below(res, pid, budget, x - 1))
+        while top_gap > settled:
             known = res.known_at(Decimal(top_gap))
             if known is None:
                 if steps <= 0:
@@ -636,10 +654,110 @@ def budget_threshold(model: Model, base: Selection, pid: str, *,
                 break
             top_gap = -(-low_fen // 100) - 1
         if lower is None:
-            first = top_gap <= floor_
+            first = top_gap <= settled
             return Threshold(pid, "budget", Decimal(x), Decimal(1), sel.objective,
                              sel.selected, res.solves - start, first)
         lo, hi = floor_, lower           # selected lower down: close the bracket there
+
+
+#: At most this many certificate rounds (each a MIP and a re-solve) per interval of
+#: budgets before :func:`budget_threshold` falls back to its gallop and bisection.
+_MAX_CERT_ROUNDS = 4
+
+
+def _screen_points(model: Model, low: int, high: int) -> list[int]:
+    """Whole-yuan budgets in ``(low, high]`` at which a proposal dearer than the budget (or
+    than ``max_project_share`` of it) stops being screened out: the only budgets where the
+    candidates change."""
+    cost = model.problem.cost.astype(float)
+    need = cost.copy()
+    share = model.rules.max_project_share
+    if share is not None:
+        need = np.maximum(need, cost / float(share))
+    pts = np.ceil(need / 100.0).astype(np.int64)
+    return sorted({int(p) for p in pts if low < p <= high})
+
+
+def _budget_by_certificates(res: Resolver, pid: str, budget: Decimal, lo: int,
+                            top: int) -> tuple[int, Selection] | tuple[None] | None:
+    """The smallest whole-yuan budget above ``lo`` that selects ``pid``, proven by
+    certificates (:func:`selector.engine.guess.min_cost_with`) instead of a walk.
+
+    The budgets up to ``top`` are cut where the candidates change; within a piece only the
+    budget row moves, so the optimum at the piece's start ``a`` is a floor for the whole
+    piece and a certified least money ``C`` of a list holding ``pid`` serving that much
+    rules out every budget below ``C``. The first budget not ruled out is probed by a
+    re-solve; if it does not select ``pid``, the floor rises to that optimum and the next
+    round starts one yuan higher. Returns ``(X, selection)`` (selected at ``X``; every
+    budget in ``(lo, X)`` ruled out, and ``X − 1`` also re-solved), ``(None,)`` when every
+    budget up to ``top`` is ruled out, or ``None`` when a piece has no certificate (the
+    caller then searches as before).
+    """
+    from selector.engine.guess import NO_CUT, min_cost_with
+
+    model = res.model
+    solver = res.solver or model.default_solver
+    edges = [lo + 1, *_screen_points(model, lo + 1, top), top + 1]
+    for a, nxt in zip(edges, edges[1:], strict=False):
+        high = nxt - 1
+        if high < a:
+            continue
+        for _ in range(_MAX_CERT_ROUNDS):
+            floor_sel = res.at_budget(Decimal(a))
+            if floor_sel is None:
+                return None
+            if pid in floor_sel.selected:
+                real = res.at_budget(Decimal(a), infer=False)
+                below = res.at_budget(Decimal(a - 1), infer=False)
+                if real is None or pid not in real.selected or (
+                        below is not None and pid in below.selected):
+                    return None
+                return a, real
+            fen, certified = min_cost_with(model, pid, floor_sel.objective, Decimal(a),
+                                           Decimal(high), solver=solver,
+                                           time_limit=res.time_limit)
+            if not certified or fen is None:
+                return None
+            if fen == NO_CUT:
+                break
+            g = max(a + 1, -(-fen // 100))
+            if g > high:
+                break
+            a = g
+        else:
+            return None
+    return (None,)
+
+
+def _budget_guess(res: Resolver, pid: str, budget: Decimal) -> int | None:
+    """The least money (whole yuan) of a list holding ``pid`` that serves as many as the
+    base optimum under every rule but the budget: a first budget to probe."""
+    from selector.engine.guess import NO_CUT, min_cost_with
+
+    fen, _ = min_cost_with(res.model, pid, res.base.objective, budget, budget,
+                           solver=res.solver or res.model.default_solver,
+                           time_limit=res.time_limit, certify=False)
+    return None if fen is None or fen == NO_CUT else -(-fen // 100)
+
+
+def _never_below(res: Resolver, pid: str, budget: Decimal, high: int) -> int:
+    """The highest whole-yuan budget up to which ``pid`` is proven never selected, from the
+    base budget up to ``high`` (:func:`selector.engine.guess.min_cost_with`'s certificate:
+    a list holding it must cost at least its bound); the floor of the base budget when
+    there is no certificate."""
+    from selector.engine.guess import NO_CUT, min_cost_with
+
+    floor_ = _yuan_floor(budget)
+    if high <= floor_:
+        return floor_
+    fen, certified = min_cost_with(res.model, pid, res.base.objective, budget, Decimal(high),
+                                   solver=res.solver or res.model.default_solver,
+                                   time_limit=res.time_limit)
+    if not certified or fen is None:
+        return floor_
+    if fen == NO_CUT:
+        return high
+    return max(floor_, min(high, -(-fen // 100) - 1))
 
 
 def cost_threshold(model: Model, base: Selection, pid: str, *,
@@ -711,9 +829,10 @@ def _cost_by_value(model: Model, res: Resolver, pid: str, top: int,
             return None
         return y - max(_yuan_floor(budget - Decimal(sel.total_cost)), 0)
 
-    if enters(top) is None:
+    lo, hi = _seed_bracket(res, pid, target, top, enters)
+    if hi is None:
         return None              # no optimal list holds it even free: select won't
-    hi, _ = _bracket(enters, 0, top, guess)
+    hi, _ = _bracket(enters, lo, hi, guess)
     sel = pred(hi)
     if sel is None:              # a tie that the tie-break settles without it
         if hi == top or pred(top) is None:
@@ -723,6 +842,29 @@ def _cost_by_value(model: Model, res: Resolver, pid: str, top: int,
         y = hi
     return Threshold(pid, "cost", Decimal(y), Decimal(1), sel.objective, sel.selected,
                      res.solves - start)
+
+
+def _seed_bracket(res: Resolver, pid: str, target: float, top: int,
+                  enters: Callable[[int], Selection | None]) -> tuple[int, int | None]:
+    """A bracket ``(lo, hi)`` for the cost cut, narrowed by one MIP's guess ``g``
+    (:func:`selector.engine.guess.cost_cut_guess`): probing ``g`` and ``g − 1`` closes it
+    when the guess is right, and narrows it when not. ``hi`` is ``None`` when even a free
+    proposal does not enter (always confirmed by a re-solve)."""
+    from selector.engine.guess import NO_CUT, cost_cut_guess
+
+    g = cost_cut_guess(res.model, pid, target, solver=res.solver or res.model.default_solver,
+                       time_limit=res.time_limit)
+    lo = 0
+    if g is not None and g != NO_CUT and 0 < g < top:
+        if enters(g) is None:
+            lo = g
+        elif enters(g - 1) is None:
+            return g - 1, g
+        else:
+            return lo, g - 1
+    if enters(top) is None:
+        return lo, None
+    return lo, top
 
 
 def benefit_threshold(model: Model, base: Selection, pid: str, *,
@@ -764,8 +906,11 @@ def benefit_threshold(model: Model, base: Selection, pid: str, *,
         # exact objective: the answer is `first` or one less; check it first
         if hi - 1 > lo and pred(hi - 1) is None:
             lo = hi - 1
+    elif hi + 1 <= top and pred(hi + 1) is not None:
+        lo, hi = hi, hi + 1      # a tie at the loss that the tie-break settles without it
     else:
-        lo, step = hi, max(1, hi)
+        lo, step = min(hi + 1, top), max(1, hi)
+        hi = lo
         while True:
             if hi >= top:
                 return None

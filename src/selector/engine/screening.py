@@ -59,12 +59,17 @@ class Screening:
 
 
 def pool_eligibility(problem: Problem, pools: Iterable[Pool]) -> np.ndarray:
-    """``n × P`` boolean matrix: may pool ``p`` pay for proposal ``i``.
+    """``n × P`` boolean matrix: may pool ``p`` pay for proposal ``i`` (cached on the
+    problem per pool list; read-only).
 
     A proposal may use a pool when the pool's ``column`` lists the pool's name, or lists
     nothing at all (an empty list means every pool); an ``only`` filter must also hold.
     """
     pools = list(pools)
+    key = tuple(p.model_dump_json() for p in pools)
+    cache: dict[tuple[str, ...], np.ndarray] = problem.__dict__.setdefault("_pool_cache", {})
+    if key in cache:
+        return cache[key]
     frame = problem.proposals.frame
     out = np.ones((problem.n, len(pools)), dtype=bool)
     for p, pool in enumerate(pools):
@@ -75,6 +80,8 @@ def pool_eligibility(problem: Problem, pools: Iterable[Pool]) -> np.ndarray:
             member = problem.membership(pool.only.column)
             ok &= member.union(list(pool.only.values))
         out[:, p] = ok
+    out.setflags(write=False)
+    cache[key] = out
     return out
 
 

@@ -55,7 +55,8 @@ from selector.engine.backends import (
 from selector.engine.formulate import Formulation
 from selector.result import Status
 
-__all__ = ["Solved", "exact_pool_payments", "feasible", "run", "solve_formulation"]
+__all__ = ["Solved", "exact_pool_payments", "feasible", "place_schedule", "run",
+           "solve_formulation"]
 
 #: Up to this many candidates the tie-break stages run by default. Above it they are
 #: skipped (``tie_break=None``): on 10,000 generated proposals (about 3,800 candidates)
@@ -365,10 +366,40 @@ def _tie_break(form: Formulation, model: MatrixModel, cols: np.ndarray, z1: floa
     return found, "done" if raw.status == "optimal" else "stopped early"
 
 
+def place_schedule(form: Formulation, head: np.ndarray, solver: str,
+                   time_limit: float | None) -> np.ndarray | None:
+    """Start-month columns completing ``head``, a point of the model without its schedule.
+
+    ``head`` holds every column before the ``start`` block (the schedule's columns and rows
+    come last in :func:`selector.engine.formulate.formulate`). The selection in ``head`` is
+    kept as it is; only the start months of its projects are chosen, the earliest first
+    (``min Σ month``), under the monthly rows. Returns ``None`` when the selection cannot be
+    scheduled (or no plan was found in time).
+    """
+    block = form.layout["start"]
+    if len(head) != block.start or block.stop != form.shape[1]:
+        raise ValueError("the start columns must be the model's last block")
+    unit = next(i for i, u in enumerate(form.units) if u.key == "schedule")
+    rows = np.flatnonzero(form.row_unit == unit)
+    a = form.matrix[rows]
+    fixed = a[:, : block.start] @ head
+    chosen = np.rint(head[: form.n_x])
+    upper = chosen[form.start_pairs[:, 0]]
+    sub = MatrixModel(objective=form.start_pairs[:, 1].astype(float),
+                      matrix=a[:, block].tocsr(), row_lower=form.row_lower[rows] - fixed,
+                      row_upper=form.row_upper[rows] - fixed,
+                      col_lower=np.zeros(len(upper)), col_upper=upper,
+                      integer=np.ones(len(upper), dtype=bool), maximize=False)
+    raw = run(sub, solver, time_limit=time_limit, rel_gap=1e-6, abs_gap=INTEGER_ABS_GAP)
+    if raw.x is None or raw.status not in ("optimal", "feasible"):
+        return None
+    return np.asarray(np.rint(raw.x), dtype=np.float64)
+
+
 def _knapsack(form: Formulation, cost: np.ndarray, time_limit: float | None,
               gap: float) -> Solved | None:
     try:
-        from selector.engine._knapsack import solve_knapsack  # type: ignore[import-not-found]
+        from selector.engine._knapsack import solve_knapsack
     except ImportError:
         return None
     t0 = time.perf_counter()
