@@ -80,8 +80,24 @@ def test_chunks_do_not_change_the_table() -> None:
     budgets = budget_grid(3, 26, 9)
     one = sweep(ps, PLAIN, budgets, solver=SOLVER, workers=1, progress=False)
     many = sweep(ps, PLAIN, budgets, solver=SOLVER, chunks=4, workers=1, progress=False)
-    cols = [c for c in SWEEP_COLUMNS if c != "seconds"]
-    assert one[cols].equals(many[cols])
+    cols = [c for c in SWEEP_COLUMNS if c not in ("seconds", "message")]
+    assert one[cols].equals(many[cols])      # (which rows were reused depends on chunks)
+
+
+def test_a_list_proven_at_a_larger_budget_answers_the_smaller_ones() -> None:
+    """Above 12 yuan the budget no longer binds (everything fits): the list solved at 30
+    answers 12..29 without a solve, and each of those rows is what a solve would say."""
+    ps = make_set([300, 400, 500], [3, 5, 9])
+    budgets = ["30", "12", "20", "11.99"]
+    table = sweep(ps, PLAIN, budgets, solver=SOLVER, workers=1, progress=False)
+    reused = table[table["seconds"] == 0]
+    assert list(reused["budget"]) == [Decimal("12"), Decimal("20")]
+    assert all(m == "the list solved at budget 30" for m in reused["message"])
+    for _, row in table.iterrows():
+        s = select(ps, PLAIN, budget=row["budget"], solver=SOLVER)
+        assert (row["objective"], row["ids"], row["cost_used"]) == (
+            s.objective, s.selected, s.total_cost)
+    assert table["ids"].iloc[3] != table["ids"].iloc[0]
 
 
 def test_budget_grid_is_exact_and_inclusive() -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -29,6 +29,7 @@ from selector.scenarios._common import (
 from selector.scenarios.execution import chunked, default_workers, run_tasks
 
 if TYPE_CHECKING:
+    from selector.engine import Model
     from selector.model import ProposalSet
     from selector.rules import Rules
 
@@ -68,8 +69,45 @@ class _Chunk:
 
 
 def _solve_chunk(chunk: _Chunk) -> list[Point]:
+    """Solve a chunk's budgets from the largest down, reusing proven answers.
+
+    An optimal list found at budget ``b`` that costs ``T`` is also the answer at every
+    budget in ``[T', b]`` (``T`` raised so that ``max_project_share`` still admits its
+    dearest project): those lists stay feasible, nothing better appears with less money,
+    and the cheapest optimal list, then the earliest in id order, stays so. Such points
+    are answered without a solve (``seconds`` 0, ``message`` names the budget solved).
+    Only lists whose tie-break ran to the end are reused, so every row is the list an
+    independent solve returns.
+    """
     model = build_model(chunk.proposals, chunk.rules)
-    return [solve_point(model, b, chunk.options, catch_errors=True) for b in chunk.budgets]
+    known: list[tuple[int, int, Point]] = []
+    done: dict[int, Point] = {}
+    for b in sorted(set(chunk.budgets), reverse=True):
+        hit = next((p for low, high, p in known if low <= b <= high), None)
+        if hit is not None:
+            done[b] = replace(hit, budget_fen=b, seconds=0.0,
+                              message=f"the list solved at budget {to_yuan(hit.budget_fen)}")
+            continue
+        point = solve_point(model, b, chunk.options, catch_errors=True)
+        done[b] = point
+        low = _valid_from(model, point)
+        if low is not None and low <= b:
+            known.append((low, b, point))
+    return [done[b] for b in chunk.budgets]
+
+
+def _valid_from(model: Model, point: Point) -> int | None:
+    """The least budget (fen) down to which ``point``'s list stays the answer (see
+    :func:`_solve_chunk`), or ``None`` when it may not be reused."""
+    if point.status != "optimal" or point.extra.get("tie_break") not in ("done", "not needed"):
+        return None
+    low = point.cost_fen
+    share = model.rules.max_project_share
+    if share is not None and point.ids:
+        problem = model.problem
+        dearest = max(int(problem.cost[problem.index[i]]) for i in point.ids)
+        low = max(low, math.ceil(dearest / share))
+    return low
 
 
 def sweep(
@@ -108,7 +146,9 @@ def sweep(
     pandas.DataFrame
         :data:`SWEEP_COLUMNS`: ``budget`` and ``cost_used`` are exact ``Decimal`` yuan;
         ``status`` is optimal / feasible / infeasible / error (``message`` says why);
-        ``ids`` is a tuple of the selected ids; ``marginal`` is the change of the
+        ``ids`` is a tuple of the selected ids; a row answered by a list proven at a
+        larger budget (no solve: see :func:`_solve_chunk`) has ``seconds`` 0 and its
+        ``message`` names that budget; ``marginal`` is the change of the
         objective per extra yuan from the previous row in budget order (NaN for the
         smallest budget, or next to an infeasible one).
 
