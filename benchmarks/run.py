@@ -422,7 +422,10 @@ class Suite:
     def discovered(self, folder: Path = HERE) -> None:
         """Each ``bench_*.py`` with a ``run`` function, in its own process, as a section."""
         limit = self.args.module_limit
+        wanted = self.args.modules
         for path in sorted(folder.glob("bench_*.py")):
+            if wanted and path.stem not in wanted:
+                continue
             quick = self.quick or self.args.quick_modules
             r = self.case({"case": "module", "path": str(path), "quick": quick}, limit)
             if "error" in r:
@@ -597,6 +600,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="wall-time limit for each discovered bench_*.py, seconds")
     parser.add_argument("--quick-modules", action="store_true",
                         help="run the discovered bench_*.py in their quick mode")
+    parser.add_argument("--modules", nargs="*",
+                        help="only these discovered modules (e.g. bench_scenarios)")
     parser.add_argument("--workdir", help="where generated instances are cached")
     parser.add_argument("--out", default=str(HERE / "RESULTS.md"))
     args = parser.parse_args(argv)
@@ -607,11 +612,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     start = time.perf_counter()
     for name in args.sections:
         getattr(suite, name)()
+    given = list(sys.argv[1:] if argv is None else argv)
     out = ["# Benchmark results", "",
-           "Written by `python benchmarks/run.py" + (" --quick" if args.quick else "") +
-           "` (`make bench`). Do not edit by hand.", "", header,
-           f"- Whole run: {time.perf_counter() - start:.0f} s", "", "## Headline", "",
-           suite.headline(), "", "## Targets (issue 8)", "", suite.targets(), ""]
+           "Written by `python benchmarks/run.py" + "".join(f" {a}" for a in given) +
+           "`" + ("" if given else " (`make bench`)") + ". Do not edit by hand.", "", header,
+           f"- Whole run: {time.perf_counter() - start:.0f} s", ""]
+    if "scaling" in args.sections:
+        out += ["## Headline", "", suite.headline(), "", "## Targets (issue 8)", "",
+                suite.targets(), ""]
     for title, body in suite.sections:
         out += [f"## {title}", "", body, ""]
     Path(args.out).write_text("\n".join(out), encoding="utf-8")
