@@ -175,3 +175,81 @@ def _orlib_rows(path: Path, problems: int) -> list[tuple[np.ndarray, np.ndarray,
 def test_orlib_rows_match_dp(orlib_dir: Path, name: str, problems: int) -> None:
     for cost, benefit, capacity in _orlib_rows(orlib_dir / name, problems):
         check(cost, benefit, capacity, dp_optimum(cost, benefit, capacity))
+
+
+def lexicographic_optimum(cost: np.ndarray, benefit: np.ndarray, rank: np.ndarray,
+                          capacity: int) -> list[tuple[int, int, int]]:
+    """Every subset's key (most benefit, then least cost, then least rank sum), best first."""
+    keys = []
+    for mask in itertools.product((False, True), repeat=len(cost)):
+        x = np.array(mask, dtype=bool)
+        if int(cost[x].sum()) <= capacity:
+            keys.append((-int(benefit[x].sum()), int(cost[x].sum()), int(rank[x].sum())))
+    return sorted(keys)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 12), st.integers(0, 9)), min_size=1, max_size=11),
+       st.integers(0, 60))
+def test_small_search_is_the_three_stage_optimum_by_brute_force(items, capacity):
+    """Small costs and values make ties everywhere: the key (value, cost, rank sum) of the
+    list found is the best over all subsets."""
+    from selector.engine._small_knapsack import solve_small_knapsack
+
+    cost = np.array([c for c, _ in items], dtype=np.int64)
+    benefit = np.array([b for _, b in items], dtype=float)
+    rank = np.arange(1, len(items) + 1)
+    x = solve_small_knapsack(cost, benefit, rank, capacity)
+    assert x is not None
+    found = (-int(benefit[x].sum()), int(cost[x].sum()), int(rank[x].sum()))
+    assert int(cost[x].sum()) <= capacity
+    assert found == lexicographic_optimum(cost, benefit, rank, capacity)[0]
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.tuples(st.integers(1, 3000), st.integers(0, 40)), min_size=2, max_size=9),
+       st.floats(0.1, 0.9))
+def test_small_budget_only_calls_select_what_the_milp_selects(items, frac):
+    """Through ``Model.solve``: the search and the MILP's three stages give the same
+    objective, cost and rank sum (and the same list whenever that key is unique)."""
+    from selector import Proposal, ProposalSet, Rules
+    from selector.engine import Model, solve
+
+    ps = ProposalSet.from_proposals(
+        Proposal(id=f"P{k:02d}", domain="health", cost=c, beneficiaries=b)
+        for k, (c, b) in enumerate(items))
+    rules = Rules(budget=max(1, int(sum(c for c, _ in items) * frac)),
+                  eligibility={"require_indicator": False}, completion=None)
+    fast = Model.build(ps, rules).solve(solver="highs")
+    assert fast.solver == "knapsack" or all(c > rules.total_budget for c, _ in items)
+    limit = solve.SMALL_KNAPSACK_MAX
+    try:
+        solve.SMALL_KNAPSACK_MAX = 0
+        milp = Model.build(ps, rules).solve(solver="highs")
+    finally:
+        solve.SMALL_KNAPSACK_MAX = limit
+    assert milp.solver == "highs"
+    assert (fast.objective, fast.total_cost) == (milp.objective, milp.total_cost)
+    cost = np.array([c for c, _ in items])
+    benefit = np.array([b for _, b in items], dtype=float)
+    rank = np.arange(1, len(items) + 1)
+    keys = lexicographic_optimum(cost * 100, benefit, rank, int(rules.total_budget * 100))
+    if len(keys) < 2 or keys[0] != keys[1]:
+        assert fast.selected == milp.selected
+
+
+def test_small_search_gives_up_past_its_node_limit():
+    """Forty equal items tie on value at every depth: the search stops at its node limit,
+    and ``Model.solve`` then answers with the MILP (the twenty earliest ids)."""
+    from selector import Proposal, ProposalSet, Rules
+    from selector.engine import Model
+    from selector.engine import _small_knapsack as sk
+
+    n = 40
+    assert sk.solve_small_knapsack(np.full(n, 10, dtype=np.int64), np.full(n, 7.0),
+                                   np.arange(1, n + 1), 10 * n // 2 + 5) is None
+    ps = ProposalSet.from_proposals(
+        Proposal(id=f"P{k:02d}", domain="health", cost=10, beneficiaries=7) for k in range(n))
+    sel = Model.build(ps, Rules(budget=205, eligibility={"require_indicator": False},
+                                completion=None)).solve(solver="highs")
+    assert sel.solver == "highs" and sel.selected == tuple(f"P{k:02d}" for k in range(20))

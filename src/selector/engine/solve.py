@@ -67,6 +67,11 @@ TIE_BREAK_MAX = 2000
 #: documented tie-break); from here on, to the core knapsack solver when it is installed.
 KNAPSACK_MIN = 5000
 
+#: Up to this many candidates a budget-only model with whole-number weights is first
+#: tried by an exact branch and bound in integers (no solver start-up), which falls
+#: back to the MILP past its node limit (:mod:`selector.engine._small_knapsack`).
+SMALL_KNAPSACK_MAX = 64
+
 
 @dataclass
 class Solved:
@@ -236,6 +241,11 @@ def _solve(form: Formulation, *, cost: np.ndarray, ids: np.ndarray, solver: str,
     t0 = time.perf_counter()
     timings: dict[str, float] = {}
     nx = form.n_x
+    if form.is_knapsack() and form.integral_objective and 0 < nx <= SMALL_KNAPSACK_MAX:
+        small = _small(form, cost, ids)
+        if small is not None and (accept is None or accept(small.columns)):
+            small.timings["solve"] = time.perf_counter() - t0
+            return small
     if form.is_knapsack() and nx >= KNAPSACK_MIN:
         solved = _knapsack(form, cost, time_limit, gap)
         if solved is not None:
@@ -349,11 +359,8 @@ def _tie_break(form: Formulation, model: MatrixModel, cols: np.ndarray, z1: floa
         return cols, "stopped early"
     # money is integer fen: "cost ≤ spent + 0.5" is exactly "cost ≤ spent"
     spent = float(np.rint(c @ cols))
-    order = np.argsort(np.array([str(i) for i in ids[form.cand]], dtype=object), kind="stable")
-    rank = np.empty(nx)
-    rank[order] = np.arange(1, nx + 1)
     r = np.zeros(ncol)
-    r[:nx] = rank
+    r[:nx] = _id_ranks(form, ids)
     def as_cheap(v: np.ndarray) -> bool:
         return bool(c @ v <= spent + 0.5) and still_best(v)
 
@@ -394,6 +401,30 @@ def place_schedule(form: Formulation, head: np.ndarray, solver: str,
     if raw.x is None or raw.status not in ("optimal", "feasible"):
         return None
     return np.asarray(np.rint(raw.x), dtype=np.float64)
+
+
+def _id_ranks(form: Formulation, ids: np.ndarray) -> np.ndarray:
+    """Rank (from 1) of each candidate's id in ascending text order: stage 3's weights."""
+    order = np.argsort(np.array([str(i) for i in ids[form.cand]], dtype=object), kind="stable")
+    rank = np.empty(form.n_x)
+    rank[order] = np.arange(1, form.n_x + 1)
+    return rank
+
+
+def _small(form: Formulation, cost: np.ndarray, ids: np.ndarray) -> Solved | None:
+    from selector.engine._small_knapsack import solve_small_knapsack
+
+    t0 = time.perf_counter()
+    w = form.objective[: form.n_x]
+    chosen = solve_small_knapsack(cost[form.cand], w, _id_ranks(form, ids),
+                                  int(form.row_upper[0]))
+    if chosen is None:
+        return None
+    x = chosen.astype(np.int64)
+    objective = float(w @ x)
+    return Solved(Status.OPTIMAL, x.astype(float), x, objective, objective, 0.0, "knapsack",
+                  "exact branch and bound (selector)", "optimal",
+                  {"knapsack": time.perf_counter() - t0}, "done")
 
 
 def _knapsack(form: Formulation, cost: np.ndarray, time_limit: float | None,
