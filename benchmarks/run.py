@@ -422,7 +422,7 @@ class Suite:
     def discovered(self, folder: Path = HERE) -> None:
         """Each ``bench_*.py`` with a ``run`` function, in its own process, as a section."""
         limit = self.args.module_limit
-        wanted = self.args.modules
+        wanted = getattr(self.args, "modules", None)
         for path in sorted(folder.glob("bench_*.py")):
             if wanted and path.stem not in wanted:
                 continue

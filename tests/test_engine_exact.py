@@ -158,3 +158,22 @@ def test_a_binding_schedule_is_solved_whole(solver):
     sel = Model.build(ps, loose).solve(solver=solver)
     assert sel.objective == 120 and sel.schedule == {"P0": 1, "P1": 1, "P2": 1}
     assert "schedule" in sel.timings              # placed on the plan-free answer
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_share_cap_edge_that_cbc_probing_got_wrong(solver: str) -> None:
+    """CBC 2.10.3 with its probing cuts on called 6 optimal here; 12 is reachable."""
+    from selector.testing import brute_force
+
+    fen = [1000001, 1000001, 1000001, 2000001, 1000001, 1000001, 11666677]
+    ben = [5, 1, 6, 5, 4, 1, 3]
+    dom = ["health", "skills", "health", "health", "health", "health", "skills"]
+    ps = ProposalSet.from_proposals(
+        Proposal(id=f"P{k:02d}", domain=dom[k], cost=_yuan(c), beneficiaries=ben[k])
+        for k, c in enumerate(fen))
+    rules = Rules(completion=None, eligibility=OPEN,
+                  groups=(GroupRule(column="domain", max_share=0.7),))
+    budget = Decimal("166666.81")
+    sel = Model.build(ps, rules).solve(budget=budget, solver=solver, gap=0.0)
+    assert sel.objective == brute_force(ps, rules, budget=budget) == 12
+    assert verify(sel) == []

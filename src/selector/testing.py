@@ -22,6 +22,7 @@ from __future__ import annotations
 import itertools
 import math
 from decimal import ROUND_FLOOR, Decimal
+from fractions import Fraction
 
 import numpy as np
 
@@ -187,6 +188,20 @@ def _schedule_ok(problem: Problem, rules: Rules, chosen: list[int], cost: np.nda
     return False
 
 
+def _share_holds(part: np.ndarray, total: np.ndarray, share: float, measure: str, *,
+                 below: bool) -> np.ndarray:
+    """``part ≤ share × total`` (or ``≥``) for every subset: exactly, in whole fen or
+    projects, when the measure is money or a count (the share as the exact fraction its
+    decimal text says: 0.7 is 7/10); with a relative 1e-9 for beneficiaries."""
+    if measure in ("cost", "count"):
+        frac = Fraction(str(share))
+        lhs = np.rint(part).astype(np.int64) * frac.denominator
+        rhs = np.rint(total).astype(np.int64) * frac.numerator
+        return np.asarray(lhs <= rhs if below else lhs >= rhs)
+    slack = 1e-9 * np.maximum(1.0, total)
+    return np.asarray(part <= share * total + slack if below else part >= share * total - slack)
+
+
 def brute_force(proposals: ProposalSet, rules: Rules | None = None, *,
                 budget: Decimal | int | float | str | None = None) -> float | None:
     """The best objective value over all subsets that satisfy every rule, or ``None``.
@@ -240,9 +255,9 @@ def brute_force(proposals: ProposalSet, rules: Rules | None = None, *,
             member = np.array([_in(v, grp) for v in frame[g.column]], dtype=bool)
             s = (subsets & member) @ m
             if g.max_share is not None:
-                keep &= s <= g.max_share * tot + 1e-7 * np.maximum(1, tot)
+                keep &= _share_holds(s, tot, g.max_share, g.measure, below=True)
             if g.min_share is not None:
-                keep &= s >= g.min_share * tot - 1e-7 * np.maximum(1, tot)
+                keep &= _share_holds(s, tot, g.min_share, g.measure, below=False)
             if g.max_total is not None:
                 keep &= s <= float(g.max_total) * unit + 1e-7
             if g.min_total is not None:

@@ -67,6 +67,9 @@ TIE_BREAK_MAX = 2000
 #: documented tie-break); from here on, to the core knapsack solver when it is installed.
 KNAPSACK_MIN = 5000
 
+#: Up to this many candidates a CBC answer is checked by HiGHS (stage 1; see ``_solve``).
+SECOND_OPINION_MAX = 200
+
 #: Up to this many candidates a budget-only model with whole-number weights is first
 #: tried by an exact branch and bound in integers (no solver start-up), which falls
 #: back to the MILP past its node limit (:mod:`selector.engine._small_knapsack`).
@@ -114,7 +117,12 @@ def run(model: MatrixModel, solver: str, *, time_limit: float | None, rel_gap: f
             try:
                 prob.solve(cmd)
             except Exception as exc:  # pulp raises PulpSolverError on a crash
-                raise SolverError(f"CBC failed: {exc}", solver_status="error") from exc
+                # seen: CBC 2.10.3 stops without a solution file on some infeasible
+                # models; HiGHS answers the same model instead
+                fallback = run(model, "highs", time_limit=time_limit, rel_gap=rel_gap,
+                               abs_gap=abs_gap, start=start)
+                fallback.raw_status = f"CBC failed ({exc}); HiGHS: {fallback.raw_status}"
+                return fallback
             raw = read_pulp(prob, variables, log, model.maximize)
         if raw.x is not None and _fractional(raw.x, model.integer):
             # CBC 2.10.3 can end a search with "Primal infeasible" in its final clean-up and
@@ -260,6 +268,21 @@ def _solve(form: Formulation, *, cost: np.ndarray, ids: np.ndarray, solver: str,
     abs_gap = INTEGER_ABS_GAP if form.integral_objective else 1e-6
     raw, found, model = _stage(_as_model(form), form, solver, accept, deadline=_deadline(
         t0, time_limit), rel_gap=gap, abs_gap=abs_gap)
+    if solver == "cbc" and found is not None and nx <= SECOND_OPINION_MAX:
+        # CBC 2.10.3 has proved wrong optima on small money models (a heuristic point over
+        # a row by a fraction of a fen sets its cutoff, the true optimum is pruned, and the
+        # point is dropped at the end; seen with every cut and tolerance setting tried).
+        # HiGHS re-solves stage 1; a better list it finds (checked exactly) wins.
+        h_raw, h_found, h_model = _stage(_as_model(form), form, "highs", accept,
+                                         deadline=_deadline(t0, time_limit), rel_gap=gap,
+                                         abs_gap=abs_gap)
+        z_cbc = float(form.objective[:nx] @ found[:nx])
+        if h_found is not None and h_raw.status == "optimal" and float(
+                form.objective[:nx] @ h_found[:nx]) > z_cbc + _tie_tolerance(form, z_cbc):
+            raw, found, model = h_raw, h_found, h_model
+            solver, version = "highs", highs_version()
+            raw.raw_status = (f"CBC stopped at {z_cbc:g} with a wrong proof; HiGHS: "
+                              f"{raw.raw_status}")
     timings["stage1"] = time.perf_counter() - t0
     if raw.status == "infeasible":
         return Solved(Status.INFEASIBLE, np.empty(0), np.empty(0), math.nan, math.nan,
@@ -293,6 +316,11 @@ def _solve(form: Formulation, *, cost: np.ndarray, ids: np.ndarray, solver: str,
     timings["solve"] = time.perf_counter() - t0
     return Solved(status, cols, x, objective, max(bound, objective), gap_value, solver, version,
                   raw_status, timings, how)
+
+
+def _tie_tolerance(form: Formulation, z: float) -> float:
+    """Objective values closer than this are the same optimum (see the module docstring)."""
+    return 0.5 if form.integral_objective else max(1e-6, 1e-9 * abs(z))
 
 
 def _deadline(t0: float, time_limit: float | None) -> float | None:
@@ -339,7 +367,7 @@ def _tie_break(form: Formulation, model: MatrixModel, cols: np.ndarray, z1: floa
     """Stages 2 and 3; returns the columns and ``"done"`` or ``"stopped early"``."""
     nx = form.n_x
     ncol = len(form.objective)
-    tol = 0.5 if form.integral_objective else max(1e-6, 1e-9 * abs(z1))
+    tol = _tie_tolerance(form, z1)
     c = np.zeros(ncol)
     c[:nx] = cost[form.cand].astype(float)
     w = np.zeros(ncol)

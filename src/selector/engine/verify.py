@@ -2,12 +2,14 @@
 
 Nothing here reads the formulation: the checks are written again from the meaning of
 each rule, so a modelling or solver error cannot pass silently. Money is compared in
-exact integer fen; shares and monthly spending (which divide money) allow one fen.
+exact integer fen; a share of money or of projects is exact too (the share as the fraction
+its decimal text says); a share of beneficiaries and monthly spending allow a tolerance.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from fractions import Fraction
 
 import numpy as np
 
@@ -82,13 +84,14 @@ def rule_violations(problem: Problem, rules: Rules, chosen: np.ndarray, *,
         m = measures[rule.measure]
         total = float(m[chosen].sum())
         scale = 100.0 if rule.measure == "cost" else 1.0
-        tol = 1.0 if rule.measure == "cost" else 1e-6 * max(1.0, total)
+        exact = rule.measure in ("cost", "count")     # whole fen / projects
+        tol = 1e-6 * max(1.0, total)
         for label, mask in group_sets(problem, rule):
             got = float(m[chosen & mask].sum())
             where = f"group {rule.label} ({rule.column}={label})"
-            if rule.max_share is not None and got > rule.max_share * total + tol:
+            if rule.max_share is not None and _over(got, total, rule.max_share, exact, tol):
                 bad.append(f"{where}: share {got / total:.6f} > {rule.max_share}")
-            if rule.min_share is not None and got < rule.min_share * total - tol:
+            if rule.min_share is not None and _over(-got, -total, rule.min_share, exact, tol):
                 bad.append(f"{where}: share below {rule.min_share}")
             if rule.max_total is not None and got > float(rule.max_total) * scale + 1e-6:
                 bad.append(f"{where}: total {got:g} > {rule.max_total}")
@@ -109,6 +112,15 @@ def rule_violations(problem: Problem, rules: Rules, chosen: np.ndarray, *,
     if rules.schedule is not None:
         bad.extend(_schedule(problem, rules, chosen, cost, starts or {}))
     return bad
+
+
+def _over(part: float, total: float, share: float, exact: bool, tol: float) -> bool:
+    """``part > share × total``: exactly (the share as the fraction its decimal text says,
+    0.7 = 7/10) for whole fen or project counts, else beyond ``tol``."""
+    if exact:
+        frac = Fraction(str(share))
+        return round(part) * frac.denominator > frac.numerator * round(total)
+    return part > share * total + tol
 
 
 def _relations(problem: Problem, rules: Rules, chosen: np.ndarray) -> list[str]:
