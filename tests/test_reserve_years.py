@@ -18,15 +18,19 @@ import pytest
 from selector import ReserveError
 from selector.datasets import generate_call
 from selector.engine import Model, select
+from selector.io import load_proposals, save_proposals
 from selector.model import ProposalSet
 from selector.reserve import (
+    Candidate,
     ReserveStore,
     RollingPolicy,
     RunnerUps,
+    RunRecord,
     ScoringConfig,
     backfill,
     carry_over,
     normalise_title,
+    proposal_snapshot,
     reserve_year,
     score_runner_ups,
 )
@@ -233,4 +237,60 @@ def test_backfill_refuses_bad_input_and_writes_nothing(tmp_path: Any) -> None:
     result = backfill(store, 2025, base, cancelled=[base.selected[0]], record=False)
     assert result.promoted == [] and (store.entries(), store.history()) == before[:2]
     assert set(result.replacements) <= {e.proposal_id for e in store.entries(2025)}
+    store.close()
+
+
+def test_carried_pool_saves_and_loads_with_only_valid_references(reserve_db_url: str,
+                                                                   tmp_path: Any) -> None:
+    """Last year's entries name proposals that are not in the new pool: the pool keeps only
+    the references it can honour, and saves to CSV and loads back without errors."""
+    from selector import Proposal
+
+    def prop(pid: str, *, requires: tuple[str, ...] = (), excludes: tuple[str, ...] = (),
+             title: str | None = None) -> Proposal:
+        return Proposal(id=pid, title=title or f"项目 {pid}", domain="health", cost=1000,
+                        beneficiaries=50, requires=requires, excludes=excludes)
+
+    last = ProposalSet.from_proposals([
+        prop("25-F"),                                        # funded in 2025
+        prop("25-G"),                                        # missed, not reserved: gone
+        prop("25-R1", requires=("25-F",)),                   # requirement met by funding
+        prop("25-R2", requires=("25-G",)),                   # can never be selected
+        prop("25-R3", requires=("25-R4",), excludes=("25-G", "25-R1")),
+        prop("25-R4", requires=("25-R6",), excludes=("25-R2",)),
+        prop("25-R5", requires=("25-R2",)),                  # requires one left out
+        prop("25-R6", title="社区 食堂"),                     # re-submitted as 26-R6
+    ])
+    reserved = ["25-R1", "25-R2", "25-R3", "25-R4", "25-R5", "25-R6"]
+    store = ReserveStore(reserve_db_url)
+    store.reserve(2025, [Candidate(p, last[p].title, 0.5, proposal_snapshot(last, p))
+                         for p in reserved],
+                  run=RunRecord(year=2025, kind="selection", input_hash=RunRecord.digest(1),
+                                rules={}, solver="cbc", result={"selected": ["25-F"]}))
+    new = ProposalSet.from_proposals([prop("26-N1", excludes=("25-R3",)),
+                                      prop("26-R6", title="社区食堂！")])
+    co = carry_over(store, 2026, new, POLICY)
+
+    assert co.resubmitted == {"25-R6": "26-R6"}
+    assert co.left_out == {"25-R2": ("25-G",), "25-R5": ("25-R2",)}
+    assert co.requirements_met == {"25-R1": ("25-F",)}
+    assert {e.proposal_id for e in co.carried} == {*reserved[:5], "26-R6"}  # all carried
+    frame = co.pool.frame.set_index("id")
+    assert sorted(frame.index) == ["25-R1", "25-R3", "25-R4", "26-N1", "26-R6"]
+    refs = {pid: (frame.at[pid, "requires"], frame.at[pid, "excludes"]) for pid in frame.index}
+    assert refs == {
+        "25-R1": ((), ()),                                   # met requirement dropped
+        "25-R3": (("25-R4",), ("25-R1",)),                   # valid references stay
+        "25-R4": (("26-R6",), ()),                           # follows the re-submission
+        "26-N1": ((), ("25-R3",)),
+        "26-R6": ((), ()),
+    }
+    path = tmp_path / "pool-2026.csv"
+    save_proposals(co.pool, path)
+    loaded = load_proposals(path)                            # no dangling-reference error
+    assert loaded.ids == co.pool.ids
+    back = loaded.frame.set_index("id")
+    assert {pid: (back.at[pid, "requires"], back.at[pid, "excludes"])
+            for pid in back.index} == refs
+    Model.build(loaded, Rules(budget=3000)).solve()          # and it solves
     store.close()
