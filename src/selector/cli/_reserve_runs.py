@@ -240,9 +240,12 @@ def backfill_view(result: Backfill) -> Group:
     for pid in result.replacements:
         p = sel.proposals[pid]
         rows.append([pid, p.title, money(p.cost), number(p.beneficiaries)])
-    head = (f"freed {money(result.freed)} (cancelled: {', '.join(result.cancelled) or '–'}); "
-            f"budget {money(result.budget)}; the list now has {sel.count} projects, "
-            f"{number(sel.beneficiaries)} beneficiaries, {money(sel.total_cost)} spent")
+    earlier = (f"after {result.earlier} earlier backfill{'s' if result.earlier > 1 else ''}: "
+               if result.earlier else "")
+    head = (f"{earlier}freed {money(result.freed)} (cancelled: "
+            f"{', '.join(result.cancelled) or '–'}); {money(result.available)} available for "
+            f"replacements; budget {money(result.budget)}; the list now has {sel.count} "
+            f"projects, {number(sel.beneficiaries)} beneficiaries, {money(sel.total_cost)} spent")
     parts: list[Any] = [Text(head)]
     if rows:
         parts += [Text(f"{len(rows)} replacements from the reserve:"),
@@ -281,7 +284,9 @@ def backfill_command(
     INPUT, --rules and --budget must be those of the year's selection (`selector reserve
     add`); the command checks that they reproduce the recorded list. The freed money is
     re-optimised over the year's reserve under the same rules, with the projects under way
-    kept; the replacements are promoted in the store with a record of the run.
+    kept; the replacements are promoted in the store with a record of the run. Run it again
+    for a later cancellation: it starts from the list the previous backfill left (its
+    replacements under way, its cancellations and spends in effect, unspent money kept).
 
     Examples:
 
@@ -304,6 +309,7 @@ def backfill_command(
     write_json({"year": year, "recorded": not dry_run, "cancelled": list(result.cancelled),
                 "ongoing": list(result.ongoing), "replacements": list(result.replacements),
                 "freed": str(result.freed), "budget": str(result.budget),
+                "available": str(result.available), "earlier_backfills": result.earlier,
                 "selection": result.selection.to_dict()}, json_out)
     if str(json_out) != "-":
         console = out_console()
