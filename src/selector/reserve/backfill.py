@@ -160,7 +160,8 @@ def _plan(store: ReserveStore, year: int, base: Selection, cancelled: Iterable[s
     ps = base.proposals
     entries = {e.proposal_id: e for e in store.entries(year)}
     known = set(ps.ids)
-    stored = _stored(store, [e for i, e in entries.items() if i not in known], like=ps)
+    stored = _stored(store, [e for i, e in entries.items() if i not in known
+                             and e.status in ("reserved", "promoted")], like=ps)
     cost_of = {**dict(zip(ps.ids, ps.frame["cost_minor"].to_numpy(dtype=np.int64),
                           strict=True)),
                **dict(zip(stored.ids, stored.frame["cost_minor"].to_numpy(dtype=np.int64),
