@@ -8,15 +8,16 @@ is selected under a budget (about a twentieth of the proposals' median cost × n
 - ``cheap``: beneficiaries per yuan and review scores only, for every runner-up (no
   re-solves);
 - ``forced_in``: plus the forced-in loss of the 1,000 runner-ups best on the cheap terms
-  (``quick``: 10), one re-solve each, through one shared cached resolver, optionally on a
-  thread pool (CBC runs as a subprocess, so threads overlap);
+  (``quick``: 10), one value-only re-solve each (no tie-break stage), through one shared
+  cached resolver, optionally on a thread pool (CBC runs as a subprocess, so threads
+  overlap);
 - ``full``: plus the entry budget (a verified budget search, several re-solves each) for
   the 20 best of those (``quick``: 2); the resolver is shared with the previous mode, so
   this row's extra time is the budget searches.
 
 Each row records the call size, runner-ups, how many were re-solved, re-solves run,
-seconds, and seconds per re-solved runner-up. Timings drift on a shared machine: compare
-rows of one run.
+seconds, seconds per re-solved runner-up and (``full``) per searched runner-up. Timings
+drift on a shared machine: compare rows of one run.
 
 Run: ``python benchmarks/bench_reserve.py [--quick] [--workers N] [--solver cbc|highs]
 [--resolve K] [--search M]``.
@@ -60,7 +61,8 @@ def rows(quick: bool = False, *, workers: int = 1, solver: str = "cbc",
     Returns
     -------
     list of dict
-        ``mode, n, runner_ups, resolved, searched, solves, seconds, s_per_resolved``.
+        ``mode, n, runner_ups, resolved, searched, solves, seconds, s_per_resolved,
+        s_per_searched``.
     """
     n, n_resolve, n_search = (200, 10, 2) if quick else (5_000, 1_000, 20)
     n_resolve = n_resolve if resolve is None else resolve
@@ -98,13 +100,15 @@ def rows(quick: bool = False, *, workers: int = 1, solver: str = "cbc",
                 executor.shutdown()
         seconds = time.perf_counter() - start
         resolved = int(ranked.frame["resolved"].sum())
+        searched = int(ranked.frame["searched"].sum())
         yield {
             "mode": mode, "solver": solver, "n": n, "gap": gap, "selected": base.count,
             "base_solve_s": round(solve_s, 3),
             "runner_ups": len(ranked.frame), "resolved": resolved,
-            "searched": int(ranked.frame["searched"].sum()), "solves": resolver.solves - solves,
+            "searched": searched, "solves": resolver.solves - solves,
             "workers": workers, "seconds": round(seconds, 3),
             "s_per_resolved": round(seconds / resolved, 4) if resolved else None,
+            "s_per_searched": round(seconds / searched, 4) if searched else None,
         }
 
 

@@ -304,3 +304,22 @@ def test_usage_errors_exit_2(year1: dict[str, Any], tmp_path: Path,
     assert "--db" in capsys.readouterr().err
     assert main(["reserve", "add", str(year1["proposals"])]) == 2      # --year missing
     assert "Traceback" not in capsys.readouterr().err
+
+
+def test_a_second_backfill_starts_from_the_first(year1: dict[str, Any], db: Path,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    proposals = load_proposals(year1["proposals"])
+    selected = year1["add"]["selection"]["selected"]
+    by_cost = sorted(selected, key=lambda pid: (-proposals[pid].cost, pid))
+    args = ["reserve", "backfill", str(year1["proposals"]), "-r", str(year1["rules"]),
+            "--year", "2026", "--db", str(db), "--json", "-"]
+    assert main([*args, "--cancel", by_cost[0]]) == 0
+    first = json.loads(capsys.readouterr().out)
+    assert main([*args, "--cancel", by_cost[1]]) == 0
+    second = json.loads(capsys.readouterr().out)
+    assert second["earlier_backfills"] == 1 and first["earlier_backfills"] == 0
+    assert set(first["replacements"]) <= set(second["selection"]["selected"])
+    assert by_cost[0] not in second["selection"]["selected"]
+    assert second["ongoing"] == [i for i in first["selection"]["selected"] if i != by_cost[1]]
+    assert main([*args[:-2], "--cancel", by_cost[0]]) == 1
+    assert "already cancelled in an earlier 2026 backfill" in _one_error_line(capsys)

@@ -141,3 +141,37 @@ def test_missing_reviews_and_no_budget_drop_their_weights() -> None:
     ranked = score_runner_ups(model, base)
     assert ranked.weights["review"] == 0 and ranked.weights["entry_budget"] == 0
     _check_ranking(ranked, base, model)
+
+
+def test_forced_in_loss_is_a_value_only_re_solve(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The loss is the optimum's value with the runner-up forced in: one value-only re-solve
+    each (no tie-break), equal to ``base.objective - model.solve(force_in=[pid]).objective``."""
+    from selector import whatif
+
+    ps = generate_call(16, seed=5)
+    rules = Rules(budget=900_000, eligibility=OPEN, completion=None,
+                  groups=(GroupRule(column="domain", max_share=0.5),))
+    model = Model.build(ps, rules)
+    base = model.solve()
+    full_solves: list[tuple[str, ...]] = []
+    solve = whatif.Resolver.solve
+
+    def spy(self: whatif.Resolver, **kwargs: object) -> object:
+        full_solves.append(tuple(kwargs.get("force_in", ())))  # type: ignore[arg-type]
+        return solve(self, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(whatif.Resolver, "solve", spy)
+    resolver = whatif.Resolver(model, base)
+    ranked = score_runner_ups(model, base, ScoringConfig(weights=ScoringWeights(entry_budget=0)),
+                              resolver=resolver)
+    assert not any(full_solves)                      # no tie-broken forced-in solve
+    frame = ranked.frame
+    assert frame["resolved"].all() and len(frame) >= 5
+    assert resolver.solves == len(frame)             # one re-solve per runner-up
+    for pid, loss in zip(frame["id"], frame["forced_in_loss"], strict=True):
+        try:
+            forced = model.solve(force_in=[pid])
+        except InfeasibleError:
+            assert loss == np.inf
+            continue
+        assert loss == base.objective - forced.objective

@@ -18,15 +18,19 @@ import pytest
 from selector import ReserveError
 from selector.datasets import generate_call
 from selector.engine import Model, select
+from selector.io import load_proposals, save_proposals
 from selector.model import ProposalSet
 from selector.reserve import (
+    Candidate,
     ReserveStore,
     RollingPolicy,
     RunnerUps,
+    RunRecord,
     ScoringConfig,
     backfill,
     carry_over,
     normalise_title,
+    proposal_snapshot,
     reserve_year,
     score_runner_ups,
 )
@@ -233,4 +237,123 @@ def test_backfill_refuses_bad_input_and_writes_nothing(tmp_path: Any) -> None:
     result = backfill(store, 2025, base, cancelled=[base.selected[0]], record=False)
     assert result.promoted == [] and (store.entries(), store.history()) == before[:2]
     assert set(result.replacements) <= {e.proposal_id for e in store.entries(2025)}
+    store.close()
+
+
+def test_carried_pool_saves_and_loads_with_only_valid_references(reserve_db_url: str,
+                                                                   tmp_path: Any) -> None:
+    """Last year's entries name proposals that are not in the new pool: the pool keeps only
+    the references it can honour, and saves to CSV and loads back without errors."""
+    from selector import Proposal
+
+    def prop(pid: str, *, requires: tuple[str, ...] = (), excludes: tuple[str, ...] = (),
+             title: str | None = None) -> Proposal:
+        return Proposal(id=pid, title=title or f"项目 {pid}", domain="health", cost=1000,
+                        beneficiaries=50, requires=requires, excludes=excludes)
+
+    last = ProposalSet.from_proposals([
+        prop("25-F"),                                        # funded in 2025
+        prop("25-G"),                                        # missed, not reserved: gone
+        prop("25-R1", requires=("25-F",)),                   # requirement met by funding
+        prop("25-R2", requires=("25-G",)),                   # can never be selected
+        prop("25-R3", requires=("25-R4",), excludes=("25-G", "25-R1")),
+        prop("25-R4", requires=("25-R6",), excludes=("25-R2",)),
+        prop("25-R5", requires=("25-R2",)),                  # requires one left out
+        prop("25-R6", title="社区 食堂"),                     # re-submitted as 26-R6
+    ])
+    reserved = ["25-R1", "25-R2", "25-R3", "25-R4", "25-R5", "25-R6"]
+    store = ReserveStore(reserve_db_url)
+    store.reserve(2025, [Candidate(p, last[p].title, 0.5, proposal_snapshot(last, p))
+                         for p in reserved],
+                  run=RunRecord(year=2025, kind="selection", input_hash=RunRecord.digest(1),
+                                rules={}, solver="cbc", result={"selected": ["25-F"]}))
+    new = ProposalSet.from_proposals([prop("26-N1", excludes=("25-R3",)),
+                                      prop("26-R6", title="社区食堂！")])
+    co = carry_over(store, 2026, new, POLICY)
+
+    assert co.resubmitted == {"25-R6": "26-R6"}
+    assert co.left_out == {"25-R2": ("25-G",), "25-R5": ("25-R2",)}
+    assert co.requirements_met == {"25-R1": ("25-F",)}
+    assert {e.proposal_id for e in co.carried} == {*reserved[:5], "26-R6"}  # all carried
+    frame = co.pool.frame.set_index("id")
+    assert sorted(frame.index) == ["25-R1", "25-R3", "25-R4", "26-N1", "26-R6"]
+    refs = {pid: (frame.at[pid, "requires"], frame.at[pid, "excludes"]) for pid in frame.index}
+    assert refs == {
+        "25-R1": ((), ()),                                   # met requirement dropped
+        "25-R3": (("25-R4",), ("25-R1",)),                   # valid references stay
+        "25-R4": (("26-R6",), ()),                           # follows the re-submission
+        "26-N1": ((), ("25-R3",)),
+        "26-R6": ((), ()),
+    }
+    path = tmp_path / "pool-2026.csv"
+    save_proposals(co.pool, path)
+    loaded = load_proposals(path)                            # no dangling-reference error
+    assert loaded.ids == co.pool.ids
+    back = loaded.frame.set_index("id")
+    assert {pid: (back.at[pid, "requires"], back.at[pid, "excludes"])
+            for pid in back.index} == refs
+    Model.build(loaded, Rules(budget=3000)).solve()          # and it solves
+    store.close()
+
+
+def test_a_second_backfill_builds_on_the_first(reserve_db_url: str) -> None:
+    """Two cancellations in one year: the second backfill keeps the first one's replacements
+    under way, keeps its cancellation and under-spend, and has the money left over."""
+    from selector import InvalidInputError
+
+    store = ReserveStore(reserve_db_url)
+    call = generate_call(40, seed=1, year=2025)
+    model = Model.build(call, RULES)
+    base = model.solve()
+    reserve_year(store, 2025, base, _score(model, base))
+    costs = {i: base.proposals[i].cost for i in base.selected}
+    by_cost = sorted(costs, key=lambda i: (-costs[i], i))
+    first, second, under = by_cost[0], by_cost[1], by_cost[-1]
+    spend = (costs[under] * Decimal("0.5")).quantize(Decimal("0.01"))
+    planned = sum(costs.values(), Decimal(0))
+
+    b1 = backfill(store, 2025, base, cancelled=[first], spent={under: spend})
+    assert (b1.earlier, b1.budget, b1.cancelled) == (0, planned, (first,))
+    assert b1.replacements and b1.available == b1.freed == costs[first] + costs[under] - spend
+    reserved = {e.proposal_id for e in store.entries(2025, "reserved")}
+
+    b2 = backfill(store, 2025, base, cancelled=[second], extra=10_000)
+    chosen = set(b2.selection.selected)
+    assert b2.earlier == 1 and b2.cancelled == (second,) and b2.freed == costs[second]
+    assert b2.ongoing == tuple(i for i in b1.selection.selected if i != second)
+    assert set(b1.replacements) <= chosen                 # under way: kept
+    assert first not in chosen and second not in chosen   # cancelled stays cancelled
+    assert b2.selection.proposals[under].cost == spend    # the under-spend stays in effect
+    assert b2.budget == planned + 10_000                  # the year's money, plus the extra
+    left_by_b1 = b1.budget - b1.selection.total_cost
+    assert b2.available == left_by_b1 + costs[second] + 10_000   # nothing freed is lost
+    assert b2.replacements and set(b2.replacements) <= reserved
+    assert chosen - set(b2.ongoing) == set(b2.replacements)
+    assert sum((base.proposals[i].cost for i in b2.replacements), Decimal(0)) <= b2.available
+    assert b2.selection.total_cost <= planned + 10_000
+    for share in _domain_shares(b2.selection.proposals, b2.selection.selected).values():
+        assert share <= 0.4 + 1e-9
+    # an independent solve of the same question agrees on the optimum
+    pool = base.proposals.subset([*b2.ongoing, *reserved])
+    frame = pool.frame.copy()
+    frame.loc[frame["id"] == under, "cost_minor"] = int(spend * 100)
+    independent = select(pool.replace_frame(frame), RULES.model_copy(update={
+        "force_in": tuple(Force(id=i, reason="under way") for i in b2.ongoing)}),
+        budget=b2.budget)
+    assert independent.objective == pytest.approx(b2.selection.objective)
+    for pid in b2.replacements:
+        assert store.entry(2025, pid).status == "promoted"
+    assert [r.kind for r in store.runs(2025)] == ["selection", "backfill", "backfill"]
+
+    # a third: the first cancellation cannot be repeated; a replacement can be cancelled
+    with pytest.raises(InvalidInputError, match="already cancelled in an earlier 2025"):
+        backfill(store, 2025, base, cancelled=[first])
+    b3 = backfill(store, 2025, base, cancelled=[b1.replacements[0]], record=False)
+    assert b3.earlier == 2 and b1.replacements[0] not in b3.selection.selected
+    assert set(b2.replacements) <= set(b3.selection.selected)
+    # a decision taken before another run was recorded is refused, and writes nothing
+    before = (store.entries(), store.history(), store.runs())
+    with pytest.raises(ReserveError, match="another run of 2025 was recorded"):
+        store.set_status(2025, b2.replacements[:0], "promoted", reason="stale", expect_runs=2)
+    assert (store.entries(), store.history(), store.runs()) == before
     store.close()

@@ -12,7 +12,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import pandas as pd
 import typer
 from rich.console import Group
 from rich.text import Text
@@ -25,10 +24,10 @@ from selector.cli._tables import records, rich_table
 from selector.engine import Model
 from selector.io import load_proposals, save_proposals
 from selector.io._write import WRITE_FORMATS
-from selector.model import ProposalSet
 from selector.report.fmt import money, number
 from selector.reserve import (
     Backfill,
+    CarryOver,
     ReserveStore,
     RollingPolicy,
     ScoringConfig,
@@ -40,7 +39,7 @@ from selector.reserve import (
 )
 from selector.result import Selection
 
-__all__ = ["backfill_view", "loadable_pool", "parse_spent", "register"]
+__all__ = ["backfill_view", "carry_over_notes", "parse_spent", "register"]
 
 Solver = Literal["cbc", "highs"]
 
@@ -160,12 +159,12 @@ def carry_over_command(
         policy = RollingPolicy(decay=decay, expire_after=expire_after,
                                update_resubmissions=not keep_stored)
         result = carry_over(store, year, new, policy)
-    pool, notes = loadable_pool(result.pool)
+    pool = result.pool
     if out.parent != Path():
         out.parent.mkdir(parents=True, exist_ok=True)
     save_proposals(pool, out)
     console = out_console()
-    for note in notes:
+    for note in carry_over_notes(result):
         err_console().print(f"note: {note}", markup=False)
     console.print(f"carried {len(result.carried)} entries into {year}, {len(result.expired)} "
                   f"expired, {len(result.resubmitted)} re-submitted under a new id; "
@@ -182,40 +181,24 @@ def carry_over_command(
     return EXIT_OK
 
 
-def loadable_pool(pool: ProposalSet) -> tuple[ProposalSet, list[str]]:
-    """The pool as a file can hold it, and a note for each change.
-
-    A carried proposal may refer (``requires`` / ``excludes``) to last year's proposals
-    that are not in the new pool; a proposals file may not. Excluding an absent proposal
-    changes nothing, so that reference is dropped; a proposal that requires an absent one
-    can never be selected (the engine screens it out), so it is left out of the file.
+def carry_over_notes(result: CarryOver) -> list[str]:
+    """One line for each reference :func:`selector.reserve.carry_over` settled (pure).
 
     Examples
     --------
-    >>> from selector.model import Proposal
-    >>> pool = ProposalSet.from_proposals([
-    ...     Proposal(id="A", domain="health", cost=1, beneficiaries=1, excludes=("old",)),
-    ...     Proposal(id="B", domain="health", cost=1, beneficiaries=1, requires=("gone",))])
-    >>> kept, notes = loadable_pool(pool)
-    >>> kept.ids, list(kept.frame["excludes"]), notes
-    (['A'], [()], ['B left out: it requires gone, which is not among the proposals'])
+    >>> from selector.model import Proposal, ProposalSet
+    >>> pool = ProposalSet.from_proposals([Proposal(id="A", domain="health", cost=1,
+    ...                                             beneficiaries=1)])
+    >>> for note in carry_over_notes(CarryOver(pool, [], [], {}, (), left_out={"B": ("gone",)},
+    ...                                        requirements_met={"A": ("done",)})):
+    ...     print(note)
+    B left out: it requires gone, which is not among the proposals
+    A requires done, funded in an earlier year: requirement met
     """
-    frame = pool.frame
-    notes: list[str] = []
-    while True:
-        ids = set(frame["id"].astype(str))
-        missing = [tuple(r for r in refs if r not in ids) for refs in frame["requires"]]
-        drop = [k for k, m in enumerate(missing) if m]
-        if not drop:
-            break
-        notes += [f"{frame['id'].iat[k]} left out: it requires {', '.join(missing[k])}, "
-                  "which is not among the proposals" for k in drop]
-        frame = frame.drop(index=frame.index[drop]).reset_index(drop=True)
-    ids = set(frame["id"].astype(str))
-    frame = frame.copy()
-    frame["excludes"] = pd.Series([tuple(r for r in refs if r in ids)
-                                   for refs in frame["excludes"]], index=frame.index, dtype=object)
-    return pool.replace_frame(frame), notes
+    return ([f"{pid} left out: it requires {', '.join(refs)}, which is not among the "
+             "proposals" for pid, refs in result.left_out.items()]
+            + [f"{pid} requires {', '.join(refs)}, funded in an earlier year: requirement met"
+               for pid, refs in result.requirements_met.items()])
 
 
 def parse_spent(items: list[str]) -> dict[str, Decimal]:
@@ -257,9 +240,12 @@ def backfill_view(result: Backfill) -> Group:
     for pid in result.replacements:
         p = sel.proposals[pid]
         rows.append([pid, p.title, money(p.cost), number(p.beneficiaries)])
-    head = (f"freed {money(result.freed)} (cancelled: {', '.join(result.cancelled) or '–'}); "
-            f"budget {money(result.budget)}; the list now has {sel.count} projects, "
-            f"{number(sel.beneficiaries)} beneficiaries, {money(sel.total_cost)} spent")
+    earlier = (f"after {result.earlier} earlier backfill{'s' if result.earlier > 1 else ''}: "
+               if result.earlier else "")
+    head = (f"{earlier}freed {money(result.freed)} (cancelled: "
+            f"{', '.join(result.cancelled) or '–'}); {money(result.available)} available for "
+            f"replacements; budget {money(result.budget)}; the list now has {sel.count} "
+            f"projects, {number(sel.beneficiaries)} beneficiaries, {money(sel.total_cost)} spent")
     parts: list[Any] = [Text(head)]
     if rows:
         parts += [Text(f"{len(rows)} replacements from the reserve:"),
@@ -298,7 +284,9 @@ def backfill_command(
     INPUT, --rules and --budget must be those of the year's selection (`selector reserve
     add`); the command checks that they reproduce the recorded list. The freed money is
     re-optimised over the year's reserve under the same rules, with the projects under way
-    kept; the replacements are promoted in the store with a record of the run.
+    kept; the replacements are promoted in the store with a record of the run. Run it again
+    for a later cancellation: it starts from the list the previous backfill left (its
+    replacements under way, its cancellations and spends in effect, unspent money kept).
 
     Examples:
 
@@ -321,6 +309,7 @@ def backfill_command(
     write_json({"year": year, "recorded": not dry_run, "cancelled": list(result.cancelled),
                 "ongoing": list(result.ongoing), "replacements": list(result.replacements),
                 "freed": str(result.freed), "budget": str(result.budget),
+                "available": str(result.available), "earlier_backfills": result.earlier,
                 "selection": result.selection.to_dict()}, json_out)
     if str(json_out) != "-":
         console = out_console()

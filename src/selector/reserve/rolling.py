@@ -15,13 +15,25 @@ expires when ``year − origin_year`` reaches ``expire_after``. A re-submitted p
 recognised by its id or, failing that, by its normalised title
 (:func:`~selector.reserve.titles.normalise_title`) and appears once in the pool; the new
 submission's cost and estimates are used unless ``update_resubmissions`` is False.
+
+References between proposals (``requires`` / ``excludes``) are carried with them, so a
+carried entry may name last year's proposals that are not in the new pool. The pool is
+cleaned so that it saves and loads back like any proposals file (a file may only name
+proposals it holds):
+
+- a reference to a carried entry re-submitted under a new id follows it to the new id;
+- excluding a proposal that is not in the pool changes nothing: the reference is dropped;
+- requiring one that was funded in an earlier year (it is in the last recorded list of
+  its year, after any backfill) is a requirement already met: the reference is dropped;
+- a proposal that requires one neither in the pool nor funded could never be selected:
+  it is left out of the pool (``CarryOver.left_out``), and so is whatever requires it.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -31,7 +43,14 @@ from pydantic import BaseModel, ConfigDict, Field
 from selector._errors import ReserveError
 from selector.model import CANONICAL_COLUMNS, Proposal, ProposalSet
 from selector.reserve.scoring import RunnerUps
-from selector.reserve.store import Candidate, ReserveEntry, ReserveStore, Resubmission, RunRecord
+from selector.reserve.store import (
+    Candidate,
+    ReserveEntry,
+    ReserveStore,
+    Resubmission,
+    Run,
+    RunRecord,
+)
 from selector.reserve.titles import normalise_title
 from selector.result import Selection
 
@@ -78,6 +97,13 @@ class CarryOver:
         ``{old id: new id}`` of carried entries found among the new proposals.
     without_snapshot:
         Carried entries whose proposal data were never stored (not in the pool).
+    left_out:
+        ``{id: required ids}``: proposals left out of the pool because they require
+        proposals neither in it nor funded in an earlier year (they could never be
+        selected; a carried entry among them stays carried in the store).
+    requirements_met:
+        ``{id: required ids}``: requirements dropped because the required proposal was
+        funded in an earlier year.
     """
 
     pool: ProposalSet
@@ -85,6 +111,8 @@ class CarryOver:
     expired: list[ReserveEntry]
     resubmitted: dict[str, str]
     without_snapshot: tuple[str, ...]
+    left_out: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    requirements_met: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 def _plain(value: Any) -> Any:
@@ -177,12 +205,15 @@ def carry_over(store: ReserveStore, to_year: int, new: ProposalSet,
     ``policy.update_resubmissions`` (otherwise its stored data, under the new id and
     title).
 
+    The pool names only proposals it holds, so it saves and loads back as a proposals
+    file (see the module docstring for how dangling ``requires`` / ``excludes``
+    references are settled). New proposals that repeat the same normalised title as a
+    carried entry are not an error: the first one in input order is taken.
+
     Raises
     ------
     ReserveError
-        When the store refuses the carry (nothing changes), or the new proposals repeat
-        the same normalised title for a carried entry ambiguously is *not* an error: the
-        first one in input order is taken.
+        When the store refuses the carry (nothing changes).
     """
     pol = policy or RollingPolicy()
     pending = [e for e in store.entries(status="reserved") if e.year < to_year]
@@ -227,15 +258,73 @@ def carry_over(store: ReserveStore, to_year: int, new: ProposalSet,
         extra = proposals_from_snapshots(added, like=new).frame
         extra[RESERVE_SINCE] = np.asarray(since, dtype=np.float64)
         frame = _concat(frame, extra)
+    old_ids = {e.id: e for e in pending}
+    renamed = {old_ids[i].proposal_id: r.proposal_id for i, r in resub.items()
+               if old_ids[i].proposal_id != r.proposal_id}
+    frame, left_out, met = _settle_references(
+        frame, renamed, lambda: _funded_before(store, to_year))
     try:
         pool = new.replace_frame(frame)
     except ValueError as exc:  # pragma: no cover - frames are canonical by construction
         raise ReserveError(f"cannot merge the reserve into {to_year}: {exc}") from exc
-    old_ids = {e.id: e for e in pending}
-    renamed = {old_ids[i].proposal_id: r.proposal_id for i, r in resub.items()
-               if old_ids[i].proposal_id != r.proposal_id}
     return CarryOver(pool=pool, carried=carried, expired=expired,
-                     resubmitted=renamed, without_snapshot=tuple(missing))
+                     resubmitted=renamed, without_snapshot=tuple(missing),
+                     left_out=left_out, requirements_met=met)
+
+
+def _funded_before(store: ReserveStore, year: int) -> set[str]:
+    """Ids funded in the years before ``year``: each year's last recorded list (its main
+    selection, or the list after its latest backfill)."""
+    last: dict[int, Run] = {}
+    for run in store.runs():
+        if run.year < year and run.kind in ("selection", "backfill"):
+            last[run.year] = run         # runs come oldest first
+    return {str(i) for run in last.values() for i in run.result.get("selected", [])}
+
+
+def _settle_references(frame: pd.DataFrame, renamed: Mapping[str, str],
+                       funded: Callable[[], set[str]],
+                       ) -> tuple[pd.DataFrame, dict[str, tuple[str, ...]],
+                                  dict[str, tuple[str, ...]]]:
+    """The pool's ``requires`` / ``excludes`` naming only proposals it holds (module
+    docstring); ``funded`` is asked only when some requirement points outside the pool.
+
+    Returns
+    -------
+    (frame, left_out, requirements_met)
+        ``left_out`` and ``requirements_met`` map a proposal id to the required ids.
+    """
+    def follow(refs: Any) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(renamed.get(str(r), str(r)) for r in refs))
+
+    out = frame.copy()
+    for col in ("requires", "excludes"):
+        out[col] = pd.Series([follow(refs) for refs in out[col]], index=out.index, dtype=object)
+    ids = set(out["id"].astype(str))
+    outside = {r for refs in out["requires"] for r in refs if r not in ids}
+    done = funded() & outside if outside else set()
+    met: dict[str, tuple[str, ...]] = {}
+    if done:
+        kept: list[tuple[str, ...]] = []
+        for pid, refs in zip(out["id"].astype(str), out["requires"], strict=True):
+            gone = tuple(r for r in refs if r in done)
+            if gone:
+                met[pid] = gone
+            kept.append(tuple(r for r in refs if r not in done))
+        out["requires"] = pd.Series(kept, index=out.index, dtype=object)
+    left_out: dict[str, tuple[str, ...]] = {}
+    while True:   # leaving one out may leave out what requires it
+        ids = set(out["id"].astype(str))
+        absent = [tuple(r for r in refs if r not in ids) for refs in out["requires"]]
+        drop = [k for k, a in enumerate(absent) if a]
+        if not drop:
+            break
+        left_out.update({str(out["id"].iat[k]): absent[k] for k in drop})
+        out = out.drop(index=out.index[drop]).reset_index(drop=True)
+    ids = set(out["id"].astype(str))
+    out["excludes"] = pd.Series([tuple(r for r in refs if r in ids) for refs in out["excludes"]],
+                                index=out.index, dtype=object)
+    return out, left_out, met
 
 
 def _concat(a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:

@@ -21,9 +21,12 @@ The score is the weighted mean ``score_i = Σ_k w_k · comp_k(i) / Σ_k w_k`` (i
 with the weights of :class:`ScoringWeights`. A component that cannot be computed for
 this call (no review column, or no budget for ``entry_budget``) gets weight 0.
 
-The two distance components need re-solves (one forced-in solve each, and a verified
-budget search of several solves each) through one shared :class:`selector.whatif.Resolver`
-(cached) and, optionally, a :class:`concurrent.futures.Executor`. By default every
+The two distance components need re-solves through one shared
+:class:`selector.whatif.Resolver` (cached) and, optionally, a
+:class:`concurrent.futures.Executor`: the forced-in loss one value-only re-solve each
+(:meth:`~selector.whatif.Resolver.value`: the optimum's value is the claim, so the
+tie-break stage that picks among equal lists is skipped), the entry budget a verified
+budget search of several solves each. By default every
 runner-up gets both. For very large calls two documented shortcuts bound the work:
 ``ScoringConfig.resolve_limit = k`` re-solves (forced in) only the ``k`` runner-ups best
 on the two cheap components (``resolved`` is True for them), and
@@ -39,6 +42,7 @@ and scoring at least ``threshold`` (when set).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
@@ -252,10 +256,14 @@ def score_runner_ups(model: Model, base: Selection, config: ScoringConfig | None
         resolved = best(partial_score(("value_for_money", "review")),
                         np.ones(len(pos), dtype=bool), cfg.resolve_limit)
         todo = np.flatnonzero(resolved)
-        forced = whatif.forced_in(model, base, [ids[k] for k in todo], executor=executor,
-                                  resolver=res)
-        for k in todo:
-            loss[k] = forced[ids[k]].loss
+
+        def forced_loss(pid: str) -> float:
+            sel = res.value(force_in=[pid])
+            return math.inf if sel is None else base.objective - sel.objective
+
+        for k, lost in zip(todo, _map(forced_loss, [ids[k] for k in todo], executor),
+                           strict=True):
+            loss[k] = lost
         comp["forced_in_loss"][resolved] = normalise(loss[resolved], higher_is_better=False)
 
     # entry budget: of those, the entry_budget_limit best on the components so far

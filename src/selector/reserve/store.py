@@ -484,12 +484,16 @@ class ReserveStore:
 
     def set_status(self, year: int, proposal_ids: Iterable[str], status: str, *, reason: str,
                    actor: str = "selector", run: RunRecord | None = None,
-                   candidates: Sequence[Candidate] = ()) -> list[ReserveEntry]:
+                   candidates: Sequence[Candidate] = (),
+                   expect_runs: int | None = None) -> list[ReserveEntry]:
         """Move reserved entries to ``promoted``, ``expired`` or ``withdrawn`` (one transaction).
 
         Every entry must exist in ``year``'s reserve and still be ``reserved``; otherwise
         nothing changes and :class:`~selector.ReserveError` says which. ``run`` (e.g. a
         backfill) is recorded with the change, with the snapshots of ``candidates``.
+        ``expect_runs`` is the number of runs of ``year`` the caller's decision was based
+        on (a backfill reads the year's list from them): when another run was recorded
+        since, nothing changes and ReserveError says so.
         """
         _check_status(status)
         if status == "reserved":
@@ -499,6 +503,14 @@ class ReserveStore:
         pids = list(dict.fromkeys(str(p) for p in proposal_ids))
 
         def work(conn: sa.Connection) -> list[ReserveEntry]:
+            if expect_runs is not None:
+                found_runs = conn.execute(sa.select(sa.func.count()).select_from(t.runs)
+                                          .where(t.runs.c.year == year)).scalar_one()
+                if found_runs != expect_runs:
+                    raise ReserveError(
+                        f"another run of {year} was recorded since this was decided "
+                        f"({expect_runs} runs then, {found_runs} now); nothing was written: "
+                        "run it again")
             stamp = t.now()
             run_id = _insert_run(conn, run, stamp) if run is not None else None
             if run_id is not None and candidates:
