@@ -248,7 +248,8 @@ def backfill_view(result: Backfill) -> Group:
             f"projects, {number(sel.beneficiaries)} beneficiaries, {money(sel.total_cost)} spent")
     parts: list[Any] = [Text(head)]
     if rows:
-        parts += [Text(f"{len(rows)} replacements from the reserve:"),
+        plural = "replacement" if len(rows) == 1 else "replacements"
+        parts += [Text(f"{len(rows)} {plural} from the reserve:"),
                   rich_table(["id", "title", "cost", "beneficiaries"], rows, right=(2, 3),
                              wrap=(1,))]
     else:
