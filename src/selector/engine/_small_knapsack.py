@@ -26,7 +26,7 @@ import numpy as np
 __all__ = ["MAX_ITEMS", "MAX_NODES", "solve_small_knapsack"]
 
 #: Calls with at most this many candidates are tried here first.
-MAX_ITEMS = 64
+MAX_ITEMS = 400
 #: Nodes the search may visit before giving up (the caller then runs the MILP).
 MAX_NODES = 20_000
 

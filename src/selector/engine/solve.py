@@ -73,7 +73,7 @@ SECOND_OPINION_MAX = 200
 #: Up to this many candidates a budget-only model with whole-number weights is first
 #: tried by an exact branch and bound in integers (no solver start-up), which falls
 #: back to the MILP past its node limit (:mod:`selector.engine._small_knapsack`).
-SMALL_KNAPSACK_MAX = 64
+SMALL_KNAPSACK_MAX = 400
 
 
 @dataclass
