@@ -208,7 +208,7 @@ class _Contradicting:
             raise InfeasibleError("no list")
         return SimpleNamespace(status=Status.OPTIMAL, objective=3.0, bound=3.0, gap=0.0,
                                total_cost=Decimal(5), selected=("P0",), beneficiaries=3.0,
-                               seconds=0.0)
+                               seconds=0.0, tie_break="done")
 
 
 def test_answers_that_contradict_monotonicity_raise() -> None:

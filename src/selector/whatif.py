@@ -316,20 +316,9 @@ class Resolver:
 
     # -- the budget path ---------------------------------------------------------------------
     def _remember(self, budget_fen: int, sel: Selection) -> None:
-        """Record that ``sel`` is the answer for every budget in [its cost, budget_fen].
-
-        Why this is exact: the budget only bounds the selection's cost (and screens out
-        proposals dearer than the budget or its ``max_project_share``). Between the
-        selection's own cost ``T`` and ``b`` the same list stays feasible, the optimum
-        cannot rise (fewer lists), and the cheapest optimal list stays the cheapest (so
-        the tie-break picks it again).
-        """
-        low = _fen(Decimal(sel.total_cost))
-        share = self.model.rules.max_project_share
-        if share is not None and sel.selected:
-            problem = self.model.problem
-            dearest = max(int(problem.cost[problem.index[i]]) for i in sel.selected)
-            low = max(low, math.ceil(dearest / share))
+        """Record that ``sel`` is the answer for every budget from
+        :meth:`~selector.engine.Model.answer_holds_from` up to ``budget_fen``."""
+        low = self.model.answer_holds_from(sel.selected, _fen(Decimal(sel.total_cost)))
         if low <= budget_fen:
             with self._lock:
                 self._path.append((low, budget_fen, sel))

@@ -25,7 +25,7 @@ import scipy.sparse as sp
 
 from selector._errors import SelectorError
 from selector.engine.backends import MatrixModel
-from selector.engine.solve import INTEGER_ABS_GAP, run
+from selector.engine.solve import INTEGER_ABS_GAP, run, tie_tolerance
 
 if TYPE_CHECKING:
     from selector.engine.model import Model
@@ -88,7 +88,7 @@ def cost_cut_guess(model: Model, pid: str, target: float, *, solver: str,
     w_slope = (w[j] - free.objective[j]) / c
     if np.any(np.delete(w, j) != np.delete(free.objective, j)):
         return None
-    tol = 0.5 if full.integral_objective else max(1e-6, 1e-9 * abs(target))
+    tol = tie_tolerance(full, target)
     ncol = full.shape[1]
     # columns: the model's, then y (the cut in fen); rows: the model's, then w·x − w'·y
     a = sp.hstack([full.matrix, sp.csr_matrix(-slope.reshape(-1, 1))], format="csr")
@@ -141,7 +141,7 @@ def min_cost_with(model: Model, pid: str, target: float, low: Decimal, high: Dec
     form = f_lo
     upper = form.row_upper.copy()
     upper[budget_rows] = f_hi.row_upper[budget_rows] if certified else math.inf
-    tol = 0.5 if form.integral_objective else max(1e-6, 1e-9 * abs(target))
+    tol = tie_tolerance(form, target)
     ncol = form.shape[1]
     money = np.zeros(ncol)
     money[: form.n_x] = case_lo.cost[form.cand].astype(float)

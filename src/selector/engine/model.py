@@ -246,6 +246,26 @@ class Model:
         case = _case(problem, rules, cost_v, benefit_v, total)
         return case, formulate(case.inputs)
 
+    def answer_holds_from(self, selected: Iterable[str], cost_fen: int) -> int:
+        """The least budget (fen) down to which a list optimal at a larger budget stays the
+        answer: its own cost, raised so that ``max_project_share`` still admits its
+        dearest project.
+
+        Why this is exact: the budget only bounds the list's cost (and screens out
+        proposals dearer than the budget or its ``max_project_share``). Between this
+        budget and the one it was solved at, the same list stays feasible, the optimum
+        cannot rise (fewer lists), and the cheapest optimal list, then the earliest in id
+        order, stays so (the tie-break picks it again).
+        """
+        low = int(cost_fen)
+        share = self.rules.max_project_share
+        ids = list(selected)
+        if share is not None and ids:
+            problem = self.problem
+            dearest = max(int(problem.cost[problem.index[i]]) for i in ids)
+            low = max(low, math.ceil(dearest / share))
+        return low
+
     def _solve_schedule_last(self, case: _Case, form: Formulation, solver: SolverName,
                              time_limit: float | None, gap: float,
                              tie_break: bool | None) -> Solved | None:

@@ -56,7 +56,7 @@ from selector.engine.formulate import Formulation
 from selector.result import Status
 
 __all__ = ["Solved", "exact_pool_payments", "feasible", "place_schedule", "run",
-           "solve_formulation"]
+           "solve_formulation", "tie_tolerance"]
 
 #: Up to this many candidates the tie-break stages run by default. Above it they are
 #: skipped (``tie_break=None``): on 10,000 generated proposals (about 3,800 candidates)
@@ -278,7 +278,7 @@ def _solve(form: Formulation, *, cost: np.ndarray, ids: np.ndarray, solver: str,
                                          abs_gap=abs_gap)
         z_cbc = float(form.objective[:nx] @ found[:nx])
         if h_found is not None and h_raw.status == "optimal" and float(
-                form.objective[:nx] @ h_found[:nx]) > z_cbc + _tie_tolerance(form, z_cbc):
+                form.objective[:nx] @ h_found[:nx]) > z_cbc + tie_tolerance(form, z_cbc):
             raw, found, model = h_raw, h_found, h_model
             solver, version = "highs", highs_version()
             raw.raw_status = (f"CBC stopped at {z_cbc:g} with a wrong proof; HiGHS: "
@@ -318,7 +318,7 @@ def _solve(form: Formulation, *, cost: np.ndarray, ids: np.ndarray, solver: str,
                   raw_status, timings, how)
 
 
-def _tie_tolerance(form: Formulation, z: float) -> float:
+def tie_tolerance(form: Formulation, z: float) -> float:
     """Objective values closer than this are the same optimum (see the module docstring)."""
     return 0.5 if form.integral_objective else max(1e-6, 1e-9 * abs(z))
 
@@ -367,7 +367,7 @@ def _tie_break(form: Formulation, model: MatrixModel, cols: np.ndarray, z1: floa
     """Stages 2 and 3; returns the columns and ``"done"`` or ``"stopped early"``."""
     nx = form.n_x
     ncol = len(form.objective)
-    tol = _tie_tolerance(form, z1)
+    tol = tie_tolerance(form, z1)
     c = np.zeros(ncol)
     c[:nx] = cost[form.cand].astype(float)
     w = np.zeros(ncol)

@@ -71,10 +71,9 @@ class _Chunk:
 def _solve_chunk(chunk: _Chunk) -> list[Point]:
     """Solve a chunk's budgets from the largest down, reusing proven answers.
 
-    An optimal list found at budget ``b`` that costs ``T`` is also the answer at every
-    budget in ``[T', b]`` (``T`` raised so that ``max_project_share`` still admits its
-    dearest project): those lists stay feasible, nothing better appears with less money,
-    and the cheapest optimal list, then the earliest in id order, stays so. Such points
+    An optimal list found at budget ``b`` is also the answer at every budget down to
+    :meth:`~selector.engine.Model.answer_holds_from` (its cost, raised for
+    ``max_project_share``). Such points
     are answered without a solve (``seconds`` 0, ``message`` names the budget solved).
     Only lists whose tie-break ran to the end are reused, so every row is the list an
     independent solve returns.
@@ -97,17 +96,12 @@ def _solve_chunk(chunk: _Chunk) -> list[Point]:
 
 
 def _valid_from(model: Model, point: Point) -> int | None:
-    """The least budget (fen) down to which ``point``'s list stays the answer (see
-    :func:`_solve_chunk`), or ``None`` when it may not be reused."""
+    """The least budget (fen) down to which ``point``'s list stays the answer
+    (:meth:`~selector.engine.Model.answer_holds_from`), or ``None`` when it may not be
+    reused."""
     if point.status != "optimal" or point.extra.get("tie_break") not in ("done", "not needed"):
         return None
-    low = point.cost_fen
-    share = model.rules.max_project_share
-    if share is not None and point.ids:
-        problem = model.problem
-        dearest = max(int(problem.cost[problem.index[i]]) for i in point.ids)
-        low = max(low, math.ceil(dearest / share))
-    return low
+    return model.answer_holds_from(point.ids, point.cost_fen)
 
 
 def sweep(
