@@ -401,6 +401,39 @@ def read_orlib(path: Path) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
     return out
 
 
+def read_mknap2(path: Path) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray, float]]:
+    """mknap2 format: per ``problem NAME.DAT`` block ``m n``, n profits, m capacities,
+    m×n weights, then the known optimum. ``{name: (profit, weights m×n, caps, optimum)}``
+    in file order."""
+    import re
+
+    out = {}
+    for block in re.split(r"\n\s*problem\s+", path.read_text())[1:]:
+        name, _, body = block.partition("\n")
+        body = body.split("+++++", 2)[-1]
+        tok = [float(t) for t in re.findall(r"-?\d+(?:\.\d+)?", body)]
+        m, n = int(tok[0]), int(tok[1])
+        pos = 2
+        profit = np.array(tok[pos:pos + n])
+        pos += n
+        caps = np.array(tok[pos:pos + m])
+        pos += m
+        weights = np.array(tok[pos:pos + m * n]).reshape(m, n)
+        pos += m * n
+        out[name.strip()] = (profit, weights, caps, tok[pos])
+    return out
+
+
+def orlib_problem(file: str, index: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(profit, weights m×n, capacities)`` of problem ``index`` (from 1) of an OR-Library
+    file: mknap1, mknapcb* or mknap2 (each has its own layout)."""
+    path = SHARED / "orlib" / file
+    if file.startswith("mknap2"):
+        profit, weights, caps, _ = list(read_mknap2(path).values())[index - 1]
+        return profit, weights, caps
+    return read_orlib(path)[index - 1]
+
+
 def orlib_as_selection(profit: np.ndarray, weights: np.ndarray,
                        caps: np.ndarray) -> tuple[Any, Any]:
     """A multidimensional knapsack as proposals + rules: row 0 is the budget (in fen),
@@ -429,8 +462,7 @@ def case_orlib(spec: dict[str, Any]) -> dict[str, Any]:
     """One OR-Library instance through the engine, with a time limit."""
     from selector import select
 
-    problems = read_orlib(SHARED / "orlib" / spec["file"])
-    profit, weights, caps = problems[spec["index"] - 1]
+    profit, weights, caps = orlib_problem(spec["file"], spec["index"])
     ps, rules = orlib_as_selection(profit, weights, caps)
     t = _clock()
     sel = select(ps, rules, solver=spec.get("solver", "highs"), time_limit=spec["time_limit"],

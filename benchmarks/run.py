@@ -387,8 +387,6 @@ class Suite:
         if self.quick and per_file > 2:
             per_file = 2
         for name, items in by_file.items():
-            if name == "mknap2.txt":  # its own format; not parsed here
-                continue
             if self.args.orlib_files and name not in self.args.orlib_files:
                 continue
             chosen.extend(items[:per_file] if per_file else items)
@@ -410,8 +408,8 @@ class Suite:
         s60 = sum(bool(r[f"within {limit:g} s"]) for r in rows)
         self.extra["orlib"] = {"instances": n, "within10": s10, "within_limit": s60,
                                "limit": limit}
-        note = (f"{n} instances (mknap1 and the first {per_file or 'all'} of each Chu & "
-                "Beasley file; mknap2 uses another format and is not run here), each "
+        which = "every instance of" if not per_file else f"the first {per_file} of each of"
+        note = (f"{n} instances ({which} mknap1, mknap2 and the Chu & Beasley files), each "
                 f"through `selector.select` (HiGHS, gap 0, limit {limit:g} s); budget = "
                 "row 0, the other rows are resources. Reached the published optimum / best "
                 f"known: **{s10}/{n} within 10 s, {s60}/{n} within {limit:g} s** (a run "

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import csv
-import re
+import importlib.util
 from decimal import Decimal
 from pathlib import Path
 
@@ -37,24 +37,13 @@ def read_mknap1(path: Path) -> list[tuple[np.ndarray, np.ndarray, np.ndarray, fl
 
 
 def read_mknap2(path: Path) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray, float]]:
-    """mknap2 format: per ``problem NAME.DAT`` block ``m n``, n profits, m capacities,
-    m×n weights, then the known optimum."""
-    text = path.read_text()
-    out = {}
-    for block in re.split(r"\n\s*problem\s+", text)[1:]:
-        name, _, body = block.partition("\n")
-        body = body.split("+++++", 2)[-1]
-        tok = [float(t) for t in re.findall(r"-?\d+(?:\.\d+)?", body)]
-        m, n = int(tok[0]), int(tok[1])
-        pos = 2
-        profit = np.array(tok[pos:pos + n])
-        pos += n
-        caps = np.array(tok[pos:pos + m])
-        pos += m
-        weights = np.array(tok[pos:pos + m * n]).reshape(m, n)
-        pos += m * n
-        out[name.strip()] = (profit, weights, caps, tok[pos])
-    return out
+    """The benchmark's mknap2 reader (benchmarks/cases.py, one home for that format)."""
+    spec = importlib.util.spec_from_file_location(
+        "_bench_cases", Path(__file__).resolve().parents[1] / "benchmarks" / "cases.py")
+    assert spec is not None and spec.loader is not None
+    cases = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(cases)
+    return cases.read_mknap2(path)  # type: ignore[no-any-return]
 
 
 def as_selection(profit: np.ndarray, weights: np.ndarray,
