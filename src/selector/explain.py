@@ -502,9 +502,11 @@ def _diff(model: Model, before: Iterable[str], after: Iterable[str]) -> tuple[tu
 class _Changed:
     """Solves of changed rules (one model build each), cached by change key."""
 
-    def __init__(self, model: Model, solver: str | None) -> None:
+    def __init__(self, model: Model, solver: str | None,
+                 hint: tuple[str, ...] | None = None) -> None:
         self.model = model
         self.solver = solver
+        self.hint = hint          # the base list: a first incumbent when it still fits
         self.solves = 0
         self._cache: dict[str, Selection | None] = {}
         self._lock = threading.Lock()
@@ -521,7 +523,7 @@ class _Changed:
         try:
             m = Model.build(self.model.proposals, change.rules, budget=self.model.budget,
                             solver=self.model.default_solver)
-            sel: Selection | None = m.solve(diagnose=False, **kwargs)
+            sel: Selection | None = m.solve(diagnose=False, hint=self.hint, **kwargs)
         except InfeasibleError:
             sel = None
         if sel is not None and not sel.is_optimal:
@@ -729,7 +731,7 @@ def explain(selection_or_model: Selection | Model, ids: Iterable[str] | None = N
     runner_ids = [i for i in wanted if i not in chosen and i not in base.ineligible]
     frame = model.proposals.frame
     titles = dict(zip(all_ids, frame["title"].astype(str), strict=True))
-    changed = _Changed(model, solver)
+    changed = _Changed(model, solver, base.selected)
 
     # blocking rules: lift each rule (and each group of a runner-up) once, re-solve once
     labels: set[str] = set()

@@ -218,6 +218,8 @@ class Resolver:
         self.solver = solver
         self.time_limit = time_limit
         self.gap = gap
+        self._holding: dict[str, tuple[str, ...]] = {}   # see _hint
+        self._hints_lock = threading.Lock()
         self.base = base if base is not None else self._call({})
         self._cache: dict[_Key, Selection | None] = {}
         self._lock = threading.Lock()
@@ -235,12 +237,42 @@ class Resolver:
             extra["time_limit"] = self.time_limit
         if self.gap is not None:
             extra["gap"] = self.gap
+        hint = self._hint(kwargs)
+        if hint is not None:
+            extra["hint"] = hint
         sel = self.model.solve(diagnose=False, **kwargs, **extra)
+        self._keep_hint(kwargs, sel)
         if not sel.is_optimal:
             raise SolverError(
                 f"a what-if re-solve was not proven optimal (status {sel.status.value}, gap "
                 f"{sel.gap:.2g}); no claim is made from it", sel.status.value)
         return sel
+
+    @staticmethod
+    def _about(kwargs: dict[str, Any]) -> list[str]:
+        """The proposals a re-solve changes something about."""
+        return sorted({*kwargs.get("force_in", ()), *kwargs.get("cost", {}),
+                       *kwargs.get("beneficiaries", {})})
+
+    def _hint(self, kwargs: dict[str, Any]) -> tuple[str, ...] | None:
+        """A list likely to keep every rule of this re-solve, handed to the solver as a
+        first incumbent (it is checked exactly there and never changes the answer): the
+        last answer holding a proposal this re-solve is about, else the base list."""
+        with self._hints_lock:
+            for pid in self._about(kwargs):
+                if pid in self._holding:
+                    return self._holding[pid]
+        base: Selection | None = getattr(self, "base", None)
+        return None if base is None else base.selected
+
+    def _keep_hint(self, kwargs: dict[str, Any], sel: Selection) -> None:
+        if "cost" in kwargs or "budget" in kwargs:
+            return   # found with a cut cost or more money: it may not fit the others
+        chosen = set(sel.selected)
+        with self._hints_lock:
+            for pid in self._about(kwargs):
+                if pid in chosen:
+                    self._holding[pid] = sel.selected
 
     def solve(self, *, budget: Decimal | None = None, force_in: Iterable[str] = (),
               force_out: Iterable[str] = (), cost: Mapping[str, Decimal] | None = None,

@@ -22,7 +22,13 @@ from selector.engine.screening import (
     to_minor,
     yuan,
 )
-from selector.engine.solve import Solved, exact_pool_payments, place_schedule, solve_formulation
+from selector.engine.solve import (
+    Solved,
+    complete_start,
+    exact_pool_payments,
+    place_schedule,
+    solve_formulation,
+)
 from selector.engine.verify import rule_violations, verify_selection
 from selector.model import ProposalSet
 from selector.problem import Problem
@@ -148,7 +154,7 @@ class Model:
               beneficiaries: Mapping[str, float] | None = None,
               solver: SolverName | None = None, time_limit: float | None = None,
               gap: float | None = None, diagnose: bool = True,
-              tie_break: bool | None = None) -> Selection:
+              tie_break: bool | None = None, hint: Iterable[str] | None = None) -> Selection:
         """Solve, optionally with overrides, and return a verified :class:`Selection`.
 
         Parameters
@@ -168,6 +174,10 @@ class Model:
         tie_break:
             Run the tie-break stages (fewer yuan, then id order); ``None`` (default):
             up to 2,000 candidates. See :mod:`selector.engine.solve`.
+        hint:
+            Ids of a list that may keep every rule of this solve (e.g. the answer of a
+            neighbouring what-if). When it does (checked exactly) and the solver is HiGHS,
+            it is the first incumbent; it never changes the answer, only the time.
 
         Raises
         ------
@@ -184,13 +194,16 @@ class Model:
         self._check_forced(case)
         gap = 1e-6 if gap is None else gap
         solved = None
+        hinted = None if hint is None or solver_name != "highs" else tuple(hint)
         if "start" in form.layout:
             solved = self._solve_schedule_last(case, form, solver_name, time_limit, gap,
-                                               tie_break)
+                                               tie_break, hinted)
         if solved is None:
+            accept = self._acceptor(case, form)
             solved = solve_formulation(form, cost=case.cost, ids=self.problem.ids,
                                        solver=solver_name, time_limit=time_limit, gap=gap,
-                                       tie_break=tie_break, accept=self._acceptor(case, form))
+                                       tie_break=tie_break, accept=accept,
+                                       start=self._start(form, hinted, accept))
         if solved.status is Status.INFEASIBLE:
             raise infeasible_error(form, "highs", len(case.screening.reasons), diagnose,
                                    time_limit)
@@ -268,7 +281,8 @@ class Model:
 
     def _solve_schedule_last(self, case: _Case, form: Formulation, solver: SolverName,
                              time_limit: float | None, gap: float,
-                             tie_break: bool | None) -> Solved | None:
+                             tie_break: bool | None,
+                             hint: tuple[str, ...] | None = None) -> Solved | None:
         """Solve without the monthly schedule, then place the start months.
 
         The model without the schedule is a relaxation (same candidates, fewer rows). When
@@ -289,10 +303,11 @@ class Model:
             rel_form = formulate(inputs)
             if self._base.inputs is case.inputs:
                 self._relaxed = (rel_case, rel_form)
+        accept = self._acceptor(rel_case, rel_form)
         relaxed = solve_formulation(rel_form, cost=case.cost, ids=self.problem.ids,
                                     solver=solver, time_limit=time_limit, gap=gap,
-                                    tie_break=tie_break,
-                                    accept=self._acceptor(rel_case, rel_form))
+                                    tie_break=tie_break, accept=accept,
+                                    start=self._start(rel_form, hint, accept))
         if relaxed.status is Status.INFEASIBLE:
             return relaxed
         left = None if time_limit is None else time_limit - (time.perf_counter() - t0)
@@ -308,6 +323,20 @@ class Model:
         relaxed.raw_status += "; monthly plan placed on the optimum found without it"
         relaxed.timings["schedule"] = time.perf_counter() - t0
         return relaxed
+
+    def _start(self, form: Formulation, hint: tuple[str, ...] | None,
+               accept: Callable[[np.ndarray], bool]) -> np.ndarray | None:
+        """Every column of ``form`` for the hinted list, when it keeps every rule."""
+        if hint is None or form.is_knapsack() or not form.n_x:
+            return None
+        index = self.problem.index
+        if any(i not in index for i in hint):
+            return None
+        chosen = np.zeros(self.problem.n, dtype=bool)
+        chosen[[index[i] for i in hint]] = True
+        if int(chosen[form.cand].sum()) != int(chosen.sum()):
+            return None   # a hinted proposal is not a candidate here
+        return complete_start(form, chosen[form.cand].astype(np.float64), accept)
 
     def _check_forced(self, case: _Case) -> None:
         reasons = case.screening.reasons
