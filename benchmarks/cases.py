@@ -231,37 +231,78 @@ def case_lp(spec: dict[str, Any]) -> dict[str, Any]:
     return _highs(_matrix(model), lp=True, time_limit=spec.get("time_limit"))
 
 
+def _integer_rows(matrix: Any) -> tuple[Any, np.ndarray, np.ndarray, list[int]]:
+    """Each row of ``matrix`` (CSR) times the least power of ten (up to 10^6) that makes its
+    coefficients and bounds whole numbers; returns the scaled matrix, bounds and scales."""
+    a = matrix.matrix.tocsr().astype(np.float64).copy()
+    lower = matrix.row_lower.astype(np.float64).copy()
+    upper = matrix.row_upper.astype(np.float64).copy()
+    scales = []
+    for r in range(a.shape[0]):
+        seg = slice(a.indptr[r], a.indptr[r + 1])
+        vals = np.concatenate([a.data[seg], lower[r:r + 1][np.isfinite(lower[r:r + 1])],
+                               upper[r:r + 1][np.isfinite(upper[r:r + 1])]])
+        scale = 1
+        while scale < 10**6 and np.max(np.abs(vals * scale - np.rint(vals * scale)),
+                                       initial=0.0) > 1e-9 * max(1.0, scale):
+            scale *= 10
+        a.data[seg] *= scale
+        lower[r] *= scale
+        upper[r] *= scale
+        scales.append(scale)
+    return a, lower, upper, scales
+
+
 def case_cpsat(spec: dict[str, Any]) -> dict[str, Any]:
-    """OR-Tools CP-SAT on the same model (exported as MPS by HiGHS, imported by OR-Tools)."""
-    import tempfile
-
-    from ortools.linear_solver.python import model_builder as mb
-
-    from selector.engine.backends import build_highs
+    """OR-Tools CP-SAT on the same model, built with its own Python API: every column an
+    integer variable (the continuous totals are sums of whole fen), every row scaled by a
+    power of ten to whole coefficients (CP-SAT takes integers only), infinite bounds
+    replaced by the bound the row implies. (An MPS import was tried first: CP-SAT's own
+    scaling of the fractional share rows answered INFEASIBLE on feasible models.)"""
+    from ortools.sat.python import cp_model
 
     _, _, model = _model(spec)
-    matrix = _matrix(model)
-    with tempfile.TemporaryDirectory() as tmp:
-        path = str(Path(tmp) / "model.mps")
-        h = build_highs(matrix, time_limit=None, rel_gap=1e-6, abs_gap=1e-6)
-        h.writeModel(path)
-        t = _clock()
-        m = mb.ModelBuilder()
-        m.import_from_mps_file(path)
-        imported = _clock() - t
-    solver = mb.Solver("sat")
+    mm = _matrix(model)
+    t = _clock()
+    a, lower, upper, _ = _integer_rows(mm)
+    big = int(np.abs(a.data).sum()) + 1
+    cols_lo = [int(v) if math.isfinite(v) else -big for v in mm.col_lower]
+    cols_hi = [int(v) if math.isfinite(v) else big for v in mm.col_upper]
+    m = cp_model.CpModel()
+    x = [m.new_int_var(lo, hi, f"v{j}") for j, (lo, hi) in enumerate(zip(cols_lo, cols_hi,
+                                                                         strict=True))]
+    for r in range(a.shape[0]):
+        seg = slice(a.indptr[r], a.indptr[r + 1])
+        expr = cp_model.LinearExpr.weighted_sum([x[j] for j in a.indices[seg]],
+                                                [int(round(v)) for v in a.data[seg]])
+        lo = math.ceil(lower[r] - 1e-9) if math.isfinite(lower[r]) else None
+        hi = math.floor(upper[r] + 1e-9) if math.isfinite(upper[r]) else None
+        if lo is not None and hi is not None:
+            m.add_linear_constraint(expr, lo, hi)
+        elif lo is not None:
+            m.add(expr >= lo)
+        elif hi is not None:
+            m.add(expr <= hi)
+    nz = np.flatnonzero(mm.objective)
+    obj_scale = 1
+    while obj_scale < 10**6 and np.max(np.abs(mm.objective[nz] * obj_scale - np.rint(
+            mm.objective[nz] * obj_scale)), initial=0.0) > 1e-9:
+        obj_scale *= 10
+    m.maximize(cp_model.LinearExpr.weighted_sum(
+        [x[j] for j in nz], [int(round(mm.objective[j] * obj_scale)) for j in nz]))
+    built = _clock() - t
+    solver = cp_model.CpSolver()
     if spec.get("time_limit"):
-        solver.set_time_limit_in_seconds(float(spec["time_limit"]))
-    solver.set_solver_specific_parameters("relative_gap_limit:1e-6,num_workers:1")
+        solver.parameters.max_time_in_seconds = float(spec["time_limit"])
+    solver.parameters.relative_gap_limit = 1e-6
+    solver.parameters.num_workers = 1
     t = _clock()
     status = solver.solve(m)
     run = _clock() - t
-    ok = status in (mb.SolveStatus.OPTIMAL, mb.SolveStatus.FEASIBLE)
-    # the objective is non-negative; the MPS file may state the maximisation as a minimisation
-    objective = abs(solver.objective_value) if ok else math.nan
-    bound = abs(solver.best_objective_bound) if ok else math.nan
-    return {"import_s": imported, "run_s": run, "status": status.name,
-            "objective": objective, "bound": bound}
+    ok = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+    return {"import_s": built, "run_s": run, "status": solver.status_name(status),
+            "objective": solver.objective_value / obj_scale if ok else math.nan,
+            "bound": solver.best_objective_bound / obj_scale if ok else math.nan}
 
 
 def case_pulp_naive(spec: dict[str, Any]) -> dict[str, Any]:

@@ -231,9 +231,9 @@ class Suite:
                 if rules == "schedule":
                     continue
                 base = {"n": n, "rules": rules, "time_limit": self.limit, **paths}
-                ours = self.ours.get((n, rules, "highs")) or self.ours.get((n, rules, "cbc"))
+                ours = self.ours.get((n, rules, "cbc")) or self.ours.get((n, rules, "highs"))
                 if ours is None:
-                    ours = self.case({"case": "ours", "solver": "highs", **base})
+                    ours = self.case({"case": "ours", "solver": "cbc", **base})
                 ours_t = (ours.get("build_s", 0) or 0) + (ours.get("solve_s", math.nan))
                 ours_obj = ours.get("objective")
                 peers: list[tuple[str, dict[str, Any], Callable[[Row], float]]] = [
@@ -275,10 +275,12 @@ class Suite:
                     rows.append(row)
                     self.extra[f"{name}|{n}|{rules}"] = row
         note = ("Same instances, same run, each peer in its own process with the same time "
-                f"limit ({self.limit:g} s). *ours s* is build + solve with HiGHS (our "
-                "default fast path); ratios above 1 mean the peer is slower / better. "
-                "highspy plain and CP-SAT solve the engine's own matrix (CP-SAT through an MPS "
-                "export); PuLP naive grows every row term by term; pabutools gets the same "
+                f"limit ({self.limit:g} s). *ours s* is build + solve with our default solver "
+                "(CBC; budget-only models of 5,000+ candidates go to the core knapsack "
+                "solver); ratios above 1 mean the peer is slower / better. highspy plain and "
+                "CP-SAT solve the engine's own matrix (CP-SAT built with its own API: integer "
+                "columns, each row scaled by a power of ten to whole coefficients); PuLP "
+                "naive grows every row term by term; pabutools gets the same "
                 "candidates, costs and beneficiaries (one cardinal ballot).")
         self.sections.append(("Peers", note + "\n\n" + table(rows)))
 
