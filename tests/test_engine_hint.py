@@ -109,3 +109,23 @@ def test_start_months_are_the_earliest_plan(cap: int) -> None:
     assert _holds(sub, got)
     if cap == 12:
         assert float(got @ months) == 3.0    # every project in month 1
+
+
+def test_start_months_remembered_per_list_and_costs() -> None:
+    """A list met again (same projects, same costs) reuses its plan; other costs re-plan.
+    Each plan is still verified rule by rule (Model.solve)."""
+    ps = ProposalSet.from_proposals([
+        Proposal(id=f"P{k}", domain="skills", cost=Decimal(6), beneficiaries=5 + k,
+                 duration_months=2, earliest_start=1,
+                 indicators=[{"name": "served", "target": 1.0}]) for k in range(4)])
+    rules = Rules(budget=Decimal(18), schedule=Schedule(monthly_spend_cap=Decimal(6)))
+    model = Model.build(ps, rules, solver="highs")
+    base = model.solve()
+    assert base.selected == ("P1", "P2", "P3") and len(model._plans) == 1
+    again = model.solve(budget=Decimal(19))          # same list, same costs: no new plan
+    assert again.selected == base.selected and again.schedule == base.schedule
+    assert len(model._plans) == 1
+    fresh = Model.build(ps, rules, solver="highs").solve(budget=Decimal(19))
+    assert fresh.schedule == again.schedule
+    cheaper = model.solve(cost={"P3": Decimal(5)})   # other costs: planned anew
+    assert cheaper.selected == base.selected and len(model._plans) == 2

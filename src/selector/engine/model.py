@@ -120,6 +120,8 @@ class Model:
         self._base = base
         self._form: Formulation | None = None
         self._relaxed: tuple[_Case, Formulation] | None = None
+        # start months placed for a list: {(positions, their costs): {position: month}}
+        self._plans: dict[tuple[bytes, bytes], dict[int, int] | None] = {}
         self.default_solver: SolverName = default_solver
         self.eligible: np.ndarray = base.screening.eligible
         self.ineligible: dict[str, tuple[str, ...]] = base.screening.reasons
@@ -313,7 +315,7 @@ class Model:
         left = None if time_limit is None else time_limit - (time.perf_counter() - t0)
         if left is not None and left <= 0:
             return None
-        starts = place_schedule(form, relaxed.columns, solver, left)
+        starts = self._plan(case, form, relaxed.columns, solver, left)
         if starts is None:
             return None
         columns = np.concatenate([relaxed.columns, starts])
@@ -337,6 +339,26 @@ class Model:
         if int(chosen[form.cand].sum()) != int(chosen.sum()):
             return None   # a hinted proposal is not a candidate here
         return complete_start(form, chosen[form.cand].astype(np.float64), accept)
+
+    def _plan(self, case: _Case, form: Formulation, head: np.ndarray, solver: SolverName,
+              time_limit: float | None) -> np.ndarray | None:
+        """:func:`place_schedule`, remembered per list and costs of its projects (the
+        monthly rows depend on nothing else): what-ifs meet the same lists again and again."""
+        chosen = form.cand[np.rint(head[: form.n_x]) > 0.5]
+        key = (chosen.tobytes(), case.cost[chosen].tobytes())
+        if key in self._plans:
+            plan = self._plans[key]
+            if plan is None:
+                return None
+            pairs = form.start_pairs
+            months = np.array([plan.get(int(p), -1) for p in form.cand[pairs[:, 0]]])
+            placed: np.ndarray = (months == pairs[:, 1]).astype(np.float64)
+            return placed
+        starts = place_schedule(form, head, solver, time_limit)
+        if starts is not None or time_limit is None:   # a timed-out search proves nothing
+            self._plans[key] = None if starts is None else self._starts(
+                form, np.concatenate([head, starts]))
+        return starts
 
     def _check_forced(self, case: _Case) -> None:
         reasons = case.screening.reasons
