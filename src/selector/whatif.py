@@ -923,9 +923,17 @@ def benefit_threshold(model: Model, base: Selection, pid: str, *,
     lo = 0
     first = max(1, math.ceil(fin.loss - 1e-9))
     hi = min(first, top)
+    # Counting beneficiaries one for one, with no rule on beneficiaries: a rise of z lifts
+    # every list holding the runner-up by exactly z, so the best of them serves
+    # (optimum − loss + z). Below the loss that is less than the optimum, which lists
+    # without it still reach: it enters no optimal list (two verified solves say so).
+    shifts = (model.rules.objective.kind == "beneficiaries" and model.integral_objective
+              and not any(g.measure == "beneficiaries" for g in model.rules.groups)
+              and not any(r.column == "beneficiaries" for r in model.rules.resources)
+              and float(fin.loss).is_integer())
     if pred(hi) is not None:
         # exact objective: the answer is `first` or one less; check it first
-        if hi - 1 > lo and pred(hi - 1) is None:
+        if hi - 1 > lo and (shifts and hi - 1 < fin.loss or pred(hi - 1) is None):
             lo = hi - 1
     elif hi + 1 <= top and pred(hi + 1) is not None:
         lo, hi = hi, hi + 1      # a tie at the loss that the tie-break settles without it
