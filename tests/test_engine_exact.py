@@ -177,3 +177,33 @@ def test_share_cap_edge_that_cbc_probing_got_wrong(solver: str) -> None:
     sel = Model.build(ps, rules).solve(budget=budget, solver=solver, gap=0.0)
     assert sel.objective == brute_force(ps, rules, budget=budget) == 12
     assert verify(sel) == []
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+@pytest.mark.parametrize(("low", "high", "share"), [
+    ("9000000.03", "21000000.07", 0.7), ("999000000.03", "2331000000.07", 0.7),
+    ("213000000.03", "497000000.07", 0.7), ("3000000.00", "7000000.00", 0.3)])
+def test_lists_exactly_at_a_share_cap_are_kept(low: str, high: str, share: float,
+                                               solver: str) -> None:
+    """Two projects in two domains; together each domain holds exactly its capped share of
+    the money (or the single project its capped share of the budget). Written with the
+    binary double 0.69999…, the cap rows lost the list and both solvers answered the empty
+    list; as whole numbers (10·part − 7·total ≤ 0) the list is kept."""
+    a, b = Decimal(low), Decimal(high)
+    cap = max(share, 1 - share)
+    ps = ProposalSet.from_proposals([Proposal(id="A", domain="x", cost=a, beneficiaries=10),
+                                     Proposal(id="B", domain="y", cost=b, beneficiaries=10)])
+    rules = Rules(budget=a + b, completion=None, eligibility=OPEN, max_project_share=cap,
+                  groups=(GroupRule(column="domain", measure="cost", max_share=cap),))
+    model = Model.build(ps, rules)
+    assert model.ineligible == {}          # the dearer project is exactly at the budget share
+    sel = model.solve(solver=solver)
+    assert sel.selected == ("A", "B") and sel.objective == brute_force(ps, rules) == 20
+    assert verify(sel) == []
+    # one fen over the caps: neither the pair nor either project alone may be chosen
+    over = Rules(budget=a + b - Decimal("0.01"), completion=None, eligibility=OPEN,
+                 groups=(GroupRule(column="domain", measure="cost", max_share=cap),))
+    with pytest.raises(InfeasibleError):
+        Model.build(ps, over.model_copy(update={"count": Count(min=1)})).solve(solver=solver)
+    # and the least budget at which the pair stays the answer is its cost, exactly
+    assert model.answer_holds_from(sel.selected, int((a + b) * 100)) == int((a + b) * 100)

@@ -106,6 +106,7 @@ from __future__ import annotations
 import difflib
 import tomllib
 from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
 from typing import Any, Literal
 
@@ -438,3 +439,9 @@ def _decimals_to_plain(obj: Any) -> Any:
     if isinstance(obj, list):
         return [_decimals_to_plain(v) for v in obj]
     return obj
+
+
+def exact_share(share: float) -> Fraction:
+    """A share as the fraction its decimal text says (0.7 is 7/10, not the binary double
+    0.6999…): shares are compared with whole fen and project counts exactly."""
+    return Fraction(str(share))

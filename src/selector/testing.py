@@ -78,7 +78,9 @@ def _eligible(problem: Problem, rules: Rules, budget: int | None) -> np.ndarray:
         if budget is not None:
             if cost > budget:
                 ok[i] = False
-            if rules.max_project_share is not None and cost > rules.max_project_share * budget + 1e-9:
+            share = rules.max_project_share   # exactly: 0.7 is 7/10 of the budget in fen
+            if share is not None and cost * Fraction(str(share)).denominator > (
+                    Fraction(str(share)).numerator * budget):
                 ok[i] = False
     for f in rules.force_out:
         ok[problem.index[f.id]] = False

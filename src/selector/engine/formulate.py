@@ -20,7 +20,7 @@ Constraints (row names in brackets; every row is built from numpy arrays in one 
     Σ_k y_kp ≤ A_p                            ∀ p           [pool[name]]  (more pools)
     Σ_k r_k x_k ≤ R                                         [resource[name]]
     T_m − Σ_k m_k x_k = 0                                   [total[measure]]
-    Σ_{k∈G} m_k x_k − s·T_m ≤ 0  (≥ 0 for a floor)  ∀ G     [share_max[col=G]], [share_min[col=G]]
+    q·Σ_{k∈G} m_k x_k − p·T_m ≤ 0  (≥ 0 for a floor)  ∀ G   [share_max[col=G]], [share_min[col=G]]
     L ≤ Σ_{k∈G} m_k x_k ≤ U                   ∀ G           [total_max[col=G]], [total_min[col=G]]
     z_v − Σ_{k∈v} x_k ≤ 0,  Σ_v z_v ≥ D                     [cover[col=v]], [distinct[col]]
     Σ_k x_k ≥ N_min,  Σ_k x_k ≤ N_max                       [count_min], [count_max]
@@ -36,6 +36,8 @@ payment variables — exactly equivalent by the supply–demand theorem, and muc
 the exact payment plan (integer fen) is computed after the solve.
 A share cap is written against one auxiliary total ``T_m`` (one dense row per measure)
 so that each group row holds only that group's members: the rows stay sparse at scale.
+The share s = p/q is the fraction its decimal text says (0.7 = 7/10), so a row in fen or
+counts holds whole numbers and a list exactly at the cap stays feasible.
 Forced-in candidates get the lower bound 1. Row names are our own (for ``binding`` and
 the diagnosis); solvers only see positions.
 """
@@ -50,11 +52,15 @@ import numpy as np
 import scipy.sparse as sp
 
 from selector.problem import Problem
-from selector.rules import GroupRule, Rules
+from selector.rules import GroupRule, Rules, exact_share
 
 __all__ = ["Formulation", "Inputs", "Unit", "formulate"]
 
 INF = math.inf
+
+#: A share whose exact fraction has a denominator up to this is written in whole numbers
+#: (den·part − num·total ≤ 0); finer shares keep the decimal coefficient.
+SHARE_DENOMINATOR_MAX = 1000
 
 
 @dataclass(frozen=True)
@@ -403,7 +409,13 @@ def _groups(b: _Builder, inp: Inputs, cand: np.ndarray) -> None:
                     totals[rule.measure] = t
                 rows = np.zeros(len(k) + 1)
                 cols = np.concatenate([k, [t]])
-                coef = np.concatenate([vals, [-float(share)]])
+                frac = exact_share(share)
+                if frac.denominator <= SHARE_DENOMINATOR_MAX:
+                    # den·part − num·total: whole numbers for fen and counts, so a list
+                    # exactly at the cap is not lost to 0.7 being 0.6999… in binary
+                    coef = np.concatenate([vals * frac.denominator, [-float(frac.numerator)]])
+                else:
+                    coef = np.concatenate([vals, [-float(share)]])
                 lo, hi = (-INF, 0.0) if attr == "max_share" else (0.0, INF)
                 b.rows([name + tag], u, rows, cols, coef, lo, hi)
             if rule.max_total is not None:

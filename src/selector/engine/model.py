@@ -33,7 +33,7 @@ from selector.engine.verify import rule_violations, verify_selection
 from selector.model import ProposalSet
 from selector.problem import Problem
 from selector.result import Selection, Status
-from selector.rules import Force, Rules
+from selector.rules import Force, Rules, exact_share
 
 __all__ = ["Model", "objective_weights"]
 
@@ -278,7 +278,8 @@ class Model:
         if share is not None and ids:
             problem = self.problem
             dearest = max(int(problem.cost[problem.index[i]]) for i in ids)
-            low = max(low, math.ceil(dearest / share))
+            frac = exact_share(share)   # the least budget B with dearest ≤ share × B
+            low = max(low, -(-dearest * frac.denominator // frac.numerator))
         return low
 
     def _solve_schedule_last(self, case: _Case, form: Formulation, solver: SolverName,

@@ -27,7 +27,7 @@ import numpy as np
 
 from selector._errors import InputProblem, InvalidInputError
 from selector.problem import Problem
-from selector.rules import Pool, Rules
+from selector.rules import Pool, Rules, exact_share
 
 __all__ = ["Screening", "pool_eligibility", "screen_problem", "to_minor", "yuan"]
 
@@ -198,7 +198,8 @@ def screen_problem(problem: Problem, rules: Rules, cost: np.ndarray,
     if budget_minor is not None:
         flag(np.asarray(cost > budget_minor), f"costs more than the whole budget ({yuan(budget_minor)})")
         if rules.max_project_share is not None:
-            cap = int(np.floor(rules.max_project_share * budget_minor + 1e-9))
+            frac = exact_share(rules.max_project_share)   # whole fen, exactly
+            cap = budget_minor * frac.numerator // frac.denominator
             flag(np.asarray((cost > cap) & (cost <= budget_minor)),
                  f"costs more than {rules.max_project_share:.0%} of the budget ({yuan(cap)})")
     if rules.relations.requires:

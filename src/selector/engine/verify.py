@@ -9,13 +9,12 @@ its decimal text says); a share of beneficiaries and monthly spending allow a to
 from __future__ import annotations
 
 from collections.abc import Mapping
-from fractions import Fraction
 
 import numpy as np
 
 from selector._errors import SolverError
 from selector.problem import Problem
-from selector.rules import Rules
+from selector.rules import Rules, exact_share
 
 __all__ = ["rule_violations", "verify_selection"]
 
@@ -118,7 +117,7 @@ def _over(part: float, total: float, share: float, exact: bool, tol: float) -> b
     """``part > share × total``: exactly (the share as the fraction its decimal text says,
     0.7 = 7/10) for whole fen or project counts, else beyond ``tol``."""
     if exact:
-        frac = Fraction(str(share))
+        frac = exact_share(share)
         return round(part) * frac.denominator > frac.numerator * round(total)
     return part > share * total + tol
 
