@@ -179,7 +179,9 @@ class Model:
         hint:
             Ids of a list that may keep every rule of this solve (e.g. the answer of a
             neighbouring what-if). When it does (checked exactly) and the solver is HiGHS,
-            it is the first incumbent; it never changes the answer, only the time.
+            it is the first incumbent. With the tie-break stages it never changes the list
+            (a hinted list is kept only when no other list ties with it in all three
+            stages); without them only the objective value is the same as unhinted.
 
         Raises
         ------
