@@ -298,6 +298,10 @@ def _solve(form: Formulation, *, cost: np.ndarray, ids: np.ndarray, solver: str,
                       np.empty(0, dtype=np.int64), 0.0, 0.0, 0.0, solver, version,
                       "empty model", {"stage1": time.perf_counter() - t0}, "not needed")
     abs_gap = INTEGER_ABS_GAP if form.integral_objective else 1e-6
+    if tie_break is None:
+        tie_break = nx <= TIE_BREAK_MAX
+    if tie_break and not form.integral_objective:
+        start = None   # its list could not be kept (see below): the hint would only cost
     raw, found, model = _stage(_as_model(form), form, solver, accept, deadline=_deadline(
         t0, time_limit), rel_gap=gap, abs_gap=abs_gap, start=start)
     if solver == "cbc" and found is not None and nx <= SECOND_OPINION_MAX:
@@ -333,8 +337,6 @@ def _solve(form: Formulation, *, cost: np.ndarray, ids: np.ndarray, solver: str,
         bound = math.floor(bound + 0.5)   # see INTEGER_ABS_GAP
     status = Status.OPTIMAL if raw.status == "optimal" else Status.FEASIBLE
     raw_status = raw.raw_status
-    if tie_break is None:
-        tie_break = nx <= TIE_BREAK_MAX
     how = "off"
     if tie_break and nx:
         share = max(TIE_BREAK_MIN_SECONDS, TIE_BREAK_SHARE * timings["stage1"])
@@ -342,13 +344,16 @@ def _solve(form: Formulation, *, cost: np.ndarray, ids: np.ndarray, solver: str,
         cols, how, unique = _tie_break(form, model, cols, z1, cost, ids, solver, accept,
                                        time.perf_counter() + limit, timings, t0,
                                        check_unique=start is not None)
-        if start is not None and not (unique and form.integral_objective
-                                      and status is Status.OPTIMAL and bound == z1):
+        left = None if time_limit is None else time_limit - (time.perf_counter() - t0)
+        if (start is not None and how == "done" and status is Status.OPTIMAL
+                and not (unique and form.integral_objective and bound == z1)
+                and (left is None or left > 0)):
             # The start may only change the time, never the list. With an exact stage 1
             # (integral objective, bound = value) and a unique three-stage optimum, every
             # solver path ends at this list; otherwise the list may depend on the path
-            # (equal sums of id positions are ties): solve again without the start.
-            return _solve(form, cost=cost, ids=ids, solver=solver, time_limit=time_limit,
+            # (equal sums of id positions are ties): solve again without the start, in
+            # the time left. (A search stopped early is path-dependent with or without.)
+            return _solve(form, cost=cost, ids=ids, solver=solver, time_limit=left,
                           gap=gap, tie_break=tie_break, accept=accept)
     x = cols[:nx].astype(np.int64)
     objective = float(w @ x)
