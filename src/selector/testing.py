@@ -78,10 +78,10 @@ def _eligible(problem: Problem, rules: Rules, budget: int | None) -> np.ndarray:
         if budget is not None:
             if cost > budget:
                 ok[i] = False
-            share = rules.max_project_share   # exactly: 0.7 is 7/10 of the budget in fen
-            if share is not None and cost * Fraction(str(share)).denominator > (
-                    Fraction(str(share)).numerator * budget):
-                ok[i] = False
+            if rules.max_project_share is not None:   # exactly: 0.7 is 7/10, in fen
+                frac = Fraction(str(rules.max_project_share))
+                if cost * frac.denominator > frac.numerator * budget:
+                    ok[i] = False
     for f in rules.force_out:
         ok[problem.index[f.id]] = False
     if rules.relations.requires:   # a project needing a non-candidate is no candidate

@@ -341,13 +341,13 @@ def _solve(form: Formulation, *, cost: np.ndarray, ids: np.ndarray, solver: str,
     if tie_break and nx:
         share = max(TIE_BREAK_MIN_SECONDS, TIE_BREAK_SHARE * timings["stage1"])
         limit = share if time_limit is None else min(share, time_limit - timings["stage1"])
+        exact = status is Status.OPTIMAL and bound == z1   # (start: integral objective)
         cols, how, unique = _tie_break(form, model, cols, z1, cost, ids, solver, accept,
                                        time.perf_counter() + limit, timings, t0,
-                                       check_unique=start is not None)
+                                       check_unique=start is not None and exact)
         left = None if time_limit is None else time_limit - (time.perf_counter() - t0)
         if (start is not None and how == "done" and status is Status.OPTIMAL
-                and not (unique and form.integral_objective and bound == z1)
-                and (left is None or left > 0)):
+                and not (unique and exact) and (left is None or left > 0)):
             # The start may only change the time, never the list. With an exact stage 1
             # (integral objective, bound = value) and a unique three-stage optimum, every
             # solver path ends at this list; otherwise the list may depend on the path
@@ -397,10 +397,13 @@ def _stage(model: MatrixModel, form: Formulation, solver: str, accept: Accept | 
                       "(numerical trouble)", solver_status="repair limit")
 
 
-def _no_good(model: MatrixModel, cols: np.ndarray) -> MatrixModel:
+def _no_good(model: MatrixModel, cols: np.ndarray, first: int | None = None) -> MatrixModel:
     """``model`` with the 0/1 point ``cols`` cut off (every other 0/1 point kept):
-    ``Σ_{j: v_j = 0} v_j + Σ_{j: v_j = 1} (1 − v_j) ≥ 1`` over the binary columns."""
+    ``Σ_{j: v_j = 0} v_j + Σ_{j: v_j = 1} (1 − v_j) ≥ 1`` over the binary columns (only
+    the ``first`` columns when given)."""
     binary = model.integer & (model.col_lower >= 0) & (model.col_upper <= 1)
+    if first is not None:
+        binary[first:] = False
     on = binary & (cols > 0.5)
     coef = np.where(binary, np.where(on, -1.0, 1.0), 0.0)
     return _with_row(model, coef, 1.0 - float(on.sum()), math.inf, model.objective,
@@ -451,16 +454,12 @@ def _tie_break(form: Formulation, model: MatrixModel, cols: np.ndarray, z1: floa
         return found, "stopped early", False
     if not check_unique:
         return found, "done", False
-    # another list with the same value, cost and sum of id positions?
+    # another list with the same value, cost and sum of id positions? (a cut on the
+    # candidates' columns only: other 0/1 columns, such as coverage indicators, may take
+    # other values for the same list)
     ranks = float(np.rint(r @ found))
-    # (a cut on the candidates' columns only: other 0/1 columns, such as coverage
-    # indicators, may take other values for the same list)
-    on = found[:nx] > 0.5
-    coef = np.zeros(ncol)
-    coef[:nx] = np.where(on, -1.0, 1.0)
-    tied = _with_row(_with_row(stage3, r, -math.inf, ranks + 0.5, np.zeros(ncol),
-                               maximize=False), coef, 1.0 - float(on.sum()), math.inf,
-                     np.zeros(ncol), maximize=False)
+    tied = _no_good(_with_row(stage3, r, -math.inf, ranks + 0.5, np.zeros(ncol),
+                              maximize=False), found, first=nx)
     left = max(0.0, deadline - time.perf_counter())
     other = run(tied, solver, time_limit=left, rel_gap=1.0, abs_gap=math.inf)
     timings["unique"] = time.perf_counter() - t0
