@@ -231,26 +231,29 @@ def case_lp(spec: dict[str, Any]) -> dict[str, Any]:
     return _highs(_matrix(model), lp=True, time_limit=spec.get("time_limit"))
 
 
-def _integer_rows(matrix: Any) -> tuple[Any, np.ndarray, np.ndarray, list[int]]:
-    """Each row of ``matrix`` (CSR) times the least power of ten (up to 10^6) that makes its
-    coefficients and bounds whole numbers; returns the scaled matrix, bounds and scales."""
+def _ten_power(values: np.ndarray) -> int:
+    """The least power of ten (up to 10^6) that makes ``values`` whole numbers."""
+    scale = 1
+    while scale < 10**6 and np.max(np.abs(values * scale - np.rint(values * scale)),
+                                   initial=0.0) > 1e-9 * scale:
+        scale *= 10
+    return scale
+
+
+def _integer_rows(matrix: Any) -> tuple[Any, np.ndarray, np.ndarray]:
+    """Each row of ``matrix`` (CSR) times the least power of ten that makes its
+    coefficients and bounds whole numbers; returns the scaled matrix and bounds."""
     a = matrix.matrix.tocsr().astype(np.float64).copy()
     lower = matrix.row_lower.astype(np.float64).copy()
     upper = matrix.row_upper.astype(np.float64).copy()
-    scales = []
     for r in range(a.shape[0]):
         seg = slice(a.indptr[r], a.indptr[r + 1])
-        vals = np.concatenate([a.data[seg], lower[r:r + 1][np.isfinite(lower[r:r + 1])],
-                               upper[r:r + 1][np.isfinite(upper[r:r + 1])]])
-        scale = 1
-        while scale < 10**6 and np.max(np.abs(vals * scale - np.rint(vals * scale)),
-                                       initial=0.0) > 1e-9 * max(1.0, scale):
-            scale *= 10
+        bounds = np.array([lower[r], upper[r]])
+        scale = _ten_power(np.concatenate([a.data[seg], bounds[np.isfinite(bounds)]]))
         a.data[seg] *= scale
         lower[r] *= scale
         upper[r] *= scale
-        scales.append(scale)
-    return a, lower, upper, scales
+    return a, lower, upper
 
 
 def case_cpsat(spec: dict[str, Any]) -> dict[str, Any]:
@@ -264,7 +267,7 @@ def case_cpsat(spec: dict[str, Any]) -> dict[str, Any]:
     _, _, model = _model(spec)
     mm = _matrix(model)
     t = _clock()
-    a, lower, upper, _ = _integer_rows(mm)
+    a, lower, upper = _integer_rows(mm)
     big = int(np.abs(a.data).sum()) + 1
     cols_lo = [int(v) if math.isfinite(v) else -big for v in mm.col_lower]
     cols_hi = [int(v) if math.isfinite(v) else big for v in mm.col_upper]
@@ -284,10 +287,7 @@ def case_cpsat(spec: dict[str, Any]) -> dict[str, Any]:
         elif hi is not None:
             m.add(expr <= hi)
     nz = np.flatnonzero(mm.objective)
-    obj_scale = 1
-    while obj_scale < 10**6 and np.max(np.abs(mm.objective[nz] * obj_scale - np.rint(
-            mm.objective[nz] * obj_scale)), initial=0.0) > 1e-9:
-        obj_scale *= 10
+    obj_scale = _ten_power(mm.objective[nz])
     m.maximize(cp_model.LinearExpr.weighted_sum(
         [x[j] for j in nz], [int(round(mm.objective[j] * obj_scale)) for j in nz]))
     built = _clock() - t
