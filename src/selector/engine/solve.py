@@ -75,6 +75,20 @@ SECOND_OPINION_MAX = 200
 #: back to the MILP past its node limit (:mod:`selector.engine._small_knapsack`).
 SMALL_KNAPSACK_MAX = 400
 
+#: Stage 1 of a model too large for the tie-break (and a gap above 0) first tries a
+#: list proven by the LP relaxation's bound (``_lp_core``): the LP's basic and fractional
+#: candidates plus this many more of least reduced cost stay free, every other candidate
+#: is fixed at its LP value, and HiGHS searches that core for at most
+#: :data:`CORE_MAX_NODES` nodes (a work limit, not a time limit: the same list on every
+#: run). Measured on generated calls with every rule family (100,000 proposals, about
+#: 37,800 candidates, four seeds): the root of a core of ~520 columns reaches 2.6e-7 to
+#: 9e-7 of the LP bound in 0.06-0.3 s, against CBC's 4.9 s (plus 3.5 s of writing and
+#: reading its files) and HiGHS over 240 s on the whole model. Where the gap cannot be
+#: proven this way (10,000-30,000 proposals: an absolute allowance of 1.5-4.7
+#: beneficiaries) the attempt costs 0.2-0.3 s and the whole model is solved as before.
+CORE_EXTRA = 64
+CORE_MAX_NODES = 5
+
 
 @dataclass
 class Solved:
@@ -302,8 +316,20 @@ def _solve(form: Formulation, *, cost: np.ndarray, ids: np.ndarray, solver: str,
         tie_break = nx <= TIE_BREAK_MAX
     if tie_break and not form.integral_objective:
         start = None   # its list could not be kept (see below): the hint would only cost
-    raw, found, model = _stage(_as_model(form), form, solver, accept, deadline=_deadline(
-        t0, time_limit), rel_gap=gap, abs_gap=abs_gap, start=start)
+    core = None
+    if not tie_break and gap > 0 and nx > TIE_BREAK_MAX:
+        core = _lp_core(_as_model(form), form, accept, deadline=_deadline(t0, time_limit),
+                        rel_gap=gap, abs_gap=abs_gap)
+        timings["lp_core"] = time.perf_counter() - t0
+    found: np.ndarray | None
+    if core is not None:
+        raw, found = core
+        model = _as_model(form)
+        solver, version = "highs", f"{highs_version()} (LP-guided core, proven by the LP bound)"
+    else:
+        raw, found, model = _stage(_as_model(form), form, solver, accept,
+                                   deadline=_deadline(t0, time_limit), rel_gap=gap,
+                                   abs_gap=abs_gap, start=start)
     if solver == "cbc" and found is not None and nx <= SECOND_OPINION_MAX:
         # CBC 2.10.3 has proved wrong optima on small money models (a heuristic point over
         # a row by a fraction of a fen sets its cutoff, the true optimum is pruned, and the
@@ -395,6 +421,77 @@ def _stage(model: MatrixModel, form: Formulation, solver: str, accept: Accept | 
         start = None
     raise SolverError(f"{solver}: {MAX_REPAIRS} rounded answers in a row broke a rule "
                       "(numerical trouble)", solver_status="repair limit")
+
+
+def _lp_core(model: MatrixModel, form: Formulation, accept: Accept | None, *,
+             deadline: float | None, rel_gap: float,
+             abs_gap: float) -> tuple[RawResult, np.ndarray] | None:
+    """A list of ``model`` (a maximisation) proven within the gap by the bound of its LP
+    relaxation, or ``None`` (see :data:`CORE_EXTRA`).
+
+    The LP relaxation is solved whole; candidates that are nonbasic at a bound there are
+    fixed at it, except the :data:`CORE_EXTRA` of least reduced cost; the small MILP left
+    (every other column free, fixed terms moved to the row bounds) is searched by HiGHS
+    for :data:`CORE_MAX_NODES` nodes. Its answer counts only if it keeps every rule
+    (``accept``, on all columns) and the LP bound proves it within ``rel_gap`` /
+    ``abs_gap``: the proof is the whole model's LP bound, never the core's own.
+    """
+    import highspy
+
+    nx = form.n_x
+    left = None if deadline is None else deadline - time.perf_counter()
+    if left is not None and left <= 0:
+        return None
+    relaxed = MatrixModel(model.objective, model.matrix, model.row_lower, model.row_upper,
+                          model.col_lower, model.col_upper,
+                          np.zeros_like(model.integer), model.maximize)
+    h = build_highs(relaxed, time_limit=left, rel_gap=0.0, abs_gap=0.0)
+    h.run()
+    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        return None   # infeasible or stopped: the MILP path says what happened
+    solution = h.getSolution()
+    x = np.asarray(solution.col_value, dtype=np.float64)
+    reduced = np.abs(np.asarray(solution.col_dual, dtype=np.float64))
+    basic = np.fromiter((s == highspy.HighsBasisStatus.kBasic
+                         for s in h.getBasis().col_status), dtype=bool, count=len(x))
+    upper = float(h.getInfo().objective_function_value)
+    # an integral objective: no list beats floor(U) (with room for the LP's own tolerance)
+    bound = (math.floor(upper + 1e-6 + 1e-9 * abs(upper)) if form.integral_objective
+             else upper)
+    free = np.ones(len(x), dtype=bool)
+    free[:nx] = basic[:nx] | (np.abs(x[:nx] - np.rint(x[:nx])) > 1e-9)
+    nonbasic = np.flatnonzero(~free[:nx])
+    extra = nonbasic[np.argsort(reduced[nonbasic], kind="stable")[:CORE_EXTRA]]
+    free[extra] = True
+    fixed = np.flatnonzero(~free)
+    values = np.rint(x[fixed])
+    matrix = model.matrix.tocsc()
+    shift = matrix[:, fixed] @ values
+    core = MatrixModel(model.objective[free], matrix[:, free].tocsr(),
+                       model.row_lower - shift, model.row_upper - shift,
+                       model.col_lower[free], model.col_upper[free], model.integer[free],
+                       model.maximize)
+    allowed = max(abs_gap, rel_gap * max(1.0, abs(bound)))
+    left = None if deadline is None else deadline - time.perf_counter()
+    if left is not None and left <= 0:
+        return None
+    hc = build_highs(core, time_limit=left, rel_gap=0.0, abs_gap=allowed)
+    hc.setOptionValue("mip_max_nodes", CORE_MAX_NODES)
+    hc.run()
+    raw = read_highs(hc)
+    if raw.x is None:
+        return None
+    full = np.empty(len(x))
+    full[free] = raw.x
+    full[fixed] = values
+    cols = _read_columns(RawResult(raw.status, full, math.nan, math.nan, ""), form)
+    z = float(model.objective @ cols)
+    if bound - z > max(abs_gap, rel_gap * max(1.0, abs(z))) or (
+            accept is not None and not accept(cols)):
+        return None
+    return RawResult("optimal", cols, z, bound,
+                     f"within the gap of the LP bound: a core of {int(free[:nx].sum())} of "
+                     f"{nx} candidates searched by HiGHS ({raw.raw_status})"), cols
 
 
 def _no_good(model: MatrixModel, cols: np.ndarray, first: int | None = None) -> MatrixModel:
@@ -581,44 +678,80 @@ def _knapsack(form: Formulation, cost: np.ndarray, time_limit: float | None,
 
 def exact_pool_payments(cost: np.ndarray, allowed: np.ndarray,
                         amounts: np.ndarray) -> np.ndarray | None:
-    """Integer fen payments ``y[k, p]`` with ``Σ_p y = cost[k]``, ``Σ_k y ≤ amounts[p]``.
+    """Integer fen payments ``y[k, p]`` with ``Σ_p y = cost[k]``, ``Σ_k y ≤ amounts[p]``,
+    ``y[k, p] = 0`` where ``allowed[k, p]`` is false.
 
-    A transportation problem: its basic solutions are integral, so a simplex vertex
+    Proposals that may draw on the same pools are interchangeable, so the transportation
+    problem is solved over their groups (at most one row per pattern of pools, whatever
+    the number of proposals): its basic solutions are integral, so a simplex vertex
     rounded with ``np.rint`` is exact; residual fen from floating point are then moved to
     a pool with room. Earlier pools are preferred (cost ``p + 1`` per fen from pool ``p``).
+    Each group's pool totals are then laid end to end against its proposals' costs (in
+    position order): a proposal pays from the pools its stretch of the line overlaps.
     Returns ``None`` when no payment plan exists.
     """
-    k_idx, p_idx = np.nonzero(allowed)
     nk, npools = allowed.shape
     if nk == 0:
         return np.zeros((0, npools), dtype=np.int64)
-    m = len(k_idx)
-    a = sp.vstack([sp.csr_matrix((np.ones(m), (k_idx, np.arange(m))), shape=(nk, m)),
+    cost = np.asarray(cost, dtype=np.int64)
+    patterns, group = np.unique(np.asarray(allowed, dtype=bool), axis=0, return_inverse=True)
+    group = group.ravel()
+    need = np.zeros(len(patterns), dtype=np.int64)
+    np.add.at(need, group, cost)
+    totals = _pool_totals(need, patterns, np.asarray(amounts, dtype=np.int64))
+    if totals is None:
+        return None
+    y = np.zeros((nk, npools), dtype=np.int64)
+    order = np.argsort(group, kind="stable")
+    bounds = np.searchsorted(group[order], np.arange(len(patterns) + 1))
+    for g in range(len(patterns)):
+        members = order[bounds[g]:bounds[g + 1]]
+        pools = np.flatnonzero(totals[g])
+        if not len(pools):
+            continue
+        ends = np.cumsum(cost[members])
+        pool_ends = np.cumsum(totals[g, pools])
+        lo = np.maximum((ends - cost[members])[:, None], (pool_ends - totals[g, pools])[None, :])
+        hi = np.minimum(ends[:, None], pool_ends[None, :])
+        y[np.ix_(members, pools)] = np.maximum(hi - lo, 0)
+    return y
+
+
+def _pool_totals(need: np.ndarray, allowed: np.ndarray,
+                 amounts: np.ndarray) -> np.ndarray | None:
+    """Integer fen ``t[g, p]`` with ``Σ_p t = need[g]``, ``Σ_g t ≤ amounts[p]``, zero where
+    ``allowed`` is false, least ``Σ (p + 1)·t``; ``None`` when none exists."""
+    ng, npools = allowed.shape
+    if np.any(need[~allowed.any(axis=1)] != 0):
+        return None   # a group with money to pay and no pool to pay it from
+    g_idx, p_idx = np.nonzero(allowed)
+    m = len(g_idx)
+    if m == 0:
+        return np.zeros((ng, npools), dtype=np.int64)
+    a = sp.vstack([sp.csr_matrix((np.ones(m), (g_idx, np.arange(m))), shape=(ng, m)),
                    sp.csr_matrix((np.ones(m), (p_idx, np.arange(m))), shape=(npools, m))],
                   format="csr")
     lp = MatrixModel(objective=(p_idx + 1).astype(float), matrix=a,
-                     row_lower=np.concatenate([cost.astype(float), np.full(npools, -math.inf)]),
-                     row_upper=np.concatenate([cost.astype(float), amounts.astype(float)]),
+                     row_lower=np.concatenate([need.astype(float), np.full(npools, -math.inf)]),
+                     row_upper=np.concatenate([need.astype(float), amounts.astype(float)]),
                      col_lower=np.zeros(m), col_upper=np.full(m, math.inf),
                      integer=np.zeros(m, dtype=bool), maximize=False)
     raw = run(lp, "highs", time_limit=None, rel_gap=0.0, abs_gap=0.0)
     if raw.status != "optimal" or raw.x is None:
         return None
-    res_x = raw.x
-    y = np.zeros((nk, npools), dtype=np.int64)
-    y[k_idx, p_idx] = np.rint(res_x).astype(np.int64)
-    y = np.maximum(y, 0)
-    room = amounts.astype(np.int64) - y.sum(axis=0)
-    for k in np.flatnonzero(y.sum(axis=1) != cost):
-        diff = int(cost[k] - y[k].sum())
-        for p in np.flatnonzero(allowed[k]):
+    t = np.zeros((ng, npools), dtype=np.int64)
+    t[g_idx, p_idx] = np.maximum(np.rint(raw.x).astype(np.int64), 0)
+    room = amounts - t.sum(axis=0)
+    for g in np.flatnonzero(t.sum(axis=1) != need):
+        diff = int(need[g] - t[g].sum())
+        for p in np.flatnonzero(allowed[g]):
             move = diff if diff < 0 else min(diff, int(room[p]))
-            move = max(move, -int(y[k, p]))
-            y[k, p] += move
+            move = max(move, -int(t[g, p]))
+            t[g, p] += move
             room[p] -= move
             diff -= move
             if diff == 0:
                 break
-    if np.any(y.sum(axis=1) != cost) or np.any(room < 0):
+    if np.any(t.sum(axis=1) != need) or np.any(room < 0):
         return None
-    return y
+    return t

@@ -1,0 +1,78 @@
+"""The LP-guided core of stage 1 (large models, gap above 0): a list it returns keeps every
+rule and is within the gap of the true optimum, and its bound is a real bound.
+
+The core is tried only above ``TIE_BREAK_MAX`` candidates; the tests lower that limit so
+that calls of a few hundred proposals, whose exact optimum is quick to prove, take it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import selector.engine.solve as solve_module
+from selector import Model, load_rules, verify
+from selector.datasets import generate_call
+
+RULES = Path(__file__).resolve().parents[1] / "examples" / "rules.toml"
+CORE = "LP-guided core"
+
+
+def _model(n: int, seed: int) -> Model:
+    rules = load_rules(RULES).model_copy(update={"force_in": (), "force_out": (),
+                                                 "schedule": None})
+    return Model.build(generate_call(n, seed=seed), rules)
+
+
+def _exact(model: Model, solver: str) -> float:
+    """The proven optimum of the whole model (the core cannot run at gap 0)."""
+    sel = model.solve(solver=solver, gap=0.0, diagnose=False)
+    assert sel.status.value == "optimal" and CORE not in sel.solver_version
+    return sel.objective
+
+
+@pytest.fixture
+def small_core_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(solve_module, "TIE_BREAK_MAX", 40)
+
+
+@pytest.mark.usefixtures("small_core_limit")
+@settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
+@given(seed=st.integers(0, 10**6), n=st.sampled_from((300, 600)),
+       gap=st.sampled_from((1e-4, 1e-3, 1e-2, 3e-2)), solver=st.sampled_from(("cbc", "highs")))
+def test_core_answer_is_within_the_gap_of_the_optimum(seed: int, n: int, gap: float,
+                                                      solver: str) -> None:
+    model = _model(n, seed)
+    sel = model.solve(solver=solver, gap=gap, diagnose=False)
+    if sel.status.value == "infeasible":
+        return
+    best = _exact(model, solver)
+    assert verify(sel) == []
+    assert sel.bound >= best                      # the bound reported is a real bound
+    assert sel.objective <= best
+    assert best - sel.objective <= gap * max(1.0, sel.objective) + 0.4
+    assert sel.gap <= gap
+
+
+@pytest.mark.usefixtures("small_core_limit")
+def test_core_is_taken_and_proves_a_wide_gap() -> None:
+    """At a 1 % gap the core's root answers a 600-proposal call on its own."""
+    model = _model(600, 2026)
+    sel = model.solve(solver="cbc", gap=1e-2)
+    assert CORE in sel.solver_version and sel.solver == "highs"
+    assert "lp_core" in sel.timings
+    best = _exact(model, "highs")
+    assert verify(sel) == [] and best - sel.objective <= 1e-2 * sel.objective
+    assert sel.bound >= best
+
+
+@pytest.mark.usefixtures("small_core_limit")
+def test_unproven_core_falls_back_to_the_whole_model() -> None:
+    """A gap the LP bound cannot prove: the whole model is solved with the solver asked."""
+    model = _model(600, 2026)
+    sel = model.solve(solver="cbc", gap=1e-9)
+    assert CORE not in sel.solver_version
+    assert sel.objective == _exact(model, "highs")
