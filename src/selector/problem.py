@@ -7,6 +7,7 @@ reads a :class:`Problem`, so the numbers cannot drift apart.
 from __future__ import annotations
 
 from functools import cached_property
+from itertools import chain
 
 import numpy as np
 import pandas as pd
@@ -107,19 +108,24 @@ class Problem:
         if key in self._memberships:
             return self._memberships[key]
         values = self.proposals.frame[name].to_numpy(dtype=object)
-        multi = self.is_multi(name)
-        order: dict[str, int] = {lab: g for g, lab in enumerate(labels or [])}
-        rows: list[int] = []
-        cols: list[int] = []
-        for i, v in enumerate(values):
-            items = v if multi and isinstance(v, tuple | list | set | frozenset) else (v,)
-            for item in items:
-                if item is None or (isinstance(item, float) and np.isnan(item)) or item == "":
-                    continue
-                lab = str(item)
-                g = order.setdefault(lab, len(order))
-                rows.append(g)
-                cols.append(i)
+        if self.is_multi(name):
+            many = (tuple, list, set, frozenset)
+            sizes = np.fromiter((len(v) if isinstance(v, many) else 1 for v in values),
+                                dtype=np.int64, count=self.n)
+            items = pd.Series(list(chain.from_iterable(
+                v if isinstance(v, many) else (v,) for v in values)), dtype=object)
+            positions = np.repeat(np.arange(self.n), sizes)
+        else:
+            items = pd.Series(values, dtype=object)
+            positions = np.arange(self.n)
+        present = ~(items.isna().to_numpy() | (items == "").to_numpy())
+        codes, seen = pd.factorize(items[present].astype(str).to_numpy(dtype=object))
+        order: dict[str, int] = {lab: g for g, lab in enumerate(dict.fromkeys(labels or []))}
+        for lab in seen:   # first-seen order after the labels given
+            order.setdefault(str(lab), len(order))
+        remap = np.array([order[str(lab)] for lab in seen], dtype=np.int64)
+        rows = remap[codes] if len(codes) else np.empty(0, dtype=np.int64)
+        cols = positions[present]
         data = np.ones(len(rows), dtype=np.int8)
         matrix = sp.csr_matrix((data, (rows, cols)), shape=(len(order), self.n))
         matrix.sum_duplicates()

@@ -19,11 +19,13 @@ Every reason is a sentence a planner reads. A proposal is screened out when
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import ROUND_FLOOR, Decimal
+from functools import partial
 
 import numpy as np
+import pandas as pd
 
 from selector._errors import InputProblem, InvalidInputError
 from selector.problem import Problem
@@ -73,9 +75,7 @@ def pool_eligibility(problem: Problem, pools: Iterable[Pool]) -> np.ndarray:
     frame = problem.proposals.frame
     out = np.ones((problem.n, len(pools)), dtype=bool)
     for p, pool in enumerate(pools):
-        listed = frame[pool.column].to_numpy(dtype=object)
-        ok = np.fromiter(
-            (_lists(v, pool.name) for v in listed), dtype=bool, count=problem.n)
+        ok = _lists_each(frame[pool.column].to_numpy(dtype=object), pool.name)
         if pool.only is not None:
             member = problem.membership(pool.only.column)
             ok &= member.union(list(pool.only.values))
@@ -83,6 +83,20 @@ def pool_eligibility(problem: Problem, pools: Iterable[Pool]) -> np.ndarray:
     out.setflags(write=False)
     cache[key] = out
     return out
+
+
+def _below_texts(values: np.ndarray, template: str, at: np.ndarray) -> list[str]:
+    return [template.format(v) for v in values[at].tolist()]
+
+
+def _lists_each(values: np.ndarray, name: str) -> np.ndarray:
+    """:func:`_lists` of every value, computed once per distinct value."""
+    try:
+        codes, distinct = pd.factorize(values)
+    except TypeError:   # unhashable cells (lists): one by one
+        return np.fromiter((_lists(v, name) for v in values), dtype=bool, count=len(values))
+    ok = np.array([_lists(v, name) for v in distinct] + [True], dtype=bool)
+    return ok[codes]   # code -1 (missing) takes the last entry: every pool
 
 
 def _lists(value: object, name: str) -> bool:
@@ -148,11 +162,15 @@ def screen_problem(problem: Problem, rules: Rules, cost: np.ndarray,
     """Screen every proposal (see the module docstring for the reasons)."""
     n = problem.n
     frame = problem.proposals.frame
-    reasons: list[list[str]] = [[] for _ in range(n)]
+    reasons: dict[int, list[str]] = {}
 
-    def flag(mask: np.ndarray, text: str | list[str]) -> None:
-        for i in np.flatnonzero(mask):
-            reasons[i].append(text if isinstance(text, str) else text[i])
+    def flag(mask: np.ndarray, text: str | Callable[[np.ndarray], list[str]]) -> None:
+        """Add a reason to the proposals in ``mask``: one text, or one per flagged
+        position (``text(positions)``, formatted only for those)."""
+        where = np.flatnonzero(mask)
+        texts = [text] * len(where) if isinstance(text, str) else text(where)
+        for i, t in zip(where.tolist(), texts, strict=True):
+            reasons.setdefault(i, []).append(t)
 
     if rules.completion is not None:
         deadline = rules.completion.deadline_month
@@ -161,18 +179,19 @@ def screen_problem(problem: Problem, rules: Rules, cost: np.ndarray,
         start1 = np.where(np.isnan(start), 1.0, start)
         end = start1 + np.ceil(dur) - 1
         late = ~np.isnan(dur) & (end > deadline)
-        texts = [f"cannot finish by month {deadline}: starts month {s:g} at the earliest and "
-                 f"runs {d:g} months (ends month {e:g})" if late[i] else ""
-                 for i, (s, d, e) in enumerate(zip(start1, dur, end, strict=True))]
-        flag(late, texts)
+        flag(late, lambda at: [
+            f"cannot finish by month {deadline}: starts month {s:g} at the earliest and "
+            f"runs {d:g} months (ends month {e:g})"
+            for s, d, e in zip(start1[at].tolist(), dur[at].tolist(), end[at].tolist(),
+                               strict=True)])
         if rules.completion.require_schedule_data:
             flag(np.isnan(dur) | np.isnan(start), "no earliest start or duration given "
                  "(completion.require_schedule_data)")
     elig = rules.eligibility
     if elig.require_indicator:
         measurable = np.fromiter(
-            (any(t is not None and not (isinstance(t, float) and np.isnan(t))
-                 for _, t, _u in inds) for inds in frame["indicators"]), dtype=bool, count=n)
+            (any(t is not None and t == t for _, t, _u in inds)   # (NaN != NaN)
+             for inds in frame["indicators"]), dtype=bool, count=n)
         flag(~measurable, "no indicator with a target value (eligibility.require_indicator)")
     for col, minimum, word in (("expert_score", elig.min_expert_score, "expert score"),
                                ("worker_score", elig.min_worker_score, "worker score"),
@@ -182,16 +201,18 @@ def screen_problem(problem: Problem, rules: Rules, cost: np.ndarray,
         values = problem.column(col)
         flag(np.isnan(values), f"no {word} (at least {minimum:g} required)")
         below = ~np.isnan(values) & (values < minimum)
-        flag(below, [f"{word} {v:g} is below the minimum {minimum:g}" for v in values])
+        flag(below, partial(_below_texts, values, f"{word} {{:g}} is below the minimum "
+                                                  f"{minimum:g}"))
     if elig.min_completion_probability is not None:
         prob = problem.column("completion_probability")
         low = ~np.isnan(prob) & (prob < elig.min_completion_probability)
-        flag(low, [f"completion probability {v:g} is below the minimum "
-                   f"{elig.min_completion_probability:g}" for v in prob])
+        flag(low, lambda at: [f"completion probability {v:g} is below the minimum "
+                              f"{elig.min_completion_probability:g}" for v in prob[at].tolist()])
     index = problem.index
     for f in rules.force_out:
         if f.id in index:
-            reasons[index[f.id]].append(f"forced out: {f.reason}" if f.reason else "forced out")
+            reasons.setdefault(index[f.id], []).append(
+                f"forced out: {f.reason}" if f.reason else "forced out")
     if rules.pools:
         payable = pool_eligibility(problem, rules.pools).any(axis=1)
         flag(np.asarray(~payable), "no funding pool may pay for it")
@@ -204,28 +225,32 @@ def screen_problem(problem: Problem, rules: Rules, cost: np.ndarray,
                  f"costs more than {rules.max_project_share:.0%} of the budget ({yuan(cap)})")
     if rules.relations.requires:
         _screen_requires(problem, reasons)
-    eligible = np.array([not r for r in reasons], dtype=bool)
-    out = {str(problem.ids[i]): tuple(r) for i, r in enumerate(reasons) if r}
+    eligible = np.ones(n, dtype=bool)
+    eligible[list(reasons)] = False
+    flagged = sorted(reasons)
+    out = dict(zip(problem.ids[flagged].astype(str).tolist(),
+                   (tuple(reasons[i]) for i in flagged), strict=True))
     return Screening(eligible=eligible, reasons=out)
 
 
-def _screen_requires(problem: Problem, reasons: list[list[str]]) -> None:
+def _screen_requires(problem: Problem, reasons: dict[int, list[str]]) -> None:
     index = problem.index
     requires = problem.proposals.frame["requires"].to_numpy(dtype=object)
     has = [i for i, r in enumerate(requires) if r]
     for i in has:
         for other in requires[i]:
             if str(other) not in index:
-                reasons[i].append(f"requires {other}, which is not among the proposals")
+                reasons.setdefault(i, []).append(
+                    f"requires {other}, which is not among the proposals")
     changed = True
     while changed:
         changed = False
         for i in has:
             for other in requires[i]:
                 j = index.get(str(other))
-                if j is None or not reasons[j]:
+                if j is None or not reasons.get(j):
                     continue
                 text = f"requires {other}, which is not a candidate"
-                if text not in reasons[i]:
-                    reasons[i].append(text)
+                if text not in reasons.get(i, ()):
+                    reasons.setdefault(i, []).append(text)
                     changed = True
