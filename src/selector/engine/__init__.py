@@ -72,7 +72,7 @@ def verify(selection: Selection) -> list[str]:
     for i in selection.selected:
         chosen[problem.index[i]] = True
     budget_minor = None if selection.budget is None else to_minor(selection.budget)
-    reasons = screen_problem(problem, rules, problem.cost, budget_minor)
+    reasons = screen_problem(problem, rules, problem.cost, budget_minor, explain=False)
     payments = None
     if rules.pools:
         payments = np.zeros((problem.n, len(rules.pools)), dtype=np.int64)

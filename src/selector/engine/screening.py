@@ -158,8 +158,12 @@ def check_columns(problem: Problem, rules: Rules) -> None:
 
 
 def screen_problem(problem: Problem, rules: Rules, cost: np.ndarray,
-                   budget_minor: int | None) -> Screening:
-    """Screen every proposal (see the module docstring for the reasons)."""
+                   budget_minor: int | None, *, explain: bool = True) -> Screening:
+    """Screen every proposal (see the module docstring for the reasons).
+
+    ``explain=False`` decides eligibility only: ``reasons`` is left empty and no text is
+    formatted (what :func:`selector.verify` needs).
+    """
     n = problem.n
     frame = problem.proposals.frame
     reasons: dict[int, list[str]] = {}
@@ -168,7 +172,12 @@ def screen_problem(problem: Problem, rules: Rules, cost: np.ndarray,
         """Add a reason to the proposals in ``mask``: one text, or one per flagged
         position (``text(positions)``, formatted only for those)."""
         where = np.flatnonzero(mask)
-        texts = [text] * len(where) if isinstance(text, str) else text(where)
+        if not explain:
+            texts = [""] * len(where)
+        elif isinstance(text, str):
+            texts = [text] * len(where)
+        else:
+            texts = text(where)
         for i, t in zip(where.tolist(), texts, strict=True):
             reasons.setdefault(i, []).append(t)
 
@@ -227,6 +236,8 @@ def screen_problem(problem: Problem, rules: Rules, cost: np.ndarray,
         _screen_requires(problem, reasons)
     eligible = np.ones(n, dtype=bool)
     eligible[list(reasons)] = False
+    if not explain:
+        return Screening(eligible=eligible, reasons={})
     flagged = sorted(reasons)
     out = dict(zip(problem.ids[flagged].astype(str).tolist(),
                    (tuple(reasons[i]) for i in flagged), strict=True))
