@@ -325,7 +325,7 @@ def _solve(form: Formulation, *, cost: np.ndarray, ids: np.ndarray, solver: str,
     if core is not None:
         raw, found = core
         model = _as_model(form)
-        solver, version = "highs", f"{highs_version()} (LP-guided core, proven by the LP bound)"
+        solver, version = "lp-core", f"HiGHS {highs_version()}, proven by the LP bound"
     else:
         raw, found, model = _stage(_as_model(form), form, solver, accept,
                                    deadline=_deadline(t0, time_limit), rel_gap=gap,
