@@ -32,6 +32,7 @@ __all__ = [
     "ITEM_SEPARATORS",
     "Problems",
     "as_text",
+    "format_indicator_cells",
     "format_indicators",
     "parse_indicator_cell",
     "parse_indicator_cells",
@@ -519,11 +520,27 @@ def _format_number(value: float) -> str:
 def format_indicators(indicators: tuple[Indicator, ...]) -> str | None:
     """The cell text of indicator tuples (inverse of :func:`parse_indicator_cell`), or
     ``None`` when a name or unit cannot be written in that syntax."""
-    parts = []
-    for name, target, unit in indicators:
-        value = "?" if target is None else _format_number(target)
-        text = f"{name}={value}{unit or ''}" if (target is not None or unit) else name
-        if parse_indicator_cell(text) != ((name, target, unit),):
-            return None
-        parts.append(text)
-    return "; ".join(parts)
+    return format_indicator_cells([indicators])[0]
+
+
+def format_indicator_cells(cells: Sequence[tuple[Indicator, ...]]) -> list[str | None]:
+    """:func:`format_indicators` over many cells; every indicator's text is checked to
+    parse back to itself in one vectorised pass."""
+    texts: list[str] = []
+    wanted: list[Indicator] = []
+    owner: list[int] = []
+    for k, indicators in enumerate(cells):
+        for name, target, unit in indicators:
+            value = "?" if target is None else _format_number(target)
+            texts.append(f"{name}={value}{unit or ''}" if (target is not None or unit)
+                         else name)
+            wanted.append((name, target, unit))
+            owner.append(k)
+    out: list[str | None] = [""] * len(cells)
+    parts: list[list[str]] = [[] for _ in cells]
+    for k, text, back, want in zip(owner, texts, parse_indicator_cells(texts), wanted,
+                                   strict=True):
+        if back != (want,):
+            out[k] = None
+        parts[k].append(text)
+    return [None if o is None else "; ".join(p) for o, p in zip(out, parts, strict=True)]

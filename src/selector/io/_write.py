@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from selector._errors import InputProblem, InvalidInputError
-from selector.io._cells import ITEM_SEPARATORS, format_indicators
+from selector.io._cells import ITEM_SEPARATORS, format_indicator_cells
 from selector.io._fields import HEADERS_EN, HEADERS_ZH
 from selector.io._safety import neutralise_series
 from selector.io._validate import CHANNELS, POOLS
@@ -118,7 +118,8 @@ def _text_cells(proposals: ProposalSet, lang: str) -> pd.DataFrame:
                 "|".join(values[k])) for k in bad)
             cells = pd.Series([" | ".join(t) if t else None for t in values], dtype=object)
         elif name == "indicators":
-            text = [format_indicators(t) if t else None for t in values]
+            text = [t if values[k] else None
+                    for k, t in enumerate(format_indicator_cells(list(values)))]
             problems.extend(InputProblem(
                 "this indicator cannot be written as 名称=目标值单位; use JSON or Parquet",
                 int(rows[k]), header, repr(values[k])) for k, t in enumerate(text)
