@@ -322,7 +322,7 @@ def _solve(form: Formulation, *, cost: np.ndarray, ids: np.ndarray, solver: str,
                         rel_gap=gap, abs_gap=abs_gap)
         timings["lp_core"] = time.perf_counter() - t0
     found: np.ndarray | None
-    if core is not None:
+    if core is not None and core[0].status == "optimal":
         raw, found = core
         model = _as_model(form)
         solver, version = "lp-core", f"HiGHS {highs_version()}, proven by the LP bound"
@@ -330,6 +330,12 @@ def _solve(form: Formulation, *, cost: np.ndarray, ids: np.ndarray, solver: str,
         raw, found, model = _stage(_as_model(form), form, solver, accept,
                                    deadline=_deadline(t0, time_limit), rel_gap=gap,
                                    abs_gap=abs_gap, start=start)
+        if found is None and core is not None and raw.status != "infeasible":
+            # the whole model found nothing in the time left: the core's list (it keeps
+            # every rule) is the answer, FEASIBLE, with the LP bound and its honest gap
+            raw, found = core
+            model = _as_model(form)
+            solver, version = "lp-core", f"HiGHS {highs_version()}, bounded by the LP"
     if solver == "cbc" and found is not None and nx <= SECOND_OPINION_MAX:
         # CBC 2.10.3 has proved wrong optima on small money models (a heuristic point over
         # a row by a fraction of a fen sets its cutoff, the true optimum is pruned, and the
@@ -426,15 +432,17 @@ def _stage(model: MatrixModel, form: Formulation, solver: str, accept: Accept | 
 def _lp_core(model: MatrixModel, form: Formulation, accept: Accept | None, *,
              deadline: float | None, rel_gap: float,
              abs_gap: float) -> tuple[RawResult, np.ndarray] | None:
-    """A list of ``model`` (a maximisation) proven within the gap by the bound of its LP
-    relaxation, or ``None`` (see :data:`CORE_EXTRA`).
+    """A list of ``model`` (a maximisation) found in a core and bounded by the whole LP
+    relaxation (see :data:`CORE_EXTRA`): status ``optimal`` when that bound proves it within
+    the gap, ``feasible`` when not (the caller then solves the whole model and keeps this
+    list only if that finds nothing in the time left); ``None`` when there is no such list.
 
     The LP relaxation is solved whole; candidates that are nonbasic at a bound there are
     fixed at it, except the :data:`CORE_EXTRA` of least reduced cost; the small MILP left
     (every other column free, fixed terms moved to the row bounds) is searched by HiGHS
     for :data:`CORE_MAX_NODES` nodes. Its answer counts only if it keeps every rule
-    (``accept``, on all columns) and the LP bound proves it within ``rel_gap`` /
-    ``abs_gap``: the proof is the whole model's LP bound, never the core's own.
+    (``accept``, on all columns); the proof is the whole model's LP bound, never the
+    core's own.
     """
     import highspy
 
@@ -486,12 +494,15 @@ def _lp_core(model: MatrixModel, form: Formulation, accept: Accept | None, *,
     full[fixed] = values
     cols = _read_columns(RawResult(raw.status, full, math.nan, math.nan, ""), form)
     z = float(model.objective @ cols)
-    if bound - z > max(abs_gap, rel_gap * max(1.0, abs(z))) or (
-            accept is not None and not accept(cols)):
+    if accept is not None and not accept(cols):
         return None
-    return RawResult("optimal", cols, z, bound,
-                     f"within the gap of the LP bound: a core of {int(free[:nx].sum())} of "
-                     f"{nx} candidates searched by HiGHS ({raw.raw_status})"), cols
+    proven = bound - z <= max(abs_gap, rel_gap * max(1.0, abs(z)))
+    what = (f"a core of {int(free[:nx].sum())} of {nx} candidates searched by HiGHS "
+            f"({raw.raw_status})")
+    if not proven:   # kept only as the answer of last resort (see _solve)
+        return RawResult("feasible", cols, z, bound,
+                         f"stopped with the list of {what}; the LP bound is the proof"), cols
+    return RawResult("optimal", cols, z, bound, f"within the gap of the LP bound: {what}"), cols
 
 
 def _no_good(model: MatrixModel, cols: np.ndarray, first: int | None = None) -> MatrixModel:
