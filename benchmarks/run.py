@@ -200,7 +200,9 @@ class Suite:
                 f"(time limit {self.limit:g} s), `selector.verify`, each case in a fresh process; "
                 "peak MB is that process's max RSS (interpreter and imports included). "
                 "Budget-only models with 5,000+ candidates go to the core knapsack solver "
-                "whatever the solver asked for (column *engine*).")
+                "whatever the solver asked for (column *engine*); other models with more than "
+                "2,000 candidates first try the LP-guided core, and show *lp-core* there when "
+                "the LP bound proved its list within the gap.")
         if not has_full_rules():
             note += (" *full*: examples/rules.toml was missing at run time, so the built-in "
                      "full rule set of `benchmarks/cases.py:fallback_rules` was used (pools "
