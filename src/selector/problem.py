@@ -122,8 +122,8 @@ class Problem:
         codes, seen = pd.factorize(items[present].astype(str).to_numpy(dtype=object))
         order: dict[str, int] = {lab: g for g, lab in enumerate(dict.fromkeys(labels or []))}
         for lab in seen:   # first-seen order after the labels given
-            order.setdefault(str(lab), len(order))
-        remap = np.array([order[str(lab)] for lab in seen], dtype=np.int64)
+            order.setdefault(lab, len(order))
+        remap = np.array([order[lab] for lab in seen], dtype=np.int64)
         rows = remap[codes] if len(codes) else np.empty(0, dtype=np.int64)
         cols = positions[present]
         data = np.ones(len(rows), dtype=np.int8)

@@ -85,7 +85,9 @@ def pool_eligibility(problem: Problem, pools: Iterable[Pool]) -> np.ndarray:
     return out
 
 
-def _below_texts(values: np.ndarray, template: str, at: np.ndarray) -> list[str]:
+def _value_texts(values: np.ndarray, template: str, at: np.ndarray) -> list[str]:
+    """``template`` filled with each of ``values[at]`` (for :func:`screen_problem`'s
+    flags: formatted only for the proposals flagged)."""
     return [template.format(v) for v in values[at].tolist()]
 
 
@@ -210,13 +212,13 @@ def screen_problem(problem: Problem, rules: Rules, cost: np.ndarray,
         values = problem.column(col)
         flag(np.isnan(values), f"no {word} (at least {minimum:g} required)")
         below = ~np.isnan(values) & (values < minimum)
-        flag(below, partial(_below_texts, values, f"{word} {{:g}} is below the minimum "
+        flag(below, partial(_value_texts, values, f"{word} {{:g}} is below the minimum "
                                                   f"{minimum:g}"))
     if elig.min_completion_probability is not None:
         prob = problem.column("completion_probability")
         low = ~np.isnan(prob) & (prob < elig.min_completion_probability)
-        flag(low, lambda at: [f"completion probability {v:g} is below the minimum "
-                              f"{elig.min_completion_probability:g}" for v in prob[at].tolist()])
+        flag(low, partial(_value_texts, prob, "completion probability {:g} is below the "
+                          f"minimum {elig.min_completion_probability:g}"))
     index = problem.index
     for f in rules.force_out:
         if f.id in index:

@@ -34,7 +34,7 @@ import math
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -201,9 +201,9 @@ def _as_model(form: Formulation) -> MatrixModel:
                        integer=form.integer, maximize=True)
 
 
-def _read_columns(raw: RawResult, form: Formulation) -> np.ndarray:
-    assert raw.x is not None
-    cols = raw.x.copy()
+def _read_columns(x: np.ndarray | None, form: Formulation) -> np.ndarray:
+    assert x is not None
+    cols = x.copy()
     cols[form.integer] = np.rint(cols[form.integer])
     return cols
 
@@ -321,21 +321,21 @@ def _solve(form: Formulation, *, cost: np.ndarray, ids: np.ndarray, solver: str,
         core = _lp_core(_as_model(form), form, accept, deadline=_deadline(t0, time_limit),
                         rel_gap=gap, abs_gap=abs_gap)
         timings["lp_core"] = time.perf_counter() - t0
-    found: np.ndarray | None
+    found: np.ndarray | None = None
     if core is not None and core[0].status == "optimal":
-        raw, found = core
-        model = _as_model(form)
-        solver, version = "lp-core", f"HiGHS {highs_version()}, proven by the LP bound"
+        raw = core[0]   # proven by the LP bound: the whole model is not solved
     else:
         raw, found, model = _stage(_as_model(form), form, solver, accept,
                                    deadline=_deadline(t0, time_limit), rel_gap=gap,
                                    abs_gap=abs_gap, start=start)
-        if found is None and core is not None and raw.status != "infeasible":
-            # the whole model found nothing in the time left: the core's list (it keeps
-            # every rule) is the answer, FEASIBLE, with the LP bound and its honest gap
-            raw, found = core
-            model = _as_model(form)
-            solver, version = "lp-core", f"HiGHS {highs_version()}, bounded by the LP"
+    # the core's list when the LP bound proves it, or (FEASIBLE, with the LP bound and its
+    # honest gap) when the whole model found nothing in the time left: it keeps every rule
+    if core is not None and found is None and raw.status != "infeasible":
+        (raw, found), model = core, _as_model(form)
+        solver = "lp-core"
+        version = f"HiGHS {highs_version()}, " + ("proven by the LP bound"
+                                                  if raw.status == "optimal"
+                                                  else "bounded by the LP")
     if solver == "cbc" and found is not None and nx <= SECOND_OPINION_MAX:
         # CBC 2.10.3 has proved wrong optima on small money models (a heuristic point over
         # a row by a fraction of a fen sets its cutoff, the true optimum is pruned, and the
@@ -420,7 +420,7 @@ def _stage(model: MatrixModel, form: Formulation, solver: str, accept: Accept | 
                   start=start)
         if raw.status not in ("optimal", "feasible"):
             return raw, None, model
-        cols = _read_columns(raw, form)
+        cols = _read_columns(raw.x, form)
         if accept is None or accept(cols):
             return raw, cols, model
         model = _no_good(model, cols)
@@ -450,10 +450,8 @@ def _lp_core(model: MatrixModel, form: Formulation, accept: Accept | None, *,
     left = None if deadline is None else deadline - time.perf_counter()
     if left is not None and left <= 0:
         return None
-    relaxed = MatrixModel(model.objective, model.matrix, model.row_lower, model.row_upper,
-                          model.col_lower, model.col_upper,
-                          np.zeros_like(model.integer), model.maximize)
-    h = build_highs(relaxed, time_limit=left, rel_gap=0.0, abs_gap=0.0)
+    h = build_highs(replace(model, integer=np.zeros_like(model.integer)), time_limit=left,
+                    rel_gap=0.0, abs_gap=0.0)
     h.run()
     if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         return None   # infeasible or stopped: the MILP path says what happened
@@ -492,7 +490,7 @@ def _lp_core(model: MatrixModel, form: Formulation, accept: Accept | None, *,
     full = np.empty(len(x))
     full[free] = raw.x
     full[fixed] = values
-    cols = _read_columns(RawResult(raw.status, full, math.nan, math.nan, ""), form)
+    cols = _read_columns(full, form)
     z = float(model.objective @ cols)
     if accept is not None and not accept(cols):
         return None
@@ -593,7 +591,7 @@ def complete_start(form: Formulation, x: np.ndarray, accept: Accept | None) -> n
     raw = run(fixed, "highs", time_limit=None, rel_gap=1.0, abs_gap=math.inf)
     if raw.x is None or raw.status not in ("optimal", "feasible"):
         return None
-    cols = _read_columns(raw, form)
+    cols = _read_columns(raw.x, form)
     cols[:nx] = x
     if accept is not None and not accept(cols):
         return None

@@ -536,11 +536,10 @@ def format_indicator_cells(cells: Sequence[tuple[Indicator, ...]]) -> list[str |
                          else name)
             wanted.append((name, target, unit))
             owner.append(k)
-    out: list[str | None] = [""] * len(cells)
+    writable = [True] * len(cells)
     parts: list[list[str]] = [[] for _ in cells]
     for k, text, back, want in zip(owner, texts, parse_indicator_cells(texts), wanted,
                                    strict=True):
-        if back != (want,):
-            out[k] = None
+        writable[k] &= back == (want,)
         parts[k].append(text)
-    return [None if o is None else "; ".join(p) for o, p in zip(out, parts, strict=True)]
+    return ["; ".join(p) if ok else None for ok, p in zip(writable, parts, strict=True)]
