@@ -27,6 +27,7 @@ import pandas as pd
 
 from selector._errors import InputProblem
 from selector.io._safety import restore_series
+from selector.money import parse_money_column as parse_money
 
 __all__ = [
     "ITEM_SEPARATORS",
@@ -243,86 +244,6 @@ def parse_number(text: pd.Series, *, percent: bool = False) -> tuple[np.ndarray,
     bad = present & ~np.isfinite(values)
     values[bad] = np.nan
     return values, bad
-
-
-def _ascii_digits(text: pd.Series, longest: int) -> np.ndarray:
-    """Mask of cells made of 1 to ``longest`` ASCII digits (all false unless Arrow-backed)."""
-    if not (isinstance(text.dtype, pd.StringDtype) and text.dtype.storage == "pyarrow"):
-        return np.zeros(len(text), dtype=bool)
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    array = pa.array(text.array)
-    ok = pc.and_kleene(pc.ascii_is_decimal(array),
-                       pc.less_equal(pc.binary_length(array), longest))
-    return np.asarray(pc.fill_null(ok, False).to_numpy(zero_copy_only=False), dtype=bool)
-
-
-def parse_money(text: pd.Series, exponent: int = 0) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    """Exact amounts in minor units (fen) from text.
-
-    ``exponent`` is the power of ten of the column's unit (0 yuan, 4 for 万元, -2 fen).
-    Returns ``(minor, problems)`` where ``problems`` maps a message kind (``"format"``,
-    ``"negative"``, ``"decimals"``, ``"large"``) to a mask.
-
-    Plain amounts (at most 15 significant digits) are converted through float64, which
-    is exact at that size; everything else takes the exact text path.
-    """
-    k = exponent + 2
-    plain_pattern = rf"\d{{1,{15 - k}}}" + (rf"(?:\.\d{{1,{k}}})?" if k > 0 else "")
-    digits = _ascii_digits(text, 15 - k)  # most cells: whole amounts, checked without regex
-    plain = digits.copy()
-    rest = text.notna().to_numpy() & ~digits
-    if rest.any():
-        plain[rest] = text[rest].str.fullmatch(plain_pattern).to_numpy(dtype=bool,
-                                                                       na_value=False)
-    minor = np.zeros(len(text), dtype=np.int64)
-    none = np.zeros(len(text), dtype=bool)
-    kinds = {"format": none, "negative": none, "decimals": none, "large": none}
-    if plain.any():
-        number = to_float(text[plain])
-        minor[plain] = np.rint(number * 10.0**k).astype(np.int64)
-    rest = text.notna().to_numpy() & ~plain
-    if rest.any():
-        slow, slow_kinds = _parse_money_text(text[rest], exponent)
-        minor[rest] = slow
-        for kind, mask in slow_kinds.items():
-            full = np.zeros(len(text), dtype=bool)
-            full[rest] = mask
-            kinds[kind] = full
-    return minor, kinds
-
-
-def _parse_money_text(text: pd.Series, exponent: int) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    cleaned = text.str.replace(r"[,，\s_]", "", regex=True).str.replace(
-        r"^(?:¥|￥|RMB|CNY|rmb|cny)", "", regex=True)
-    wan = cleaned.str.contains(r"万元?$", regex=True).to_numpy(dtype=bool, na_value=False)
-    cleaned = cleaned.str.replace(r"(?:万元|万|元)$", "", regex=True)
-    parts = cleaned.str.extract(r"^(?P<sign>-?)(?P<int>\d+)(?:\.(?P<frac>\d+))?$")
-    present = text.notna().to_numpy()
-    matched = parts["int"].notna().to_numpy()
-    negative = matched & (parts["sign"] == "-").to_numpy(dtype=bool, na_value=False)
-    digits = np.full(len(text), exponent + 2) + 4 * wan  # decimals of a yuan-unit allowed
-    int_len = parts["int"].str.len().to_numpy(dtype=np.float64, na_value=0)
-    frac = parts["frac"].fillna("")
-    frac_len = frac.str.len().to_numpy(dtype=np.float64, na_value=0)
-    too_precise = matched & (frac_len > digits)
-    too_large = matched & (int_len + digits > 17)
-    ok = matched & ~negative & ~too_precise & ~too_large
-    minor = np.zeros(len(text), dtype=np.int64)
-    for k in np.unique(digits[ok]):
-        rows = ok & (digits == k)
-        whole = parts["int"][rows].astype("int64").to_numpy(dtype=np.int64)
-        fraction = frac[rows].str.ljust(int(k), "0").str.slice(0, int(k)) if k > 0 else None
-        minor[rows] = whole * 10 ** int(k) + (
-            fraction.replace("", "0").astype("int64").to_numpy(dtype=np.int64)
-            if fraction is not None else 0)
-    return minor, {
-        "format": present & ~matched,
-        "negative": negative,
-        "decimals": too_precise & ~negative,
-        "large": too_large & ~negative & ~too_precise,
-    }
 
 
 # -- multi-valued cells --------------------------------------------------------------------

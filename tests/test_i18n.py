@@ -1,0 +1,63 @@
+"""The message catalogue: both languages hold every key, with the same fields, and every
+key the code asks for exists."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from selector import InvalidInputError
+from selector.i18n import LANGS, MessageCatalogueError, catalogue, check_lang, fields, t
+
+SRC = Path(__file__).resolve().parents[1] / "src" / "selector"
+#: ``t("key"`` or ``t(f"prefix.{...}"``: literal keys are checked; f-string keys by prefix.
+_IMPORTS_T = re.compile(r"from selector\.i18n import (?:\([^)]*|[^\n(]*)\bt\b")
+_CALL = re.compile(r"""(?<![.\w])t\(\s*(f?)["']([A-Za-z0-9_.{}]+)["']""")
+
+
+def test_both_languages_hold_the_same_keys() -> None:
+    zh, en = catalogue("zh"), catalogue("en")
+    assert set(zh) == set(en), (set(zh) ^ set(en))
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_no_message_is_empty(lang: str) -> None:
+    empty = [k for k, v in catalogue(lang).items() if not v.strip()]  # type: ignore[arg-type]
+    assert not empty
+
+
+def test_fields_agree_between_languages() -> None:
+    zh, en = catalogue("zh"), catalogue("en")
+    differ = {k: (fields(zh[k]), fields(en[k])) for k in zh if fields(zh[k]) != fields(en[k])}
+    assert not differ
+
+
+def test_every_key_the_code_uses_exists() -> None:
+    known = set(catalogue("en"))
+    missing = []
+    for path in SRC.rglob("*.py"):
+        source = path.read_text(encoding="utf-8")
+        if not _IMPORTS_T.search(source):
+            continue
+        for is_f, key in _CALL.findall(source):
+            if is_f:
+                prefix = key.split("{")[0]
+                if not any(k.startswith(prefix) for k in known):
+                    missing.append(f"{path.name}: {key}")
+            elif key not in known:
+                missing.append(f"{path.name}: {key}")
+    assert not missing
+
+
+def test_a_missing_key_or_field_is_a_loud_bug() -> None:
+    with pytest.raises(MessageCatalogueError):
+        t("no.such.key", "zh")
+    with pytest.raises(MessageCatalogueError):
+        t("common.bad_lang", "en", got="fr")   # 'allowed' missing
+
+
+def test_unknown_language_is_an_input_error() -> None:
+    with pytest.raises(InvalidInputError, match="fr"):
+        check_lang("fr")
