@@ -98,6 +98,10 @@ class IntakeResult:
         ``title``, ``first_date``, ``last_date``).
     settings:
         The parameters used.
+    lang:
+        The language of the problems, notes, headers and labels.
+    files:
+        The files written (the draft, then the members file).
     """
 
     source: str
@@ -107,6 +111,7 @@ class IntakeResult:
     clusters: pd.DataFrame
     settings: dict[str, Any]
     lang: Lang
+    files: tuple[str, ...]
     _rows: np.ndarray = field(repr=False)
     _ids: Any = field(repr=False)
     _status: np.ndarray = field(repr=False)
@@ -175,10 +180,14 @@ class IntakeResult:
                  for k, v in rec.items()} for rec in frame.to_dict("records")],
         }
 
-    def save(self, path: str | Path, *, headers: Lang | None = None) -> Path:
-        """Write the draft (CSV, Excel, JSON or Parquet by suffix), atomically."""
+    def save(self, path: str | Path, *, headers: Lang | None = None,
+             estimates: str | Path | pd.DataFrame | None = None) -> Path:
+        """Write the draft (CSV, Excel, JSON or Parquet by suffix), atomically; with
+        ``estimates`` filled in by :func:`fill_estimates`."""
         target = Path(path)
         frame = self.to_frame(headers or self.lang)
+        if estimates is not None:
+            frame = fill_estimates(frame, estimates, lang=self.lang)
         _write_table(frame, target, self.lang)
         return target
 
@@ -294,6 +303,7 @@ def intake(
     *,
     out: str | Path | None = None,
     members: str | Path | None = None,
+    estimates: str | Path | pd.DataFrame | None = None,
     min_supporters: int = 1,
     threshold: float = 0.6,
     ngram: int = 2,
@@ -326,6 +336,9 @@ def intake(
         every row read, its status and its candidate.
     members:
         Where to write the members file (also without ``out``).
+    estimates:
+        With ``out``: the planner's estimates joined onto the draft by candidate id
+        (:func:`fill_estimates`), so the file written is ready for ``selector select``.
     min_supporters:
         A cluster becomes a candidate with at least this many supporters (the others
         stay in the members file and ``clusters``).
@@ -392,8 +405,31 @@ def intake(
 
     # pass 2: the representative texts, and the members file
     members_path = _members_path(out, members)
-    titles = _second_pass(opened, chunk_size, found, candidate, settings, members_path)
-    clusters = _cluster_table(found, candidate, titles, settings, group_share, district_share)
+    writer = _MembersWriter(members_path, lang) if members_path is not None else None
+    try:
+        titles = _second_pass(opened, chunk_size, found, candidate, settings, writer)
+        clusters = _cluster_table(found, candidate, titles, settings, group_share,
+                                  district_share)
+        result = _result(opened, found, counts, problems, clusters, candidate, lang, out,
+                         members_path, threshold, ngram, num_perm, bands, min_chars, seed,
+                         min_supporters, chunk_size, group_share, district_share)
+        if out is not None:  # the draft first: estimates naming unknown ids stop both files
+            result.save(out, estimates=estimates)
+        if writer is not None:
+            writer.commit()
+    finally:
+        if writer is not None:
+            writer.discard()
+    return result
+
+
+def _result(opened: SuggestionSource, found: Clustering, counts: dict[str, int],
+            problems: dict[str, list[InputProblem]], clusters: pd.DataFrame,
+            candidate: np.ndarray, lang: Lang, out: str | Path | None,
+            members_path: Path | None, threshold: float, ngram: int, num_perm: int,
+            bands: int, min_chars: int, seed: int, min_supporters: int, chunk_size: int,
+            group_share: float, district_share: float) -> IntakeResult:
+    """Assemble the result: counts, problems in report order, notes, settings."""
     counts["unrouted"] = int((clusters["candidate"].notna() & clusters["domain"].isna()).sum())
     notes = []
     if opened.ignored:
@@ -412,9 +448,8 @@ def intake(
         {"threshold": threshold, "ngram": ngram, "num_perm": num_perm, "bands": bands,
          "min_chars": min_chars, "seed": seed, "min_supporters": min_supporters,
          "chunk_size": chunk_size, "group_share": group_share, "district_share": district_share},
-        lang, found.rows, found.ids, found.status, found.label)
-    if out is not None:
-        result.save(out)
+        lang, tuple(str(p) for p in (out, members_path) if p is not None), found.rows,
+        found.ids, found.status, found.label)
     return result
 
 
@@ -470,28 +505,21 @@ def _members_path(out: str | Path | None, members: str | Path | None) -> Path | 
 
 
 def _second_pass(opened: SuggestionSource, chunk_size: int, found: Clustering,
-                 candidate: np.ndarray, settings: Settings, members_path: Path | None
+                 candidate: np.ndarray, settings: Settings, writer: _MembersWriter | None
                  ) -> dict[int, str]:
-    """Read the input again: the representative texts, and the members file."""
+    """Read the input again: the representative texts, and the members file's rows."""
     lang = settings.lang
     wanted = {int(p): c for c, p in enumerate(found.representative.tolist())}
     titles: dict[int, str] = {}
-    writer = _MembersWriter(members_path, lang) if members_path is not None else None
     status_word = {code: t(f"intake.status.{name}", lang) for name, code in STATUS.items()}
     below = t("intake.status.below_min", lang)
-    try:
-        for chunk in opened.chunks(chunk_size):
-            stop = chunk.start + len(chunk)
-            text = chunk.columns["text"].to_numpy(dtype=object)
-            for position in [p for p in wanted if chunk.start <= p < stop]:
-                titles[wanted[position]] = str(text[position - chunk.start])
-            if writer is not None:
-                writer.add(chunk, found, candidate, status_word, below, wanted)
+    for chunk in opened.chunks(chunk_size):
+        stop = chunk.start + len(chunk)
+        text = chunk.columns["text"].to_numpy(dtype=object)
+        for position in [p for p in wanted if chunk.start <= p < stop]:
+            titles[wanted[position]] = str(text[position - chunk.start])
         if writer is not None:
-            writer.commit()
-    finally:
-        if writer is not None:
-            writer.discard()
+            writer.add(chunk, found, candidate, status_word, below, wanted)
     return titles
 
 
@@ -563,6 +591,14 @@ class _MembersWriter:
         self.temporary.unlink(missing_ok=True)
 
 
+def _objects(values: Sequence[Any]) -> np.ndarray:
+    """A 1-D object array of ``values`` (tuples and dicts stay whole)."""
+    out = np.empty(len(values), dtype=object)
+    for k, value in enumerate(values):
+        out[k] = value
+    return out
+
+
 def _title(text: str) -> str:
     """One line of at most ``_TITLE_CHARS`` characters (control characters and line
     breaks become spaces)."""
@@ -603,10 +639,9 @@ def _cluster_table(found: Clustering, candidate: np.ndarray, titles: Mapping[int
         "cluster": np.arange(n), "candidate": candidate, "rows": found.size,
         "texts": found.texts, "supporters": found.supporters, "domain": domain,
         "district": np.asarray(districts, dtype=object),
-        "target_groups": np.asarray(groups + [()], dtype=object)[:n],
-        "by_district": np.asarray(found.by_district + [{}], dtype=object)[:n],
-        "by_group": np.asarray([{codes[g]: v for g, v in d.items()} for d in found.by_group]
-                               + [{}], dtype=object)[:n],
+        "target_groups": _objects(groups),
+        "by_district": _objects(found.by_district),
+        "by_group": _objects([{codes[g]: v for g, v in d.items()} for d in found.by_group]),
         "representative_row": found.rows[found.representative] if n else np.zeros(0, np.int64),
         "title": np.asarray([_title(s) for s in text], dtype=object),
         "text": np.asarray(text, dtype=object),

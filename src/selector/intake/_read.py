@@ -35,6 +35,8 @@ from __future__ import annotations
 import codecs
 import csv
 import json
+import re
+import warnings
 import zipfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -222,9 +224,6 @@ def _encoding_of(head: bytes, encoding: str | None, name: str, lang: Lang) -> st
 
 def _open_csv(path: Path, head: bytes, *, lang: Lang, encoding: str | None,
               sheet: object) -> SuggestionSource:
-    import pyarrow as pa
-    import pyarrow.csv as pacsv
-
     name = str(path)
     enc = _encoding_of(head, encoding, name, lang)
     text = head.decode(enc, errors="replace").lstrip("\ufeff")
@@ -240,48 +239,37 @@ def _open_csv(path: Path, head: bytes, *, lang: Lang, encoding: str | None,
     problems: list[InputProblem] = []
 
     def chunks(size: int) -> Iterator[tuple[pd.DataFrame, np.ndarray]]:
+        """pandas' C reader, chunk by chunk; a row with too many cells is skipped and
+        reported (pandas warns with its row number), blank lines are kept as rows."""
         problems.clear()
         skipped: list[int] = []
-
-        def bad_row(row: Any) -> str:
-            line = row.number
-            skipped.append(-1 if line is None else int(line))
-            problems.append(InputProblem(
-                t("intake.problem.ragged_row", lang, cells=row.actual_columns,
-                  expected=row.expected_columns), line, None, str(row.text)[:80]))
-            return "skip"
-
-        names = [f"c{j}" for j in range(len(headers))]
-        reader = pacsv.open_csv(
-            str(path),
-            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, encoding=enc,
-                                           block_size=1 << 22),
-            parse_options=pacsv.ParseOptions(delimiter=best, newlines_in_values=True,
-                                             ignore_empty_lines=False,
-                                             invalid_row_handler=bad_row),
-            convert_options=pacsv.ConvertOptions(
-                column_types=dict.fromkeys(names, pa.string()), null_values=[""],
-                strings_can_be_null=True, quoted_strings_can_be_null=True))
+        reader = pd.read_csv(path, encoding=enc, sep=best, header=0, names=headers,
+                             index_col=False, dtype=str, keep_default_na=False, na_values=[""],
+                             skip_blank_lines=False, on_bad_lines="warn", chunksize=size)
         at = 0
-        pending: list[pd.DataFrame] = []
-        held = 0
-        for batch in reader:
-            frame = batch.to_pandas(types_mapper=None)
-            frame.columns = pd.Index(headers)
-            pending.append(frame)
-            held += len(frame)
-            while held >= size:
-                whole = pd.concat(pending, ignore_index=True)
-                part, rest = whole.iloc[:size], whole.iloc[size:]
-                yield part, _rows(at, len(part), skipped)
-                at += len(part)
-                pending, held = [rest], len(rest)
-        if held:
-            whole = pd.concat(pending, ignore_index=True)
-            yield whole, _rows(at, len(whole), skipped)
+        with reader:
+            while True:
+                with warnings.catch_warnings(record=True) as caught:
+                    warnings.simplefilter("always", pd.errors.ParserWarning)
+                    try:
+                        frame = next(reader)
+                    except StopIteration:
+                        frame = None
+                for warning in caught:
+                    for match in _BAD_LINE.finditer(str(warning.message)):
+                        skipped.append(int(match[1]))
+                        problems.append(InputProblem(
+                            t("intake.problem.ragged_row", lang, cells=int(match[3]),
+                              expected=int(match[2])), int(match[1])))
+                if frame is None:
+                    return
+                yield frame, _rows(at, len(frame), skipped)
+                at += len(frame)
 
-    source = SuggestionSource(name, fields, ignored, chunks, problems)
-    return source
+    return SuggestionSource(name, fields, ignored, chunks, problems)
+
+
+_BAD_LINE = re.compile(r"Skipping line (\d+): expected (\d+) fields, saw (\d+)")
 
 
 def _rows(at: int, n: int, skipped: list[int]) -> np.ndarray:

@@ -58,7 +58,7 @@ Examples
 --------
 >>> corpus = generate_suggestions(200, seed=1)
 >>> list(corpus.columns)
-['id', 'text', 'district', 'channel', 'submitter_type', 'submitter', 'date', 'idea', 'variant']
+['id', 'text', 'district', 'channel', 'submitter_type', 'submitter', 'date', 'idea', 'domain', 'variant']
 >>> generate_suggestions(200, seed=1).equals(corpus)
 True
 """
@@ -238,7 +238,8 @@ def generate_suggestions(n: int = 2000, seed: int = 2026, *, year: int = 2026,
     pandas.DataFrame
         Columns ``id, text, district, channel, submitter_type, submitter, date`` (text,
         as a suggestions file holds them) and the truth: ``idea`` (int, -1 for a bad
-        row) and ``variant`` (one of :data:`VARIANTS`).
+        row), the ``domain`` of its ask (``None`` for a bad row) and ``variant`` (one of
+        :data:`VARIANTS`).
     """
     if n < 0:
         raise ValueError(f"n must be >= 0, got {n}")
@@ -328,6 +329,8 @@ def generate_suggestions(n: int = 2000, seed: int = 2026, *, year: int = 2026,
     date[slash] = (stamp.dt.year.astype(str) + "/" + stamp.dt.month.astype(str) + "/"
                    + stamp.dt.day.astype(str)).to_numpy(dtype=object)
 
+    domain = np.asarray([d for d, _ in _ASK_LIST], dtype=object)[ask_of[np.maximum(idea, 0)]]
+    domain[idea < 0] = None
     order = rng.permutation(n)
     width = max(7, len(str(n)))
     frame = pd.DataFrame({
@@ -339,6 +342,7 @@ def generate_suggestions(n: int = 2000, seed: int = 2026, *, year: int = 2026,
         "submitter": pd.Series(submitter[order].astype(object), dtype=object),
         "date": pd.Series(date[order], dtype=object),
         "idea": idea[order].astype(np.int64),
+        "domain": pd.Series(domain[order], dtype=object),
         "variant": pd.Series(np.asarray(VARIANTS, dtype=object)[variant[order]], dtype=object),
     })
     return _plant_id_problems(frame, rng)
@@ -357,6 +361,7 @@ def _plant_id_problems(frame: pd.DataFrame, rng: np.random.Generator) -> pd.Data
     donors = frame.iloc[rng.choice(good, size=n_clash)]
     clashes["text"] = donors["text"].to_numpy()
     clashes["idea"] = donors["idea"].to_numpy()
+    clashes["domain"] = donors["domain"].to_numpy()
     clashes["variant"] = "clash"
     extra = pd.concat([repeats, clashes])
     at = rng.integers(0, n, len(extra))  # inserted after a random row, ids kept
