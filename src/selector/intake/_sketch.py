@@ -38,7 +38,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from selector._errors import InputProblem
+from selector._errors import InputProblem, SelectorError
 from selector.i18n import Lang, t
 from selector.intake._read import Chunk
 from selector.taxonomy import Taxonomy
@@ -130,7 +130,10 @@ def _shingle_hash(shingle: bytes) -> int:
 
 
 def _signatures(keys: Sequence[str], settings: Settings) -> np.ndarray:
-    from datasketch import MinHash  # deferred: an optional dependency (the intake extra)
+    try:  # deferred: an optional dependency (the intake extra)
+        from datasketch import MinHash
+    except ImportError:
+        raise SelectorError(t("intake.problem.no_datasketch", settings.lang)) from None
 
     out = np.empty((len(keys), settings.num_perm), dtype=np.uint32)
     batches = (shingles(k, settings.ngram) for k in keys)
