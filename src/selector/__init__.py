@@ -20,6 +20,7 @@ from selector._errors import (
 from selector.baselines import GreedyResult, greedy
 from selector.engine import Model, screen, select, verify
 from selector.explain import Explanation, explain
+from selector.intake import IntakeResult, intake
 from selector.io import load_pabulib, load_proposals, proposals_from_frame, save_proposals
 from selector.model import Indicator, Proposal, ProposalSet
 from selector.problem import Problem
@@ -63,6 +64,7 @@ __all__ = [
     "Indicator",
     "InfeasibleError",
     "InputProblem",
+    "IntakeResult",
     "InvalidInputError",
     "Model",
     "Problem",
@@ -90,6 +92,7 @@ __all__ = [
     "explain",
     "frontier",
     "greedy",
+    "intake",
     "load_pabulib",
     "load_proposals",
     "load_rules",

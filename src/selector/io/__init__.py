@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from selector.io._pabulib import load_pabulib
 from selector.io._read import detect_encoding, load_proposals
-from selector.io._safety import neutralise_cell
+from selector.io._safety import neutralise_cell, neutralise_series, restore_series
 from selector.io._validate import proposals_from_frame
 from selector.io._write import save_proposals
 
@@ -33,6 +33,8 @@ __all__ = [
     "load_pabulib",
     "load_proposals",
     "neutralise_cell",
+    "neutralise_series",
     "proposals_from_frame",
+    "restore_series",
     "save_proposals",
 ]
