@@ -23,6 +23,7 @@ from selector.cli._common import EXIT_OK, EXIT_USER, error_line
 from selector.cli._compare import register as _register_compare
 from selector.cli._explain import register as _register_explain
 from selector.cli._frontier import register as _register_frontier
+from selector.cli._outcomes import register as _register_outcomes
 from selector.cli._reserve import register as _register_reserve
 from selector.cli._select import register as _register_select
 
@@ -63,6 +64,7 @@ _register_explain(app)
 _register_frontier(app)
 _register_compare(app)
 _register_reserve(app)
+_register_outcomes(app)
 
 
 def main(argv: list[str] | None = None) -> int:

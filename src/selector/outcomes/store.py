@@ -78,6 +78,9 @@ class OutcomeStore(ReserveStore):
     [{'id': 'P1', 'planned_beneficiaries': 200.0, 'actual_beneficiaries': 150.0}]
     """
 
+    def __enter__(self) -> OutcomeStore:
+        return self
+
     def import_outcomes(self, table: OutcomeTable, *, sha256: str = "",
                         actor: str = "selector") -> OutcomeImport:
         """Store every row of ``table`` (one transaction; rows of the same projects replaced)."""
