@@ -22,7 +22,16 @@ from selector.engine import Model, screen, select, verify
 from selector.explain import Explanation, explain
 from selector.io import load_pabulib, load_proposals, proposals_from_frame, save_proposals
 from selector.model import Indicator, Proposal, ProposalSet
+from selector.outcomes import (
+    Calibration,
+    OutcomeStore,
+    OutcomeTable,
+    calibrate,
+    fit_calibration,
+    load_outcomes,
+)
 from selector.problem import Problem
+from selector.proportional import Ballots, RuleComparison, compare_rules, load_ballots
 from selector.reserve import (
     ReserveStore,
     RollingPolicy,
@@ -55,6 +64,8 @@ __version__ = "0.1.0"
 __all__ = [
     "DEFAULT_DOMAINS",
     "DEFAULT_TARGET_GROUPS",
+    "Ballots",
+    "Calibration",
     "Category",
     "Comparison",
     "Explanation",
@@ -65,6 +76,8 @@ __all__ = [
     "InputProblem",
     "InvalidInputError",
     "Model",
+    "OutcomeStore",
+    "OutcomeTable",
     "Problem",
     "Proposal",
     "ProposalSet",
@@ -73,6 +86,7 @@ __all__ = [
     "RobustChoice",
     "Robustness",
     "RollingPolicy",
+    "RuleComparison",
     "Rules",
     "Scenario",
     "ScoringConfig",
@@ -85,11 +99,16 @@ __all__ = [
     "__version__",
     "backfill",
     "budget_grid",
+    "calibrate",
     "carry_over",
     "compare",
+    "compare_rules",
     "explain",
+    "fit_calibration",
     "frontier",
     "greedy",
+    "load_ballots",
+    "load_outcomes",
     "load_pabulib",
     "load_proposals",
     "load_rules",
