@@ -17,6 +17,7 @@ import sqlalchemy as sa
 
 from selector import ReserveError
 from selector.reserve import Candidate, ReserveStore, Resubmission, RunRecord, normalise_title
+from selector.reserve._schema import CURRENT_VERSION, MIGRATIONS
 
 HOSTILE = [
     "Robert'); DROP TABLE reserve_entries; --",
@@ -45,7 +46,7 @@ def _run(year: int = 2025) -> RunRecord:
 
 def test_create_reserve_and_read_back(db_url: str) -> None:
     with ReserveStore(db_url) as store:
-        assert store.schema_version == 2
+        assert store.schema_version == CURRENT_VERSION
         got = store.reserve(2025, [Candidate("P2", "B", 0.4, {"id": "P2", "cost": "12.50"}),
                                    Candidate("P1", "A", 0.9, {"id": "P1"})], run=_run())
         assert [(e.proposal_id, e.rank, e.status) for e in got] == [
@@ -185,7 +186,7 @@ def test_old_v1_store_is_migrated_on_open(db_url: str) -> None:
             ":why)"), {"at": at, "why": HOSTILE[0]})
     engine.dispose()
     with ReserveStore(db_url) as store:
-        assert store.schema_version == 2
+        assert store.schema_version == CURRENT_VERSION
         (e,) = store.entries()
         assert (e.title, e.normalised_title, e.base_score, e.score) == (
             HOSTILE[3], normalise_title(HOSTILE[3]), 0.75, 0.75)
@@ -195,12 +196,12 @@ def test_old_v1_store_is_migrated_on_open(db_url: str) -> None:
         store.reserve(2024, [Candidate("P2", "x", 0.9)])
         assert [x.proposal_id for x in store.entries(2024)] == ["P2", "P1"]
     with ReserveStore(db_url) as again:  # opening again does not migrate twice
-        assert again.schema_version == 2
+        assert again.schema_version == CURRENT_VERSION
     engine = sa.create_engine(db_url)
     with engine.connect() as conn:
         versions = conn.execute(sa.text("SELECT version FROM schema_version ORDER BY 1")).all()
     engine.dispose()
-    assert [v[0] for v in versions] == [1, 2]
+    assert [v[0] for v in versions] == [1, *sorted(MIGRATIONS)]
 
 
 def test_newer_store_is_refused(db_url: str) -> None:

@@ -23,7 +23,16 @@ from selector.explain import Explanation, explain
 from selector.intake import IntakeResult, intake
 from selector.io import load_pabulib, load_proposals, proposals_from_frame, save_proposals
 from selector.model import Indicator, Proposal, ProposalSet
+from selector.outcomes import (
+    Calibration,
+    OutcomeStore,
+    OutcomeTable,
+    calibrate,
+    fit_calibration,
+    load_outcomes,
+)
 from selector.problem import Problem
+from selector.proportional import Ballots, RuleComparison, compare_rules, load_ballots
 from selector.reserve import (
     ReserveStore,
     RollingPolicy,
@@ -56,6 +65,8 @@ __version__ = "0.1.0"
 __all__ = [
     "DEFAULT_DOMAINS",
     "DEFAULT_TARGET_GROUPS",
+    "Ballots",
+    "Calibration",
     "Category",
     "Comparison",
     "Explanation",
@@ -67,6 +78,8 @@ __all__ = [
     "IntakeResult",
     "InvalidInputError",
     "Model",
+    "OutcomeStore",
+    "OutcomeTable",
     "Problem",
     "Proposal",
     "ProposalSet",
@@ -75,6 +88,7 @@ __all__ = [
     "RobustChoice",
     "Robustness",
     "RollingPolicy",
+    "RuleComparison",
     "Rules",
     "Scenario",
     "ScoringConfig",
@@ -87,12 +101,17 @@ __all__ = [
     "__version__",
     "backfill",
     "budget_grid",
+    "calibrate",
     "carry_over",
     "compare",
+    "compare_rules",
     "explain",
+    "fit_calibration",
     "frontier",
     "greedy",
     "intake",
+    "load_ballots",
+    "load_outcomes",
     "load_pabulib",
     "load_proposals",
     "load_rules",

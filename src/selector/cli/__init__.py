@@ -24,6 +24,7 @@ from selector.cli._compare import register as _register_compare
 from selector.cli._explain import register as _register_explain
 from selector.cli._frontier import register as _register_frontier
 from selector.cli._intake import register as _register_intake
+from selector.cli._outcomes import register as _register_outcomes
 from selector.cli._reserve import register as _register_reserve
 from selector.cli._select import register as _register_select
 
@@ -65,6 +66,7 @@ _register_frontier(app)
 _register_compare(app)
 _register_reserve(app)
 _register_intake(app)
+_register_outcomes(app)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -11,10 +11,12 @@ from rich.console import Group
 from rich.text import Text
 
 from selector.cli._common import EXIT_OK, out_console, parse_money, write_json
+from selector.cli._outcomes import compare_rules_command
 from selector.cli._select import default_rules
 from selector.cli._tables import check_plot_path, records, rich_table, rows_of
 from selector.io import load_proposals
 from selector.model import ProposalSet
+from selector.proportional import RULES
 from selector.report.fmt import money, number
 from selector.rules import Rules, load_rules
 from selector.scenarios import Comparison, Scenario, compare
@@ -134,6 +136,15 @@ def compare_command(
     plot_out: Annotated[Path | None, typer.Option(
         "--plot", help="Draw --value by domain per scenario into a .png, .svg or .pdf file.")
     ] = None,
+    rule_names: Annotated[list[str] | None, typer.Option(
+        "--rule", metavar="RULE", help=f"Compare selection rules instead of scenarios: "
+        f"{', '.join(RULES)} (repeat; mes needs ballots: a .pb file's own, or --ballots).")
+    ] = None,
+    ballots_path: Annotated[Path | None, typer.Option(
+        "--ballots", metavar="FILE", help="Worker votes as approvals for --rule mes: one row "
+        "per voter (职工编号/voter_id, 支持项目/approved).")] = None,
+    lang: Annotated[Literal["zh", "en"], typer.Option(
+        "--lang", help="Language of the --rule comparison.")] = "zh",
 ) -> int:
     """Solve named scenarios side by side: totals, per domain and target group, who enters.
 
@@ -151,7 +162,12 @@ def compare_command(
             --name high --plot budgets.png
 
         selector compare election.pb -b 1000000 -b 2000000 --solver highs --json compare.json
+
+        selector compare election.pb --rule mes --rule greedy --rule ilp
     """
+    if rule_names:  # MES, greedy and the exact selection side by side
+        return compare_rules_command(input_path, rules_paths, rule_names, ballots_path,
+                                     budgets, solver, time_limit, json_out, lang)
     check_plot_path(plot_out)
     amounts = [a for a in (parse_money(b) for b in budgets or []) if a is not None]
     paths = list(rules_paths or [])

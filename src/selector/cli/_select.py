@@ -19,6 +19,8 @@ from selector.cli._common import (
     write_json,
 )
 from selector.cli._format import problem_lines, summary_table, written_lines
+from selector.cli._outcomes import calibrated_proposals, write_calibration
+from selector.cli._reserve import Db
 from selector.engine import Model
 from selector.explain import explain
 from selector.io import load_proposals
@@ -181,6 +183,10 @@ def select(
     reserve_size: Annotated[int, typer.Option(
         "--reserve", min=0, help="Size of the scored reserve, each with why it missed (0: none).")
     ] = 10,
+    calibrated: Annotated[bool, typer.Option(
+        "--calibrated", help="Use beneficiaries calibrated by the outcomes stored in --db; "
+        "also writes calibration.html/.xlsx (both figures, how the list changed).")] = False,
+    db: Db = "reserve.sqlite",
 ) -> int:
     """Select the proposals that serve the most workers under the rules; write the reports.
 
@@ -200,9 +206,18 @@ def select(
         raise typer.BadParameter(f"--format must name {', '.join(FORMATS)}; got {', '.join(unknown)}")
     amount = parse_money(budget)
     proposals, rules = load_inputs(input_path, rules_path)
+    raw, calibration = proposals, None
+    if calibrated:
+        proposals, calibration = calibrated_proposals(raw, db, lang)
     model = Model.build(proposals, rules, budget=default_budget(proposals, rules, amount),
                         solver=solver)
     selection = solve_with_progress(model, solver, time_limit, gap)
+    calibration_lines: list[str] = []
+    if calibration is not None:  # the list on the raw estimates, to say what changed
+        base = solve_with_progress(Model.build(raw, rules, budget=default_budget(
+            raw, rules, amount), solver=solver), solver, time_limit, gap)
+        calibration_lines = write_calibration(raw, proposals, base.selected, selection.selected,
+                                              calibration, out, lang)
     reserve, why_not = reserve_and_reasons(model, selection, reserve_size, lang, solver)
     provenance = Provenance.of(selection, input_path, rules_path)
     report = build_report(selection, lang=lang, title=title, reserve=reserve, why_not=why_not,
@@ -212,6 +227,8 @@ def select(
         return EXIT_OK
     console = out_console()
     console.print(summary_table(report))
+    for line in calibration_lines:
+        console.print(line, markup=False)
     if out is not None:
         written = write_reports(report, out, wanted)
         for line in written_lines(written):

@@ -1,6 +1,6 @@
 """Tables of the reserve store, its schema version and the forward migrations.
 
-Schema version 2 (current)::
+Schema version 4 (current)::
 
     schema_version      version (PK), applied_at, description       one row per migration
     selection_runs      id, year, kind, input_hash, rules, solver, result, created_at
@@ -11,10 +11,18 @@ Schema version 2 (current)::
                         updated_at; unique (year, proposal_id)
     reserve_history     id, entry_id → reserve_entries, year, proposal_id, at, actor, action,
                         old_status, new_status, reason
+    outcome_imports     id, year, source, sha256, rows, actor, imported_at     one per import
+    project_outcomes    id, year, proposal_id, title, domain, district, proposer,
+                        target_groups (JSON), planned_beneficiaries, planned_cost_fen,
+                        actual_beneficiaries, satisfaction, actual_cost_fen, on_time,
+                        import_id → outcome_imports, updated_at; unique (year, proposal_id)
 
 Version 1 lacked ``reserve_entries.normalised_title``, ``reserve_entries.base_score`` and
 ``reserve_history.actor``; :func:`migrate` adds them (titles normalised in Python, the
 base score taken from the stored score, the actor of old history rows ``"unknown"``).
+Version 4 adds the two outcome tables (:mod:`selector.outcomes`); its step only creates
+them, so it applies to a store of any earlier version. Version 3 is left to the reserve's
+own next step: :func:`migrate` steps over a version it has no step for.
 """
 
 from __future__ import annotations
@@ -26,9 +34,9 @@ import sqlalchemy as sa
 
 from selector.reserve.titles import normalise_title
 
-__all__ = ["CURRENT_VERSION", "STATUSES", "metadata", "migrate"]
+__all__ = ["CURRENT_VERSION", "STATUSES", "metadata", "migrate", "outcome_imports", "outcomes"]
 
-CURRENT_VERSION = 2
+CURRENT_VERSION = 4
 STATUSES = ("reserved", "promoted", "expired", "withdrawn")
 
 metadata = sa.MetaData()
@@ -101,6 +109,38 @@ history = sa.Table(
 )
 sa.Index("ix_history_entry", history.c.entry_id)
 
+outcome_imports = sa.Table(
+    "outcome_imports", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("year", sa.Integer, nullable=False),
+    sa.Column("source", sa.Text, nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("rows", sa.Integer, nullable=False),
+    sa.Column("actor", sa.Text, nullable=False),
+    sa.Column("imported_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+outcomes = sa.Table(
+    "project_outcomes", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("year", sa.Integer, nullable=False),
+    sa.Column("proposal_id", sa.Text, nullable=False),
+    sa.Column("title", sa.Text, nullable=False),
+    sa.Column("domain", sa.Text, nullable=False),
+    sa.Column("district", sa.Text, nullable=True),
+    sa.Column("proposer", sa.Text, nullable=True),
+    sa.Column("target_groups", sa.JSON, nullable=False),
+    sa.Column("planned_beneficiaries", sa.Float, nullable=False),
+    sa.Column("planned_cost_fen", sa.BigInteger, nullable=False),
+    sa.Column("actual_beneficiaries", sa.Float, nullable=False),
+    sa.Column("satisfaction", sa.Float, nullable=True),
+    sa.Column("actual_cost_fen", sa.BigInteger, nullable=True),
+    sa.Column("on_time", sa.Boolean, nullable=True),
+    sa.Column("import_id", sa.Integer, sa.ForeignKey("outcome_imports.id"), nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    sa.UniqueConstraint("year", "proposal_id", name="uq_outcome_year_proposal"),
+)
+
 
 def now() -> datetime:
     """The current time, timezone-aware UTC."""
@@ -128,9 +168,15 @@ def _v1_to_v2(conn: sa.Connection) -> None:
     conn.execute(sa.text("CREATE INDEX ix_history_entry ON reserve_history (entry_id)"))
 
 
+def _add_outcomes(conn: sa.Connection) -> None:
+    outcome_imports.create(conn, checkfirst=True)
+    outcomes.create(conn, checkfirst=True)
+
+
 #: version reached -> (description, step from the previous version)
 MIGRATIONS: dict[int, tuple[str, Callable[[sa.Connection], None]]] = {
     2: ("normalised titles, base scores, actors in the history", _v1_to_v2),
+    4: ("project outcomes and their imports", _add_outcomes),
 }
 
 
@@ -138,6 +184,8 @@ def migrate(conn: sa.Connection, found: int) -> None:
     """Bring a store at version ``found`` up to :data:`CURRENT_VERSION` (inside ``conn``'s
     transaction: all steps or none)."""
     for version in range(found + 1, CURRENT_VERSION + 1):
+        if version not in MIGRATIONS:  # a number kept for another branch's step
+            continue
         description, step = MIGRATIONS[version]
         step(conn)
         conn.execute(schema_version.insert().values(
