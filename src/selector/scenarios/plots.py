@@ -32,7 +32,7 @@ __all__ = ["plot_comparison", "plot_frontier", "plot_robustness"]
 _BLUE, _ORANGE, _GREY = "#2f6db5", "#e3a21a", "#b0b0b0"
 _COLOURS = {"core": _BLUE, "borderline": _ORANGE, "exterior": _GREY}
 #: Steps of the frontier annotated with their marginal value (the largest ones).
-ANNOTATED_STEPS = 8
+ANNOTATED_STEPS = 5
 
 
 def _figure(width: float, height: float, rows: int = 1) -> tuple[Figure, list[Any]]:
@@ -75,11 +75,12 @@ def plot_frontier(result: Frontier | pd.DataFrame, *, lang: Lang = DEFAULT_LANG,
         raise InvalidInputError(t("plot.needs_frontier", lang))
     budget = np.array([float(b) for b in frame["budget"]]) / 10_000
     value = frame["objective"].to_numpy(dtype=np.float64)
-    digits = _wan_digits(budget)
+    ends = (np.array([float(b) for b in frame["budget_to"]]) / 10_000 if "budget_to" in frame
+            else budget)
+    digits = _wan_digits(np.concatenate([budget, ends]))
     with chart_style():
         fig, (top, bottom) = _figure(6.8, 5.0, rows=2)
         if "budget_to" in frame:
-            ends = np.array([float(b) for b in frame["budget_to"]]) / 10_000
             top.plot(np.ravel(np.column_stack([budget, ends])), np.repeat(value, 2),
                      color=_BLUE, lw=1.6)
             top.plot(budget[1:], value[1:], "o", ms=3, color=_BLUE,
@@ -93,6 +94,7 @@ def plot_frontier(result: Frontier | pd.DataFrame, *, lang: Lang = DEFAULT_LANG,
         top.yaxis.set_major_locator(MaxNLocator(nbins=6, integer=True))
         _numbers(top.yaxis, lang)
         top.grid(alpha=0.3)
+        per_wan = np.full(len(frame), np.nan)
         if "marginal" in frame:
             per_wan = frame["marginal"].to_numpy(dtype=np.float64) * 10_000
             ok = np.flatnonzero(np.isfinite(per_wan))
@@ -108,7 +110,8 @@ def plot_frontier(result: Frontier | pd.DataFrame, *, lang: Lang = DEFAULT_LANG,
         bottom.set_xlabel(t("plot.budget_wan", lang))
         bottom.xaxis.set_major_locator(MaxNLocator(nbins=7, steps=[1, 2, 2.5, 5, 10]))
         _numbers(bottom.xaxis, lang, digits)
-        _numbers(bottom.yaxis, lang, 1)
+        finite = per_wan[np.isfinite(per_wan)]
+        _numbers(bottom.yaxis, lang, 0 if len(finite) and finite.max() >= 10 else 1)
         bottom.grid(alpha=0.3)
     return fig
 
