@@ -1,5 +1,6 @@
 # Two commands: `make demo` and `make test`. Both create the environment from nothing.
-# `make demo` installs only what the demo needs (the runtime dependencies); `make test`
+# `make demo` installs only what the demo needs (the runtime dependencies and HiGHS, which
+# the engine uses for pool payments); `make test`
 # installs every extra (solvers, PostgreSQL driver, Dask, Playwright, the docs tools).
 PYTHON ?= python3
 VENV   ?= .venv
@@ -14,7 +15,7 @@ $(BIN)/python:
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(RUNTIME): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/python -m pip install --quiet -e ".[highs]"
 	touch $(RUNTIME)
 
 $(DEV): pyproject.toml | $(BIN)/python
