@@ -135,11 +135,11 @@ def reserve_and_reasons(model: Model, base: Selection, size: int, lang: Lang,
     ``selector explain`` word for word. A failure leaves the selection standing: a warning
     says what is missing.
     """
-    from selector.explain import explain  # deferred: the what-if machinery
-    from selector.reserve.scoring import ScoringConfig, score_runner_ups
-
     if size <= 0 or not base.is_optimal:
         return [], {}
+    from selector.explain import explain  # deferred: the what-if machinery, SQLAlchemy
+    from selector.reserve.scoring import ScoringConfig, score_runner_ups
+
     shown = reporter or Reporter(lang)
     try:
         with shown.stage("cli.progress.scoring", n=size):
