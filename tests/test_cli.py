@@ -376,3 +376,27 @@ def test_select_reports_what_the_reserve_cost(files: dict[str, Path],
     line = capsys.readouterr().out.strip().splitlines()[-1]
     assert line.startswith("Reserve: 2 of the 2 asked, scored and explained in ")
     assert line.endswith(" s")
+
+
+def test_reporter_on_a_terminal_draws_a_bar_with_counts() -> None:
+    import io
+
+    from rich.console import Console
+
+    from selector.cli._common import Reporter
+
+    buf = io.StringIO()
+    reporter = Reporter("zh", console=Console(file=buf, force_terminal=True, width=100))
+    with reporter.counted("cli.progress.file", 3) as advance:
+        for _ in range(3):
+            advance()
+    shown = buf.getvalue()
+    assert "3/3" in shown and "已用" not in shown            # rich's bar, not plain lines
+    plain = io.StringIO()
+    reporter = Reporter("en", console=Console(file=plain, force_terminal=False))
+    with reporter.counted("cli.progress.file", 2) as advance:
+        advance()
+        advance()
+    assert plain.getvalue().splitlines() == [
+        line for line in plain.getvalue().splitlines() if line.startswith("writing the report files: ")]
+    assert "2/2" in plain.getvalue() and "about 0 s left" in plain.getvalue()

@@ -91,3 +91,16 @@ def test_public_notice_is_published(selection: Selection) -> None:
 def test_without_a_notice_the_list_has_no_empty_notice(selection: Selection) -> None:
     page = public_html(build_report(selection, lang="zh"))
     assert 'id="notice"' not in page and "拟资助项目公示名单" in page
+
+
+def test_explanation_shows_its_reasons() -> None:
+    from selector.explain import explain
+
+    proposals = generate_call(20, seed=3)
+    model = Model.build(proposals, Rules(budget=600_000))
+    base = model.solve(solver="highs")
+    runner = next(p for p in proposals.ids if p not in base.selected and p not in base.ineligible)
+    ex = explain(model, [runner], solver="highs", lang="zh")
+    page = ex._repr_html_()
+    assert runner in page and "未入选原因" in page
+    assert ex.why_not(runner)[:10] in page or "&" in page

@@ -223,8 +223,9 @@ def select(
     if reserve_size > 0:
         console.print(reserve_line(report, reserve_size, reserve_seconds), markup=False)
     if out is not None:
-        with reporter.stage("cli.progress.writing", path=safe(out)):
-            written = write_reports(report, out, wanted, pdf=pdf)
+        steps = len(dict.fromkeys(wanted)) + int(pdf)
+        with reporter.counted("cli.progress.writing", steps, path=safe(out)) as advance:
+            written = write_reports(report, out, wanted, pdf=pdf, progress=advance)
         for line in written_lines(written, lang):
             console.print(line, markup=False)
     return EXIT_OK

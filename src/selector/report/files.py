@@ -36,7 +36,7 @@ def write_reports(report: Report, out_dir: str | Path, formats: Iterable[str] = 
         Also print ``report.html`` and ``public.html`` to ``report.pdf`` / ``public.pdf``
         (A4, headless Chromium; see :mod:`selector.report.pdf`).
     progress:
-        Called once per file written.
+        Called once per format written (and once for the PDFs).
 
     Returns
     -------
@@ -74,6 +74,8 @@ def write_reports(report: Report, out_dir: str | Path, formats: Iterable[str] = 
             part.write_text(data, encoding=encoding, newline="")
         part.replace(path)
         written[name] = path
+
+    def done() -> None:
         if progress is not None:
             progress()
 
@@ -84,22 +86,28 @@ def write_reports(report: Report, out_dir: str | Path, formats: Iterable[str] = 
         charts = report_charts(report)
     if "html" in wanted:
         put("report.html", report_html(report, charts))
+        done()
     if "md" in wanted:
         paths = {}
         for key, png in charts.items():
             put(f"charts/{key}.png", png)
             paths[key] = f"charts/{key}.png"
         put("report.md", report_markdown(report, paths))
+        done()
     if "json" in wanted:
         put("result.json", report_json(report))
+        done()
     if "xlsx" in wanted:
         put("report.xlsx", workbook_bytes(report, charts))
+        done()
     if "csv" in wanted:
         for table in report_tables(report):
             put(f"{table.name.replace(' ', '_')}.csv", table_csv(table), "utf-8-sig")
+        done()
     if "public" in wanted:
         put("public.html", public_html(report))
         put("public.csv", table_csv(public_table(report)), "utf-8-sig")
+        done()
     if pdf:
         from selector.report.pdf import print_pdf  # deferred: Playwright (optional)
 
@@ -107,4 +115,5 @@ def write_reports(report: Report, out_dir: str | Path, formats: Iterable[str] = 
                  for n in ("report.html", "public.html") if n in written}
         for path in print_pdf(pages, report.lang):
             written[path.name] = path
+        done()
     return written
