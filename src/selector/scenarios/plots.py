@@ -62,6 +62,20 @@ def plot_frontier(result: Frontier | pd.DataFrame, *, lang: Lang = DEFAULT_LANG,
     panel shows the marginal value of each step, in beneficiaries per extra 10,000 yuan;
     the largest steps are annotated with it.
 
+    Parameters
+    ----------
+    result:
+        The frontier, or a sweep table (columns ``budget``, ``objective``, ``marginal``).
+    lang:
+        ``"zh"`` (default) or ``"en"``: the labels.
+    title:
+        The title (default: "预算有效边界" / "Efficient frontier").
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Two panels sharing the budget axis (万元); save it with ``fig.savefig(path)``.
+
     Examples
     --------
     >>> table = pd.DataFrame({"budget": [1e6, 2e6], "objective": [10.0, 30.0],
@@ -128,7 +142,20 @@ def plot_comparison(comparison: Comparison, *, by: str = "domain", value: str = 
                     lang: Lang = DEFAULT_LANG) -> Figure:
     """Grouped bars: one group per domain (or target group), one bar per scenario.
 
-    Money (``value="cost"``) is drawn in 万元.
+    Parameters
+    ----------
+    comparison:
+        The scenarios solved side by side (:func:`~selector.scenarios.compare`).
+    by:
+        ``"domain"`` or ``"target_group"``: the groups, labelled from the taxonomy.
+    value:
+        ``"cost"`` (drawn in 万元), ``"count"`` or ``"beneficiaries"``.
+    lang:
+        ``"zh"`` (default) or ``"en"``.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
     """
     wide = comparison.pivot(by=by, value=value)
     names = list(wide.columns)
@@ -155,7 +182,21 @@ def plot_comparison(comparison: Comparison, *, by: str = "domain", value: str = 
 
 
 def plot_robustness(result: Robustness, *, top: int = 30, lang: Lang = DEFAULT_LANG) -> Figure:
-    """Selection frequency of the ``top`` most often selected proposals, by class."""
+    """Selection frequency of the ``top`` most often selected proposals, by class.
+
+    Parameters
+    ----------
+    result:
+        The sampled scenarios (:func:`~selector.scenarios.robustness`).
+    top:
+        How many proposals to draw (the most often selected first).
+    lang:
+        ``"zh"`` (default) or ``"en"``: labels and the names of the classes.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
     if top < 1:
         raise InvalidInputError(t("plot.top", lang, got=top))
     freq = result.frequencies.sort_values(["frequency", "id"], ascending=[False, True],
