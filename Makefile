@@ -1,32 +1,48 @@
 # Two commands: `make demo` and `make test`. Both create the environment from nothing.
+# `make demo` installs only what the demo needs (the runtime dependencies and HiGHS, which
+# the engine uses for pool payments); `make test`
+# installs every extra (solvers, PostgreSQL driver, Dask, Playwright, the docs tools).
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed
+RUNTIME := $(VENV)/.installed-runtime
+DEV     := $(VENV)/.installed-dev
 
-.PHONY: install system-deps demo test lint bench clean
+.PHONY: install install-runtime system-deps demo test lint docs bench clean
 
-$(STAMP): pyproject.toml
+$(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(RUNTIME): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[highs]"
+	touch $(RUNTIME)
+
+$(DEV): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
-	touch $(STAMP)
+	touch $(DEV) $(RUNTIME)
 
-install: $(STAMP)
+install-runtime: $(RUNTIME)
 
-# Debian packages the tests use (Chromium for the report test, PostgreSQL for the reserve,
-# a CJK font for charts). Installed only when missing and when we may (root + apt-get).
+install: $(DEV)
+
+# Debian packages the tests use (Chromium for the report tests and PDFs, PostgreSQL for the
+# reserve, a CJK font for charts). Installed only when missing and when we may (root + apt-get).
 system-deps:
 	bash scripts/system-deps.sh
 
-demo: install
+demo: install-runtime
 	bash scripts/demo.sh
 
 lint: install
 	$(BIN)/ruff check src tests benchmarks examples
 	$(BIN)/mypy
 
-test: install system-deps lint
+# The user guide and API reference; warnings are errors (no plugin fetches from the network).
+docs: install
+	NO_MKDOCS_2_WARNING=1 $(BIN)/python -m mkdocs build --strict --quiet -d $(VENV)/site
+
+test: install system-deps lint docs
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
 bench: install
@@ -34,4 +50,4 @@ bench: install
 	$(BIN)/python benchmarks/run.py
 
 clean:
-	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache site

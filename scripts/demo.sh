@@ -1,14 +1,13 @@
 #!/usr/bin/env bash
-# `make demo`: validate the bundled example, select under its rules (every rule family), and
-# write every report (HTML, Markdown, JSON, Excel, CSV and the public list) into out/demo.
-# The five best runner-ups are scored and explained by re-solving (a few minutes: each claim
-# in "why it missed" is checked by its own solves).
+# `make demo`: validate the bundled example, select under its rules (every rule family) and
+# write every report (HTML, Markdown, JSON, Excel, CSV and the public notice) into out/demo,
+# in Chinese. The same two commands as the README's "Command line" section.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
 OUT=out/demo
 $BIN/selector validate examples/proposals.csv --rules examples/rules.toml
-$BIN/selector select examples/proposals.csv --rules examples/rules.toml --out "$OUT" --lang zh \
-    --reserve 5
+$BIN/selector select examples/proposals.csv --rules examples/rules.toml --out "$OUT" --quiet
 echo
-echo "Open $OUT/report.html (committee report) and $OUT/public.html (public list)."
+echo "打开 $OUT/report.html（评审报告）和 $OUT/public.html（公示名单）。"
+echo "Open $OUT/report.html (committee report) and $OUT/public.html (public notice)."

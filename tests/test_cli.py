@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from decimal import Decimal
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from selector.cli import main
+from selector.cli._common import MAX_LINE
 from selector.datasets import generate_call
 from selector.engine import Model
 from selector.io import load_proposals, save_proposals
@@ -63,6 +68,17 @@ def _no_traceback(text: str) -> None:
     assert "Traceback" not in text and 'File "' not in text
 
 
+def _one_error_line(capsys: pytest.CaptureFixture[str], prefix: str = "错误：") -> str:
+    """The error: ONE line, the last on stderr (progress lines may come before it)."""
+    captured = capsys.readouterr()
+    lines = captured.err.strip().splitlines()
+    errors = [line for line in lines if line.startswith(prefix)]
+    assert len(errors) == 1 and lines[-1] == errors[0], captured.err
+    assert len(errors[0]) <= MAX_LINE
+    _no_traceback(captured.err + captured.out)
+    return errors[0]
+
+
 def test_version_and_help(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--version"]) == 0
     assert capsys.readouterr().out.startswith("selector ")
@@ -71,23 +87,79 @@ def test_version_and_help(capsys: pytest.CaptureFixture[str]) -> None:
         out = capsys.readouterr().out
         assert "Usage: selector" in out
         if command:
-            assert "Examples:" in out and "selector " + command[0] in out
+            assert "示例：" in out and "selector " + command[0] in out
+            assert "--lang" in out and "--quiet" in out or command[0] == "validate"
+    assert main(["select", "--help"]) == 0
+    out = capsys.readouterr().out
+    for option in ("--sheet", "--encoding", "--delimiter", "--mapping", "--pdf", "--verbose"):
+        assert option in out
+
+
+def _run(code: str, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env={**os.environ, **env}, timeout=120, check=False)
+
+
+def test_help_imports_no_heavy_library() -> None:
+    """`selector --help` (and a sub-command's help) starts without the solver, pandas,
+    SQLAlchemy or matplotlib: they are imported by the command bodies only."""
+    code = ("import sys; from selector.cli import main\n"
+            "for argv in (['--help'], ['select', '--help'], ['frontier', '--help']):\n"
+            "    assert main(argv) == 0\n"
+            "heavy = {'matplotlib', 'sqlalchemy', 'pulp', 'pandas', 'highspy', 'scipy'}\n"
+            "print('LOADED', sorted(heavy & {m.split('.')[0] for m in sys.modules}))")
+    run = _run(code)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip().splitlines()[-1] == "LOADED []"
+
+
+def test_help_in_english_with_selector_lang() -> None:
+    run = _run("from selector.cli import main; main(['select', '--help'])", SELECTOR_LANG="en")
+    assert "Examples:" in run.stdout and "Total budget (yuan)" in run.stdout
+    assert "示例" not in run.stdout
+
+
+def test_shell_completion_is_offered() -> None:
+    run = _run("from selector.cli import main; main(['--help'])")
+    assert "--install-completion" in run.stdout
+    complete = subprocess.run([sys.executable, "-c", "from selector.cli import run; run()"],
+                              capture_output=True, text=True, timeout=120, check=False,
+                              env={**os.environ, "_SELECTOR_COMPLETE": "complete_bash",
+                                   "COMP_WORDS": "selector fr", "COMP_CWORD": "1"})
+    assert "frontier" in complete.stdout
 
 
 def test_usage_errors_exit_2(files: dict[str, Path], capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["select"]) == 2
     assert "Missing argument" in capsys.readouterr().err
     assert main(["select", str(files["proposals"]), "--budget", "lots"]) == 2
+    err = capsys.readouterr().err
+    assert "--budget 须为金额" in err and "lots" in err
+    assert main(["select", str(files["proposals"]), "--budget", "lots", "--lang", "en"]) == 2
     assert "--budget must be an amount" in capsys.readouterr().err
+    assert main(["select", str(files["proposals"]), "--budget", "1e40"]) == 2
     assert main(["select", str(files["proposals"]), "--solver", "gurobi"]) == 2
     assert main(["select", str(files["proposals"]), "--format", "pdf"]) == 2
+    assert main(["select", str(files["proposals"]), "--mapping", "no-equals"]) == 2
     assert main(["frobnicate"]) == 2
     assert main(["validate"]) == 2
     _no_traceback(capsys.readouterr().err)
 
 
+def test_budget_grammar_of_the_money_module(files: dict[str, Path],
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    """--budget is read by selector.money: 200万 is 2,000,000 yuan."""
+    assert main(["select", str(files["proposals"]), "--budget", "200万", "--solver", "highs",
+                 "--json", "-"]) == 0
+    assert json.loads(capsys.readouterr().out)["budget"] == "2000000"
+
+
 def test_validate_ok(files: dict[str, Path], capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["validate", str(files["proposals"]), "--rules", str(files["rules"])]) == 0
+    assert capsys.readouterr().out.strip() == (
+        f"检查通过：{files['proposals']}和{files['rules']}（70 个申报项目）")
+    assert main(["validate", str(files["proposals"]), "--rules", str(files["rules"]),
+                 "--lang", "en"]) == 0
     assert capsys.readouterr().out.strip() == (
         f"ok: {files['proposals']} and {files['rules']} (70 proposals)")
 
@@ -145,7 +217,7 @@ def test_select_writes_every_report(files: dict[str, Path], tmp_path: Path,
     for name in ("report.html", "report.md", "result.json", "report.xlsx", "selected.csv",
                  "public.html", "public.csv"):
         assert (out / name).is_file(), name
-        assert f"wrote {out / name}" in printed
+        assert f"已写入 {out / name}" in printed
     data = json.loads((out / "result.json").read_text(encoding="utf-8"))
     assert data["reserve"] == [] and len(data["selected"]) == data["count"] > 0
 
@@ -168,14 +240,15 @@ def test_select_user_errors_are_one_line(case: str, files: dict[str, Path],
         "directory": [str(files["root"])],
     }[case]
     assert main(["select", *args, "--solver", "highs", "--reserve", "0"]) == 1
-    captured = capsys.readouterr()
-    lines = captured.err.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: "), captured.err
-    _no_traceback(captured.err + captured.out)
+    line = _one_error_line(capsys)
     if case == "infeasible":
-        assert "60" in lines[0]
+        assert "60" in line
     if case == "bad_csv":
-        assert "2 problems" in lines[0] and "selector validate" in lines[0]
+        assert "共 2 处问题" in line and "selector validate" in line
+    if case == "missing":
+        assert line.startswith(f"错误：{files['root'] / 'nope.csv'}")
+    if case == "directory":
+        assert str(files["root"]) in line
 
 
 def test_select_pabulib_uses_meta_budget(pabulib_dir: Path, tmp_path: Path,
@@ -214,6 +287,116 @@ def test_explain_agrees_with_the_report(files: dict[str, Path], tmp_path: Path,
 
 def test_explain_unknown_id(files: dict[str, Path], capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["explain", str(files["proposals"]), "no-such-id", "-r", str(files["rules"]),
-                 "--solver", "highs"]) == 1
-    err = capsys.readouterr().err
-    assert err.strip() == "error: no proposal with id 'no-such-id'"
+                 "--solver", "highs", "--lang", "en"]) == 1
+    assert _one_error_line(capsys, "error: ") == "error: no proposal with id 'no-such-id'"
+
+
+def test_a_bug_is_one_line_too(files: dict[str, Path], monkeypatch: pytest.MonkeyPatch,
+                               capsys: pytest.CaptureFixture[str]) -> None:
+    """Anything that is not a user error is a bug: still one line (no traceback), exit 1."""
+    import selector.engine
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise KeyError("x" * 5000)
+
+    monkeypatch.setattr(selector.engine.Model, "build", broken)
+    assert main(["select", str(files["proposals"]), "-r", str(files["rules"])]) == 1
+    line = _one_error_line(capsys, "内部错误：")
+    assert "KeyError" in line and "xxx…" in line and line.endswith("请连同所用命令一并报告）")
+
+
+def test_terminal_escapes_from_input_are_shown_not_run(files: dict[str, Path], tmp_path: Path,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    """A file name (or any value from the input) carrying an escape sequence is printed
+    with the escape made visible: it cannot clear or recolour the terminal."""
+    hostile = tmp_path / "p\x1b[2J\x1b[31mred.csv"
+    hostile.write_bytes(files["proposals"].read_bytes())
+    assert main(["validate", str(hostile)]) == 0
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "\\x1b[2J" in out
+    assert main(["select", str(tmp_path / "gone\x1b]0;owned\x07.csv")]) == 1
+    line = _one_error_line(capsys)
+    assert "\x1b" not in line and "\x07" not in line and "\\x1b]0;owned" in line
+
+
+def test_input_options_reach_the_loader(files: dict[str, Path], tmp_path: Path,
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    """--encoding, --delimiter, --mapping and --sheet: the same list as the plain file."""
+    frame = pd.read_csv(files["proposals"], dtype=str, keep_default_na=False,
+                        encoding="utf-8-sig")
+    odd = tmp_path / "odd.csv"
+    frame.rename(columns={"cost": "资金(元)"}).to_csv(odd, sep=";", index=False, encoding="gb18030")
+    book = tmp_path / "book.xlsx"
+    with pd.ExcelWriter(book) as writer:
+        frame.head(3).to_excel(writer, sheet_name="草稿", index=False)
+        frame.to_excel(writer, sheet_name="申报汇总", index=False)
+    base = ["-r", str(files["rules"]), "--solver", "highs", "--json", "-"]
+    assert main(["select", str(files["proposals"]), *base]) == 0
+    expected = json.loads(capsys.readouterr().out)["selected"]
+    assert main(["select", str(odd), "--encoding", "gb18030", "--delimiter", ";",
+                 "--mapping", "资金(元)=cost", *base]) == 0
+    assert json.loads(capsys.readouterr().out)["selected"] == expected
+    for sheet in ("申报汇总", "1"):
+        assert main(["select", str(book), "--sheet", sheet, *base]) == 0
+        assert json.loads(capsys.readouterr().out)["selected"] == expected
+    assert main(["validate", str(book), "--sheet", "nope"]) == 1
+    assert "申报汇总" in capsys.readouterr().out      # a wrong sheet name lists the sheets
+
+
+def test_progress_plain_when_piped_and_silenced_by_quiet(files: dict[str, Path],
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["select", str(files["proposals"]), "-r", str(files["rules"]), "--solver", "highs"]
+    assert main(args) == 0
+    captured = capsys.readouterr()
+    err = captured.err.splitlines()
+    assert any(line.startswith("正在求解（70 个申报项目）……") for line in err)
+    assert any(line.startswith("正在求解（70 个申报项目）：完成，用时 ") for line in err)
+    assert "\r" not in captured.err and "\x1b" not in captured.err   # no spinner when piped
+    assert main([*args, "--quiet"]) == 0
+    assert capsys.readouterr().err == ""
+    assert main([*args, "--verbose", "--lang", "en"]) == 0
+    assert any(line.startswith("solver highs") for line in capsys.readouterr().err.splitlines())
+
+
+def test_summary_reads_in_chinese(files: dict[str, Path], capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["select", str(files["proposals"]), "-r", str(files["rules"]), "--solver",
+                 "highs", "--quiet"]) == 0
+    out = capsys.readouterr().out
+    rows = {line.split(maxsplit=1)[0]: line.split(maxsplit=1)[1].strip()
+            for line in out.strip().splitlines() if line.strip() and not line.startswith(" ")}
+    assert rows["求解状态"] == "已证明最优"
+    assert rows["支出"].endswith("元 / 3,000,000.00元")
+    assert rows["求解器"].endswith(" 秒")
+
+
+def test_select_reports_what_the_reserve_cost(files: dict[str, Path],
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["select", str(files["proposals"]), "-r", str(files["rules"]), "--solver",
+                 "highs", "--reserve", "2", "--lang", "en", "--quiet"]) == 0
+    line = capsys.readouterr().out.strip().splitlines()[-1]
+    assert line.startswith("Reserve: 2 of the 2 asked, scored and explained in ")
+    assert line.endswith(" s")
+
+
+def test_reporter_on_a_terminal_draws_a_bar_with_counts() -> None:
+    import io
+
+    from rich.console import Console
+
+    from selector.cli._common import Reporter
+
+    buf = io.StringIO()
+    reporter = Reporter("zh", console=Console(file=buf, force_terminal=True, width=100))
+    with reporter.counted("cli.progress.file", 3) as advance:
+        for _ in range(3):
+            advance()
+    shown = buf.getvalue()
+    assert "3/3" in shown and "已用" not in shown            # rich's bar, not plain lines
+    plain = io.StringIO()
+    reporter = Reporter("en", console=Console(file=plain, force_terminal=False))
+    with reporter.counted("cli.progress.file", 2) as advance:
+        advance()
+        advance()
+    assert plain.getvalue().splitlines() == [
+        line for line in plain.getvalue().splitlines() if line.startswith("writing the report files: ")]
+    assert "2/2" in plain.getvalue() and "about 0 s left" in plain.getvalue()

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from selector.cli import main
-from selector.cli._compare import comparison_dict
+from selector.cli._views import comparison_dict
 from selector.datasets import generate_call
 from selector.engine import select
 from selector.io import load_proposals, save_proposals
@@ -51,18 +51,25 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return paths
 
 
+@pytest.fixture(autouse=True)
+def english(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests read the English output (SELECTOR_LANG sets --lang of every command)."""
+    monkeypatch.setenv("SELECTOR_LANG", "en")
+
+
 def _one_error_line(capsys: pytest.CaptureFixture[str]) -> str:
     out = capsys.readouterr()
     lines = out.err.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: "), out.err
+    errors = [line for line in lines if line.startswith(("error: ", "错误："))]  # after progress
+    assert len(errors) == 1 and lines[-1] == errors[0], out.err
     assert "Traceback" not in out.err + out.out
-    return lines[0]
+    return "error: " + errors[0].removeprefix("错误：").removeprefix("error: ")
 
 
 def test_help_has_examples(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["compare", "--help"]) == 0
     out = capsys.readouterr().out
-    assert "Examples:" in out and "selector compare " in out
+    assert "示例：" in out and "selector compare " in out
 
 
 def test_two_rule_sets_equal_the_library(files: dict[str, Path], tmp_path: Path,

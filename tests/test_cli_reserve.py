@@ -51,9 +51,10 @@ def _url(db: Path) -> str:
 def _one_error_line(capsys: pytest.CaptureFixture[str]) -> str:
     out = capsys.readouterr()
     lines = out.err.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: "), out.err
+    errors = [line for line in lines if line.startswith(("error: ", "错误："))]  # after progress
+    assert len(errors) == 1 and lines[-1] == errors[0], out.err
     assert "Traceback" not in out.err + out.out
-    return lines[0]
+    return "error: " + errors[0].removeprefix("错误：").removeprefix("error: ")
 
 
 @pytest.fixture(scope="module")

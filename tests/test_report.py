@@ -6,11 +6,14 @@ import csv
 import hashlib
 import io
 import json
+import re
 from decimal import Decimal
+from html import unescape
 from pathlib import Path
 
 import numpy as np
 import pytest
+from markdown_it import MarkdownIt
 
 from selector.datasets import generate_call
 from selector.engine import Model
@@ -22,6 +25,15 @@ from selector.result import Selection
 from selector.rules import Count, Distinct, GroupRule, Pool, Rules
 
 SCRIPT = "<script>alert(1)</script>"
+HOSTILE = ("[x](javascript:alert(1))", "![](http://evil.example/x.png)", "<img src=x onerror=alert(1)>",
+           "see http://evil.example and www.evil.example", "*bold* _it_ `code` ~~s~~",
+           "[ref]: http://evil.example", "<http://evil.example>", "a|b \\| c", "# heading",
+           "职工书屋 (一期) [重点]")
+try:
+    import linkify_it  # noqa: F401
+    _HAS_LINKIFY = True
+except ImportError:
+    _HAS_LINKIFY = False
 FORMULA = '=HYPERLINK("http://evil.example","x")'
 
 
@@ -105,9 +117,22 @@ def test_html_escapes_public_text(selection: Selection) -> None:
 
 def test_markdown_escapes_public_text(selection: Selection) -> None:
     text = report_markdown(build_report(selection, lang="en"))
-    assert SCRIPT not in text
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
+    assert SCRIPT not in text and "<script" not in text
+    assert "&lt;script&gt;" in text
     assert md_cell("a|b\nc") == "a\\|b c"
+
+
+@pytest.mark.parametrize("hostile", HOSTILE)
+def test_markdown_cells_render_as_plain_text(hostile: str) -> None:
+    """Rendered by a CommonMark renderer (with tables and autolinks), a hostile title is
+    the same characters as text: no link, no image, no HTML, no emphasis, no code."""
+    md = MarkdownIt("commonmark").enable("table").enable("linkify") \
+        if _HAS_LINKIFY else MarkdownIt("commonmark").enable("table")
+    html = md.render(f"| a |\n|---|\n| {md_cell(hostile)} |\n\n# {md_cell(hostile)}\n")
+    for tag in ("<a ", "<img", "<script", "<em>", "<strong>", "<code>", "<iframe"):
+        assert tag not in html, (hostile, html)
+    cells = re.findall(r"<td>(.*?)</td>", html)
+    assert [unescape(c) for c in cells] == [" ".join(hostile.split())]
 
 
 def test_json_is_the_full_result(selection: Selection, reserve: list[tuple[str, float | None]]) -> None:
@@ -167,7 +192,7 @@ def test_write_reports_all_formats(selection: Selection, tmp_path: Path) -> None
         assert written[name].stat().st_size > 0, name
     html = written["report.html"].read_text(encoding="utf-8")
     assert "受益职工" in html and prov.input_sha256 in html
-    assert html.count("data:image/png;base64,") == 4
+    assert html.count("data:image/png;base64,") == 5
     md = written["report.md"].read_text(encoding="utf-8")
     assert "](charts/chart_spend_domain.png)" in md
     with pytest.raises(ValueError, match="format must be one of"):

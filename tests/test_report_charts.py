@@ -7,8 +7,8 @@ import warnings
 import pytest
 from matplotlib.ft2font import FT2Font
 
+from selector._fonts import cjk_font
 from selector.report.charts import bar_chart
-from selector.report.fonts import cjk_font
 from selector.taxonomy import DEFAULT_DOMAINS, DEFAULT_TARGET_GROUPS
 
 PNG = b"\x89PNG\r\n\x1a\n"

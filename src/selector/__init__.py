@@ -5,124 +5,18 @@ Three lines::
     import selector
     proposals = selector.load_proposals("examples/proposals.csv")
     result = selector.select(proposals, selector.load_rules("examples/rules.toml"))
+
+The public names are listed in ``__init__.pyi`` (the type stub beside this file) and
+imported on first use (:func:`lazy_loader.attach_stub`), so ``import selector`` and
+``selector --help`` do not load the solver, pandas, SQLAlchemy or matplotlib. To export a
+new name, add its import to ``__init__.pyi`` and its name to ``__all__`` there.
 """
 
 from __future__ import annotations
 
-from selector._errors import (
-    InfeasibleError,
-    InputProblem,
-    InvalidInputError,
-    ReserveError,
-    SelectorError,
-    SolverError,
-)
-from selector.baselines import GreedyResult, greedy
-from selector.engine import Model, screen, select, verify
-from selector.explain import Explanation, explain
-from selector.intake import IntakeResult, intake
-from selector.io import load_pabulib, load_proposals, proposals_from_frame, save_proposals
-from selector.model import Indicator, Proposal, ProposalSet
-from selector.outcomes import (
-    Calibration,
-    OutcomeStore,
-    OutcomeTable,
-    calibrate,
-    fit_calibration,
-    load_outcomes,
-)
-from selector.problem import Problem
-from selector.proportional import Ballots, RuleComparison, compare_rules, load_ballots
-from selector.reserve import (
-    ReserveStore,
-    RollingPolicy,
-    ScoringConfig,
-    backfill,
-    carry_over,
-    reserve_year,
-    score_runner_ups,
-)
-from selector.result import Selection, Status
-from selector.rules import Rules, load_rules
-from selector.scenarios import (
-    Comparison,
-    Frontier,
-    RobustChoice,
-    Robustness,
-    Scenario,
-    Uncertainty,
-    budget_grid,
-    compare,
-    frontier,
-    robust_select,
-    robustness,
-    sweep,
-)
-from selector.taxonomy import DEFAULT_DOMAINS, DEFAULT_TARGET_GROUPS, Category, Taxonomy
+import lazy_loader
 
 __version__ = "0.1.0"
 
-__all__ = [
-    "DEFAULT_DOMAINS",
-    "DEFAULT_TARGET_GROUPS",
-    "Ballots",
-    "Calibration",
-    "Category",
-    "Comparison",
-    "Explanation",
-    "Frontier",
-    "GreedyResult",
-    "Indicator",
-    "InfeasibleError",
-    "InputProblem",
-    "IntakeResult",
-    "InvalidInputError",
-    "Model",
-    "OutcomeStore",
-    "OutcomeTable",
-    "Problem",
-    "Proposal",
-    "ProposalSet",
-    "ReserveError",
-    "ReserveStore",
-    "RobustChoice",
-    "Robustness",
-    "RollingPolicy",
-    "RuleComparison",
-    "Rules",
-    "Scenario",
-    "ScoringConfig",
-    "Selection",
-    "SelectorError",
-    "SolverError",
-    "Status",
-    "Taxonomy",
-    "Uncertainty",
-    "__version__",
-    "backfill",
-    "budget_grid",
-    "calibrate",
-    "carry_over",
-    "compare",
-    "compare_rules",
-    "explain",
-    "fit_calibration",
-    "frontier",
-    "greedy",
-    "intake",
-    "load_ballots",
-    "load_outcomes",
-    "load_pabulib",
-    "load_proposals",
-    "load_rules",
-    "proposals_from_frame",
-    "reserve_year",
-    "robust_select",
-    "robustness",
-    "save_proposals",
-    "score_runner_ups",
-    "screen",
-    "select",
-    "sweep",
-    "verify",
-]
+__getattr__, __dir__, _lazy_names = lazy_loader.attach_stub(__name__, __file__)
+__all__ = [*_lazy_names, "__version__"]

@@ -60,6 +60,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 import numpy as np
 import pandas as pd
 
+from selector import _display  # _repr_html_ only
 from selector._errors import InvalidInputError
 from selector._explain_text import Lang, change_words, count, id_list, money, unit_words
 from selector._relax import RuleChange, lifts, loosenings
@@ -320,6 +321,9 @@ class Explanation:
         return (f"<Explanation: {len(self.selected)} selected, {len(self.runners_up)} "
                 f"runners-up, {len(self.ineligible)} ineligible, {len(self.rules)} limits; "
                 f"{self.solves} re-solves in {self.seconds:.2f} s>")
+
+    def _repr_html_(self) -> str:
+        return _display.explanation_html(self)
 
     def row(self, pid: str) -> RunnerUp | SelectedPlace | IneligibleProposal:
         """The explanation row of one proposal.

@@ -13,7 +13,10 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
+
+from selector import _display
 
 if TYPE_CHECKING:
     from selector.model import ProposalSet
@@ -104,15 +107,54 @@ class Selection:
         return self.proposals.subset(list(self.selected)).to_frame()
 
     def to_frame(self) -> pd.DataFrame:
-        """Every proposal with a ``status`` column: selected / not selected / ineligible."""
+        """Every proposal with its decision, ready for pandas.
+
+        One row per proposal (input order). Numbers are numeric columns: ``cost`` in yuan
+        as ``float64`` (``cost_exact`` keeps the exact :class:`~decimal.Decimal`),
+        ``paid_<pool>`` (float yuan paid by each pool; 0 when unselected), ``start_month``
+        (``Int64``, missing when unscheduled). Multi-valued cells are text, never tuples:
+        ``target_groups``, ``pools``, ``requires``, ``excludes`` joined with ``" | "`` (the
+        loaders' separator), ``indicators`` as ``name=target unit; ...``. ``status`` is
+        ``selected`` / ``not selected`` / ``ineligible``; ``ineligible_reasons`` joins the
+        reasons with ``"; "``.
+
+        Examples
+        --------
+        >>> from selector.datasets import generate_call
+        >>> from selector.engine import Model
+        >>> from selector.rules import Rules
+        >>> frame = Model.build(generate_call(20, seed=1), Rules(budget=600_000)).solve().to_frame()
+        >>> str(frame["cost"].dtype), frame["target_groups"].map(type).eq(str).all()
+        ('float64', np.True_)
+        """
         out = self.proposals.to_frame()
         chosen = set(self.selected)
+        exact = out["cost"]
+        out["cost"] = np.array([float(v) for v in exact], dtype=np.float64)
+        out.insert(list(out.columns).index("cost") + 1, "cost_exact", exact)
+        for column in out.columns:
+            if out[column].dtype == object and out[column].map(
+                    lambda v: isinstance(v, tuple)).any():
+                out[column] = pd.Series([_cell_text(v) for v in out[column]], index=out.index)
+        for pool in self.rules.pools:
+            out[f"paid_{pool.name}"] = np.array(
+                [float(self.pool_payments.get(i, {}).get(pool.name, 0)) for i in out["id"]],
+                dtype=np.float64)
+        out["start_month"] = pd.array([self.schedule.get(i) for i in out["id"]], dtype="Int64")
         out["status"] = [
             "selected" if i in chosen else ("ineligible" if i in self.ineligible else "not selected")
             for i in out["id"]
         ]
         out["ineligible_reasons"] = ["; ".join(self.ineligible.get(i, ())) for i in out["id"]]
         return out
+
+    def __repr__(self) -> str:
+        """One line: status, count, beneficiaries, spend against the budget, solver."""
+        return f"<Selection {_display.selection_repr(self)}>"
+
+    def _repr_html_(self) -> str:
+        """A notebook's view: the headline figures and the first selected projects."""
+        return _display.selection_html(self)
 
     def to_dict(self) -> dict[str, Any]:
         """The full result as JSON-ready data (money as strings, exact)."""
@@ -138,3 +180,16 @@ class Selection:
             "solver_version": self.solver_version,
             "seconds": self.seconds,
         }
+
+
+def _cell_text(value: object) -> object:
+    """A multi-valued cell as text (``a | b``; indicators ``name=target unit; ...``)."""
+    if not isinstance(value, tuple):
+        return value
+    if value and all(isinstance(v, tuple) for v in value):  # indicators: (name, target, unit)
+        parts = []
+        for name, target, unit in value:
+            shown = "" if target is None or target != target else f"={target:g}"
+            parts.append(f"{name}{shown}{unit or ''}")
+        return "; ".join(parts)
+    return " | ".join(str(v) for v in value)

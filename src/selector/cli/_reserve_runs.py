@@ -17,7 +17,8 @@ from rich.console import Group
 from rich.text import Text
 
 from selector._errors import ReserveError, SolverError
-from selector.cli._common import EXIT_OK, err_console, out_console, parse_money, write_json
+from selector.cli._common import EXIT_OK, err_console, out_console, write_json
+from selector.cli._common import money_option as parse_money  # the one --budget parser
 from selector.cli._reserve import DEFAULT_DB, Db, JsonOut, entries_view, open_store
 from selector.cli._select import default_budget, load_inputs, solve_with_progress
 from selector.cli._tables import records, rich_table

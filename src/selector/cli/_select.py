@@ -1,10 +1,14 @@
-"""``selector validate`` and ``selector select``."""
+"""``selector validate`` and ``selector select``.
+
+Module level imports nothing of the library (``selector --help`` stays fast): the command
+bodies import it.
+"""
 
 from __future__ import annotations
 
-from decimal import Decimal
+import time
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -12,89 +16,79 @@ from selector._errors import InvalidInputError, SelectorError
 from selector.cli._common import (
     EXIT_OK,
     EXIT_USER,
-    err_console,
-    error_line,
+    DelimiterOpt,
+    EncodingOpt,
+    LangOpt,
+    MappingOpt,
+    QuietOpt,
+    Reporter,
+    SheetOpt,
+    Solver,
+    SolverOpt,
+    VerboseOpt,
+    default_budget,
+    default_rules,
+    help_text,
+    load_inputs,
+    money_option,
     out_console,
-    parse_money,
+    parse_mapping,
+    safe,
+    sheet_value,
     write_json,
 )
-from selector.cli._format import problem_lines, summary_table, written_lines
-from selector.cli._outcomes import calibrated_proposals, write_calibration
-from selector.cli._reserve import Db
-from selector.engine import Model
-from selector.explain import explain
-from selector.io import load_proposals
-from selector.model import ProposalSet
-from selector.report import FORMATS, Provenance, build_report, report_dict, write_reports
-from selector.reserve.scoring import ScoringConfig, score_runner_ups
-from selector.result import Selection
-from selector.rules import Eligibility, Rules, load_rules
+from selector.cli._format import reserve_line, summary_table, written_lines
+from selector.i18n import DEFAULT_LANG, Lang, t
+from selector.report import FORMATS
 
-__all__ = ["load_inputs", "register"]
+if TYPE_CHECKING:
+    from selector.engine import Model
+    from selector.model import ProposalSet
+    from selector.result import Selection
+    from selector.rules import Rules
 
-Solver = Literal["cbc", "highs"]
-Lang = Literal["zh", "en"]
+__all__ = ["RESERVE_SIZE", "default_budget", "default_rules", "load_inputs",
+           "register", "reserve_and_reasons", "solve_with_progress"]
 
-
-def default_rules(proposals: ProposalSet) -> Rules:
-    """The rules when no rules file is given.
-
-    ``Rules()`` (the call's screening: a measurable indicator, completion within the year),
-    except for a Pabulib election, which has neither column: there the budget-only problem.
-    """
-    if proposals.meta.get("format") == "pabulib":
-        return Rules(eligibility=Eligibility(require_indicator=False), completion=None)
-    return Rules()
-
-
-def load_inputs(input_path: Path, rules_path: Path | None) -> tuple[ProposalSet, Rules]:
-    """Load the proposals and the rules (:func:`default_rules` when no file is given)."""
-    proposals = load_proposals(input_path)
-    rules = default_rules(proposals) if rules_path is None else load_rules(rules_path)
-    return proposals, rules
-
-
-def default_budget(proposals: ProposalSet, rules: Rules, amount: Decimal | None) -> Any:
-    """``--budget``, else the rules' budget, else the file's own (a Pabulib META budget)."""
-    if amount is not None:
-        return amount
-    if rules.total_budget is not None:
-        return None
-    return proposals.meta.get("budget")
+#: ``--reserve`` when not given: none (the selection alone prints in about a second).
+#: To be replaced by the library's one default reserve size when it lands.
+RESERVE_SIZE = 0
 
 
 def validate(
     proposals: Annotated[Path | None, typer.Argument(
-        help="A proposals file (CSV, Excel, JSON, Parquet, Pabulib .pb).", show_default=False)] = None,
-    rules: Annotated[Path | None, typer.Option("--rules", "-r", help="A TOML rules file.")] = None,
-    json_out: Annotated[Path | None, typer.Option(
-        "--json", help="Write the problems as JSON ('-': stdout).")] = None,
+        metavar="INPUT", help=help_text("input"), show_default=False)] = None,
+    rules: Annotated[Path | None, typer.Option("--rules", "-r", help=help_text("rules"))] = None,
+    json_out: Annotated[Path | None, typer.Option("--json", help=help_text("json"))] = None,
+    sheet: SheetOpt = None,
+    encoding: EncodingOpt = None,
+    delimiter: DelimiterOpt = None,
+    mapping: MappingOpt = None,
+    lang: LangOpt = DEFAULT_LANG,
 ) -> int:
-    """Check a proposals file and/or a rules file; print every problem with its row and column.
+    """Check a proposals file and/or a rules file; print every problem with its row and column."""
+    from selector.engine import Model  # deferred: the solver stack (not needed for --help)
+    from selector.io import load_proposals
+    from selector.rules import load_rules
 
-    Exit code 1 when any problem is found.
-
-    Examples:
-
-        selector validate examples/proposals.csv --rules examples/rules.toml
-
-        selector validate --rules my_rules.toml
-    """
     if proposals is None and rules is None:
-        raise typer.BadParameter("give a proposals file, --rules, or both")
+        raise typer.BadParameter(t("cli.validate.nothing", lang))
     found: list[dict[str, Any]] = []
     lines: list[str] = []
     loaded: ProposalSet | None = None
     parsed: Rules | None = None
 
     def collect(source: str, exc: InvalidInputError) -> None:
-        lines.extend(problem_lines(exc.source or source, exc.problems))
-        found.extend({"file": exc.source or source, "row": p.row, "column": p.column,
-                      "value": p.value, "message": p.message} for p in exc.problems)
+        shown = exc.source or source
+        lines.extend(t("cli.validate.problem", lang, source=safe(shown), problem=safe(p))
+                     for p in exc.problems)
+        found.extend({"file": shown, "row": p.row, "column": p.column, "value": p.value,
+                      "message": p.message} for p in exc.problems)
 
     if proposals is not None:
         try:
-            loaded = load_proposals(proposals)
+            loaded = load_proposals(proposals, sheet=sheet_value(sheet), encoding=encoding,
+                                    delimiter=delimiter, mapping=parse_mapping(mapping, lang))
         except InvalidInputError as exc:
             collect(str(proposals), exc)
     if rules is not None:
@@ -107,118 +101,135 @@ def validate(
             Model.build(loaded, parsed)
         except InvalidInputError as exc:
             collect(str(rules), exc)
-    if json_out is not None:
-        write_json({"ok": not found, "problems": found}, json_out)
+    write_json({"ok": not found, "problems": found}, json_out)
     if str(json_out) != "-":
         console = out_console()
         for line in lines:
             console.print(line, markup=False)
         if not found:
-            what = " and ".join(str(p) for p in (proposals, rules) if p is not None)
-            extra = f" ({len(loaded)} proposals)" if loaded is not None else ""
-            console.print(f"ok: {what}{extra}", markup=False)
+            what = t("cli.and", lang).join(safe(p) for p in (proposals, rules) if p is not None)
+            key = "cli.validate.ok_count" if loaded is not None else "cli.validate.ok"
+            console.print(t(key, lang, what=what, n=0 if loaded is None else len(loaded)),
+                          markup=False)
     return EXIT_USER if found else EXIT_OK
 
 
 def solve_with_progress(model: Model, solver: Solver, time_limit: float | None,
-                        gap: float | None) -> Selection:
-    """Solve, showing a spinner on stderr meanwhile."""
-    with err_console().status("solving…", spinner="dots"):
-        return model.solve(solver=solver, time_limit=time_limit, gap=gap)
+                        gap: float | None, reporter: Reporter | None = None) -> Selection:
+    """Solve, showing on stderr that the solver runs."""
+    shown = reporter or Reporter(DEFAULT_LANG)
+    with shown.stage("cli.progress.solving", n=len(model.proposals)):
+        selection = model.solve(solver=solver, time_limit=time_limit, gap=gap)
+    shown.detail("cli.progress.solver_detail", solver=selection.solver,
+                 version=selection.solver_version, seconds=f"{selection.seconds:.2f}",
+                 timings=", ".join(f"{k} {v:.2f}" for k, v in selection.timings.items()))
+    return selection
 
 
 def reserve_and_reasons(model: Model, base: Selection, size: int, lang: Lang,
-                        solver: Solver) -> tuple[list[tuple[str, float | None]], dict[str, str]]:
+                        solver: Solver, reporter: Reporter | None = None
+                        ) -> tuple[list[tuple[str, float | None]], dict[str, str]]:
     """The scored reserve (rank order) and the "why not" sentence of each reserve project.
 
     The sentences come from :func:`selector.explain.explain`, so the report agrees with
-    ``selector explain`` word for word.
+    ``selector explain`` word for word. A failure leaves the selection standing: a warning
+    says what is missing.
     """
     if size <= 0 or not base.is_optimal:
         return [], {}
-    console = err_console()
+    from selector.explain import explain  # deferred: the what-if machinery, SQLAlchemy
+    from selector.reserve.scoring import ScoringConfig, score_runner_ups
+
+    shown = reporter or Reporter(lang)
     try:
-        with console.status("scoring the reserve…", spinner="dots"):
+        with shown.stage("cli.progress.scoring", n=size):
             ranked = score_runner_ups(model, base, ScoringConfig(top_n=size, resolve_limit=size))
     except SelectorError as exc:  # the selection stands; say what is missing
-        console.print(f"warning: no reserve: {error_line(exc).removeprefix('error: ')}",
-                      markup=False)
+        shown.warn("cli.select.no_reserve", reason=safe(str(exc)))
         return [], {}
     scores = ranked.scores
     reserve = [(pid, scores.get(pid)) for pid in ranked.reserve]
     if not reserve:
         return [], {}
     try:
-        with console.status("explaining why each missed…", spinner="dots"):
+        with shown.stage("cli.progress.explaining", n=len(reserve)):
             explanation = explain(model, [pid for pid, _ in reserve], lang=lang, rules=False,
                                   solver=solver)
     except SelectorError as exc:
-        console.print(f"warning: reserve not explained: {error_line(exc).removeprefix('error: ')}",
-                      markup=False)
+        shown.warn("cli.select.no_reasons", reason=safe(str(exc)))
         return reserve, {}
     return reserve, {pid: explanation.why_not(pid) for pid, _ in reserve}
 
 
-def select(
-    input_path: Annotated[Path, typer.Argument(
-        metavar="INPUT", help="Proposals: CSV, Excel, JSON, Parquet or Pabulib .pb.")],
-    rules_path: Annotated[Path | None, typer.Option(
-        "--rules", "-r", help="A TOML rules file.")] = None,
-    budget: Annotated[str | None, typer.Option(
-        "--budget", "-b", help="Total budget (yuan); overrides the rules and the file.")] = None,
-    solver: Annotated[Solver, typer.Option("--solver", help="cbc or highs.")] = "cbc",
-    time_limit: Annotated[float | None, typer.Option(
-        "--time-limit", min=0.0, help="Stop the solver after this many seconds.")] = None,
-    gap: Annotated[float | None, typer.Option(
-        "--gap", min=0.0, help="Relative optimality gap (default 1e-6).")] = None,
-    json_out: Annotated[Path | None, typer.Option(
-        "--json", help="Write the full result as JSON ('-': stdout).")] = None,
-    out: Annotated[Path | None, typer.Option(
-        "--out", "-o", help="Write the reports into this folder.")] = None,
-    lang: Annotated[Lang, typer.Option("--lang", help="Language of the reports.")] = "zh",
-    formats: Annotated[str, typer.Option(
-        "--format", help=f"Reports written with --out, comma-separated: {', '.join(FORMATS)}.")
-    ] = ",".join(FORMATS),
-    title: Annotated[str | None, typer.Option("--title", help="Title of the report.")] = None,
-    reserve_size: Annotated[int, typer.Option(
-        "--reserve", min=0, help="Size of the scored reserve, each with why it missed (0: none).")
-    ] = 10,
-    calibrated: Annotated[bool, typer.Option(
-        "--calibrated", help="Use beneficiaries calibrated by the outcomes stored in --db; "
-        "also writes calibration.html/.xlsx (both figures, how the list changed).")] = False,
-    db: Db = "reserve.sqlite",
-) -> int:
-    """Select the proposals that serve the most workers under the rules; write the reports.
-
-    INPUT's own budget and votes (a Pabulib file's META) are the defaults.
-
-    Examples:
-
-        selector select examples/proposals.csv --rules examples/rules.toml --out out/demo
-
-        selector select election.pb --json result.json
-
-        selector select proposals.xlsx -r rules.toml --budget 25000000 --solver highs --lang en
-    """
+def _formats(formats: str, lang: Lang) -> list[str]:
     wanted = [f.strip() for f in formats.split(",") if f.strip()]
     unknown = [f for f in wanted if f not in FORMATS]
     if unknown:
-        raise typer.BadParameter(f"--format must name {', '.join(FORMATS)}; got {', '.join(unknown)}")
-    amount = parse_money(budget)
-    proposals, rules = load_inputs(input_path, rules_path)
-    raw, calibration = proposals, None
-    if calibrated:
-        proposals, calibration = calibrated_proposals(raw, db, lang)
-    model = Model.build(proposals, rules, budget=default_budget(proposals, rules, amount),
-                        solver=solver)
-    selection = solve_with_progress(model, solver, time_limit, gap)
+        raise typer.BadParameter(t("cli.error.formats", lang, allowed=", ".join(FORMATS),
+                                   got=safe(", ".join(unknown))))
+    return wanted
+
+
+def select(
+    input_path: Annotated[Path, typer.Argument(metavar="INPUT", help=help_text("input"))],
+    rules_path: Annotated[Path | None, typer.Option(
+        "--rules", "-r", help=help_text("rules"))] = None,
+    budget: Annotated[str | None, typer.Option(
+        "--budget", "-b", metavar="YUAN", help=help_text("budget"))] = None,
+    solver: SolverOpt = "cbc",
+    time_limit: Annotated[float | None, typer.Option(
+        "--time-limit", min=0.0, help=help_text("time_limit"))] = None,
+    gap: Annotated[float | None, typer.Option("--gap", min=0.0, help=help_text("gap"))] = None,
+    json_out: Annotated[Path | None, typer.Option("--json", help=help_text("json"))] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help=help_text("out"))] = None,
+    formats: Annotated[str, typer.Option("--format", help=help_text("format"))
+                       ] = ",".join(FORMATS),
+    pdf: Annotated[bool, typer.Option("--pdf", help=help_text("pdf"))] = False,
+    title: Annotated[str | None, typer.Option("--title", help=help_text("title"))] = None,
+    reserve_size: Annotated[int, typer.Option(
+        "--reserve", min=0, help=help_text("reserve"))] = RESERVE_SIZE,
+    sheet: SheetOpt = None,
+    encoding: EncodingOpt = None,
+    delimiter: DelimiterOpt = None,
+    mapping: MappingOpt = None,
+    lang: LangOpt = DEFAULT_LANG,
+    calibrated: Annotated[bool, typer.Option("--calibrated", help=help_text("calibrated"))
+                          ] = False,
+    db: Annotated[str, typer.Option("--db", help=help_text("calibration_db"))
+                  ] = "reserve.sqlite",
+    quiet: QuietOpt = False,
+    verbose: VerboseOpt = False,
+) -> int:
+    """Select the proposals that serve the most workers under the rules; write the reports."""
+    from selector.engine import Model  # deferred: the solver stack and the report writers
+    from selector.report import Provenance, build_report, report_dict, write_reports
+
+    wanted = _formats(formats, lang)
+    amount = money_option(budget, "--budget", lang)
+    reporter = Reporter(lang, quiet=quiet, verbose=verbose)
+    with reporter.stage("cli.progress.loading", path=safe(input_path)):
+        proposals, rules = load_inputs(input_path, rules_path, sheet=sheet, encoding=encoding,
+                                       delimiter=delimiter, mapping=parse_mapping(mapping, lang))
+        raw, calibration = proposals, None
+        if calibrated:
+            # deferred: the outcomes store (SQLAlchemy) only when asked
+            from selector.cli._outcomes import calibrated_proposals
+
+            proposals, calibration = calibrated_proposals(raw, db, lang)
+        model = Model.build(proposals, rules, budget=default_budget(proposals, rules, amount),
+                            solver=solver)
+    selection = solve_with_progress(model, solver, time_limit, gap, reporter)
     calibration_lines: list[str] = []
     if calibration is not None:  # the list on the raw estimates, to say what changed
+        from selector.cli._outcomes import write_calibration
+
         base = solve_with_progress(Model.build(raw, rules, budget=default_budget(
-            raw, rules, amount), solver=solver), solver, time_limit, gap)
+            raw, rules, amount), solver=solver), solver, time_limit, gap, reporter)
         calibration_lines = write_calibration(raw, proposals, base.selected, selection.selected,
                                               calibration, out, lang)
-    reserve, why_not = reserve_and_reasons(model, selection, reserve_size, lang, solver)
+    started = time.perf_counter()
+    reserve, why_not = reserve_and_reasons(model, selection, reserve_size, lang, solver, reporter)
+    reserve_seconds = time.perf_counter() - started
     provenance = Provenance.of(selection, input_path, rules_path)
     report = build_report(selection, lang=lang, title=title, reserve=reserve, why_not=why_not,
                           provenance=provenance)
@@ -229,14 +240,19 @@ def select(
     console.print(summary_table(report))
     for line in calibration_lines:
         console.print(line, markup=False)
+    if reserve_size > 0:
+        console.print(reserve_line(report, reserve_size, reserve_seconds), markup=False)
     if out is not None:
-        written = write_reports(report, out, wanted)
-        for line in written_lines(written):
+        steps = len(dict.fromkeys(wanted)) + int(pdf)
+        with reporter.counted("cli.progress.writing", steps, path=safe(out)) as advance:
+            written = write_reports(report, out, wanted, pdf=pdf, progress=advance)
+        for line in written_lines(written, lang):
             console.print(line, markup=False)
     return EXIT_OK
 
 
 def register(app: typer.Typer) -> None:
-    """Add ``validate`` and ``select`` to ``app``."""
-    app.command("validate")(validate)
-    app.command("select")(select)
+    """Add ``validate`` and ``select`` to ``app`` (help and examples from the catalogue)."""
+    app.command("validate", help=help_text("validate"))(validate)
+    app.command("select", help=help_text("select"))(select)
+

@@ -1,7 +1,7 @@
 """Pure helpers that turn the library's tables into command-line output.
 
-JSON-ready records, safe CSV files (formula cells neutralised), rich tables and the
-check of a plot's file type. Nothing here solves or reads input files.
+JSON-ready records, safe CSV files (formula cells neutralised) and rich tables (every
+cell shown as text, never as rich markup). Nothing here solves or reads input files.
 """
 
 from __future__ import annotations
@@ -14,18 +14,13 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import typer
 from rich.cells import cell_len
 from rich.markup import escape
 from rich.table import Table
 
 from selector.io._safety import neutralise_series
 
-__all__ = ["PLOT_SUFFIXES", "check_plot_path", "jsonable", "records", "rich_table", "rows_of",
-           "short_list", "write_csv"]
-
-#: File types a plot can be written as (matplotlib's own writers).
-PLOT_SUFFIXES = (".png", ".svg", ".pdf")
+__all__ = ["jsonable", "records", "rich_table", "rows_of", "write_csv"]
 
 
 def jsonable(value: Any) -> Any:
@@ -91,30 +86,10 @@ def write_csv(frame: pd.DataFrame, target: Path) -> Path:
             out[col] = neutralise_series(out[col].map(_cell_text))
     if target.parent != Path():
         target.parent.mkdir(parents=True, exist_ok=True)
-    out.to_csv(target, index=False, encoding="utf-8-sig")
+    part = target.with_name(target.name + ".part")
+    out.to_csv(part, index=False, encoding="utf-8-sig")
+    part.replace(target)  # whole or not at all
     return target
-
-
-def check_plot_path(target: Path | None, option: str = "--plot") -> None:
-    """A usage error when ``target`` is not a file type a plot can be written as."""
-    if target is not None and target.suffix.lower() not in PLOT_SUFFIXES:
-        raise typer.BadParameter(
-            f"{option} must end in {', '.join(PLOT_SUFFIXES)}, got {target.name!r}")
-
-
-def short_list(ids: Iterable[Any], limit: int = 4) -> str:
-    """At most ``limit`` ids, then how many more.
-
-    Examples
-    --------
-    >>> short_list(["A", "B", "C"], 2), short_list([])
-    ('A, B (+1 more)', '–')
-    """
-    items = [str(i) for i in ids]
-    if not items:
-        return "–"
-    head = ", ".join(items[:limit])
-    return head if len(items) <= limit else f"{head} (+{len(items) - limit} more)"
 
 
 def rich_table(headers: Sequence[str], rows: Iterable[Sequence[str]], *,

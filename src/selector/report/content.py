@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -18,22 +19,29 @@ from typing import Any
 
 import numpy as np
 
+from selector.i18n import DEFAULT_LANG, Lang, fmt_date, fmt_datetime
+from selector.money import from_fen
 from selector.problem import Problem
-from selector.report.i18n import Lang, text
+from selector.report.i18n import text
 from selector.report.rulecheck import RuleRow, evaluate_rules
 from selector.result import Selection
+from selector.rules import Rules
 from selector.taxonomy import Taxonomy
 
 __all__ = [
     "GroupRow",
     "IneligibleRow",
+    "Notice",
     "PoolRow",
     "ProjectRow",
     "Provenance",
     "Report",
+    "ReasonCount",
     "ReserveRow",
     "build_report",
     "file_sha256",
+    "notice_of",
+    "reason_kind",
 ]
 
 
@@ -63,7 +71,11 @@ class Provenance:
     @classmethod
     def of(cls, selection: Selection, input_path: str | Path | None = None,
            rules_path: str | Path | None = None) -> Provenance:
-        """Hash the input files and record the solver, versions and the time (UTC)."""
+        """Hash the input files and record the solver, versions and the time.
+
+        ``generated_at`` is ISO 8601 in UTC (machine output); reports show it in the
+        call's time zone (Asia/Shanghai) with :meth:`generated_text`.
+        """
         from selector import __version__
 
         return cls(
@@ -77,6 +89,12 @@ class Provenance:
             generated_at=_dt.datetime.now(_dt.UTC).replace(microsecond=0).isoformat(),
             seconds=selection.seconds,
         )
+
+    def generated_text(self, lang: Lang) -> str:
+        """When the report was generated, in words (Asia/Shanghai), or '–'."""
+        if not self.generated_at:
+            return "–"
+        return fmt_datetime(_dt.datetime.fromisoformat(self.generated_at), lang)
 
 
 @dataclass(frozen=True)
@@ -115,6 +133,12 @@ class PoolRow:
     name: str
     paid: Decimal
     amount: Decimal
+    label: str = ""
+
+    @property
+    def share(self) -> float:
+        """The part of the pool used (0 for an empty pool)."""
+        return float(self.paid / self.amount) if self.amount else 0.0
 
 
 @dataclass(frozen=True)
@@ -138,6 +162,104 @@ class IneligibleRow:
     id: str
     title: str
     reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ReasonCount:
+    """How many proposals were screened out for one kind of reason."""
+
+    reason: str
+    count: int
+
+
+@dataclass(frozen=True)
+class Notice:
+    """What makes the public list a notice (公示): who issues it, for how long, and where
+    objections go. Read from the rules file's ``[notice]`` table (:func:`notice_of`)."""
+
+    issuer: str = ""
+    start: _dt.date | None = None
+    end: _dt.date | None = None
+    days: int | None = None
+    phone: str = ""
+    email: str = ""
+    address: str = ""
+
+    @property
+    def channels(self) -> tuple[tuple[str, str], ...]:
+        """``(kind, value)`` of every objection channel given (phone, email, address)."""
+        return tuple((k, v) for k, v in (("phone", self.phone), ("email", self.email),
+                                         ("address", self.address)) if v)
+
+    def period(self, lang: Lang) -> str:
+        """The publicity period in words ('' when none is given)."""
+        if self.start and self.end:
+            return text("notice_from_to", lang).format(start=fmt_date(self.start, lang),
+                                                       end=fmt_date(self.end, lang))
+        if self.start and self.days:
+            return text("notice_from_days", lang).format(start=fmt_date(self.start, lang),
+                                                         days=self.days)
+        if self.days:
+            return text("notice_days", lang).format(days=self.days)
+        return ""
+
+    @property
+    def complete(self) -> bool:
+        """True when the notice names its issuer, its period and an objection channel."""
+        return bool(self.issuer and (self.days or (self.start and self.end))
+                    and self.channels)
+
+
+def _date(value: object) -> _dt.date | None:
+    if isinstance(value, _dt.datetime):
+        return value.date()
+    if isinstance(value, _dt.date):
+        return value
+    if isinstance(value, str) and value.strip():
+        return _dt.date.fromisoformat(value.strip())
+    return None
+
+
+def notice_of(rules: Rules) -> Notice | None:
+    """The notice of the rules file's ``[notice]`` table, or ``None`` when it has none.
+
+    Reads the fields ``issuer``, ``start``, ``end``, ``days``, ``phone``, ``email`` and
+    ``address`` of ``rules.notice`` (each optional).
+    """
+    raw = getattr(rules, "notice", None)
+    if raw is None:
+        return None
+
+    def get(name: str) -> Any:
+        return raw.get(name) if isinstance(raw, Mapping) else getattr(raw, name, None)
+
+    days = get("days")
+    return Notice(issuer=str(get("issuer") or ""), start=_date(get("start")),
+                  end=_date(get("end")), days=int(days) if days else None,
+                  phone=str(get("phone") or ""), email=str(get("email") or ""),
+                  address=str(get("address") or ""))
+
+
+_FIGURE = re.compile(r"\(?[¥￥]?\d[\d,.]*%?\)?")
+
+
+def reason_kind(reason: str) -> str:
+    """The kind of an ineligibility reason: its words before any figure or detail.
+
+    Used to count proposals by reason (a structured reason code replaces this once the
+    screening reasons carry one).
+
+    Examples
+    --------
+    >>> reason_kind("cannot finish by month 12: starts month 4 and runs 10 months")
+    'cannot finish by month 12'
+    >>> reason_kind("completion probability 0.55 is below the minimum 0.6")
+    'completion probability … is below the minimum …'
+    """
+    head = re.match(r"([^:：]*)[:：]", reason)
+    if head:
+        return head.group(1).strip()
+    return _FIGURE.sub("…", reason).strip()
 
 
 @dataclass(frozen=True)
@@ -165,10 +287,20 @@ class Report:
     ineligible: tuple[IneligibleRow, ...]
     provenance: Provenance
     result: dict[str, Any] = field(default_factory=dict)  # Selection.to_dict()
+    notice: Notice | None = None
+    reasons: tuple[ReasonCount, ...] = ()
+    domain_cap: float | None = None
 
     def t(self, key: str) -> str:
         """Wording in the report's language."""
         return text(key, self.lang)
+
+    def pool_label(self, name: str) -> str:
+        """The display name of a pool (its ``label`` in the rules file, else its name)."""
+        for pool in self.pools:
+            if pool.name == name:
+                return pool.label or name
+        return name
 
     def selected_by_domain(self) -> list[tuple[str, list[ProjectRow]]]:
         """The selected projects grouped by domain label, in the order of ``by_domain``."""
@@ -185,10 +317,6 @@ def _label(taxonomy: Taxonomy, code: str, lang: Lang) -> str:
     if code == "uncategorised":
         return text("uncategorised", lang)
     return code
-
-
-def _yuan(minor: int | np.integer[Any]) -> Decimal:
-    return Decimal(int(minor)) / 100
 
 
 def _text_or_blank(value: object) -> str:
@@ -209,7 +337,7 @@ def _group_rows(problem: Problem, x: np.ndarray, column: str, taxonomy: Taxonomy
             continue
         cost = int(problem.cost[mask].sum())
         rows.append(GroupRow(code=code, label=_label(taxonomy, code, lang),
-                             count=int(mask.sum()), cost=_yuan(cost),
+                             count=int(mask.sum()), cost=from_fen(cost),
                              beneficiaries=float(problem.benefit[mask].sum()),
                              cost_share=cost / spent if spent else 0.0))
     return tuple(rows)
@@ -218,11 +346,12 @@ def _group_rows(problem: Problem, x: np.ndarray, column: str, taxonomy: Taxonomy
 def build_report(
     selection: Selection,
     *,
-    lang: Lang = "en",
+    lang: Lang = DEFAULT_LANG,
     title: str | None = None,
     reserve: Sequence[tuple[str, float | None]] = (),
     why_not: Mapping[str, str] | None = None,
     provenance: Provenance | None = None,
+    notice: Notice | None = None,
 ) -> Report:
     """Lay out a selection for the reports.
 
@@ -240,6 +369,24 @@ def build_report(
         ``{id: sentence}`` from :func:`selector.explain.why_not`, for the reserve.
     provenance:
         Hashes, solver and time; default: from the selection only.
+    notice:
+        Issuer, publicity period and objection channels of the public list; default: the
+        rules file's ``[notice]`` (:func:`notice_of`).
+
+    Returns
+    -------
+    Report
+        Every figure the writers show; they only lay it out.
+
+    Examples
+    --------
+    >>> from selector.datasets import generate_call
+    >>> from selector.engine import Model
+    >>> from selector.rules import Rules
+    >>> selection = Model.build(generate_call(30, seed=1), Rules(budget=900_000)).solve()
+    >>> report = build_report(selection, lang="zh")
+    >>> report.count == selection.count, report.t("beneficiaries")
+    (True, '受益职工')
     """
     proposals = selection.proposals
     problem = Problem(proposals)
@@ -255,7 +402,7 @@ def build_report(
         selected.append(ProjectRow(
             id=pid, title=str(row["title"]), domain=str(row["domain"]),
             domain_label=_label(proposals.domains, str(row["domain"]), lang),
-            cost=_yuan(row["cost_minor"]), beneficiaries=float(row["beneficiaries"]),
+            cost=from_fen(row["cost_minor"]), beneficiaries=float(row["beneficiaries"]),
             target_groups=tuple(_label(proposals.target_groups, str(g), lang)
                                 for g in row["target_groups"]),
             district=_text_or_blank(row["district"]),
@@ -267,7 +414,8 @@ def build_report(
     pools = tuple(
         PoolRow(name=pool.name, amount=pool.amount,
                 paid=sum((p.get(pool.name, Decimal(0)) for p in selection.pool_payments.values()),
-                         Decimal(0)))
+                         Decimal(0)),
+                label=getattr(pool, "label", None) or pool.name)
         for pool in selection.rules.pools
     )
     reserve_rows = []
@@ -276,7 +424,7 @@ def build_report(
         reserve_rows.append(ReserveRow(
             rank=rank, id=pid, title=str(row["title"]),
             domain_label=_label(proposals.domains, str(row["domain"]), lang),
-            cost=_yuan(row["cost_minor"]), beneficiaries=float(row["beneficiaries"]),
+            cost=from_fen(row["cost_minor"]), beneficiaries=float(row["beneficiaries"]),
             score=score, why_missed=why_not.get(pid, "")))
     ineligible = tuple(
         IneligibleRow(id=pid, title=str(frame.iloc[index[pid]]["title"]), reasons=tuple(reasons))
@@ -305,4 +453,24 @@ def build_report(
         ineligible=ineligible,
         provenance=provenance or Provenance.of(selection),
         result=selection.to_dict(),
+        notice=notice if notice is not None else notice_of(selection.rules),
+        reasons=_reason_counts(ineligible),
+        domain_cap=_domain_cap(selection.rules),
     )
+
+
+def _reason_counts(rows: Sequence[IneligibleRow]) -> tuple[ReasonCount, ...]:
+    """Proposals per kind of reason (a proposal counts once under each of its kinds)."""
+    counts: dict[str, int] = {}
+    for row in rows:
+        for kind in dict.fromkeys(reason_kind(r) for r in row.reasons):
+            counts[kind] = counts.get(kind, 0) + 1
+    ordered = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    return tuple(ReasonCount(reason=k, count=n) for k, n in ordered)
+
+
+def _domain_cap(rules: Rules) -> float | None:
+    """The tightest cap on one domain's share of the money (drawn on the charts)."""
+    caps = [g.max_share for g in rules.groups if g.column == "domain" and g.measure == "cost"
+            and g.max_share is not None and not g.values]
+    return min(caps) if caps else None

@@ -1,8 +1,9 @@
 """Self-contained HTML reports (jinja2, autoescaped; charts embedded as base64 PNG).
 
 The pages load nothing from outside (a Content-Security-Policy forbids it and allows no
-script at all), so they open offline and can be mailed as one file. All text from the
-proposals is escaped: a title ``<script>alert(1)</script>`` shows as text.
+script at all), so they open offline and can be mailed as one file; a print stylesheet
+lays them out on A4 (repeated table headers, no row or chart cut across pages). All text
+from the proposals is escaped: a title ``<script>alert(1)</script>`` shows as text.
 """
 
 from __future__ import annotations
@@ -10,12 +11,12 @@ from __future__ import annotations
 import base64
 import functools
 from collections.abc import Mapping
-from decimal import Decimal
+from typing import Any
 
 import jinja2
 
+from selector.i18n import fmt_count, fmt_money, fmt_number, fmt_percent
 from selector.report.content import Report
-from selector.report.fmt import money, number, percent
 from selector.report.tables import public_table
 
 __all__ = ["png_data_uri", "public_html", "report_html"]
@@ -37,14 +38,24 @@ def png_data_uri(png: bytes) -> str:
     return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 
 
-def _share(part: Decimal, whole: Decimal) -> float:
-    return float(part / whole) if whole else 0.0
-
-
 def _render(name: str, report: Report, **context: object) -> str:
+    lang = report.lang
+
+    def money(value: Any) -> str:
+        return fmt_money(value, lang, currency=report.currency)
+
+    def number(value: Any, digits: int = 0) -> str:
+        return fmt_number(value, lang, digits)
+
+    def count(value: Any) -> str:
+        return fmt_count(value, lang)
+
+    def percent(value: Any, digits: int = 1) -> str:
+        return fmt_percent(value, lang, digits)
+
     template = _environment().get_template(name)
-    return template.render(r=report, t=report.t, money=money, number=number, percent=percent,
-                           share=_share, **context)
+    return template.render(r=report, t=report.t, money=money, number=number, count=count,
+                           percent=percent, **context)
 
 
 def report_html(report: Report, charts: Mapping[str, bytes] | None = None) -> str:
@@ -54,5 +65,6 @@ def report_html(report: Report, charts: Mapping[str, bytes] | None = None) -> st
 
 
 def public_html(report: Report) -> str:
-    """The public list as one HTML page: no scores, no internal notes."""
+    """The public list as one HTML page, a notice ready to publish: no scores, no internal
+    notes; the issuer, publicity period and objection channels when the rules give them."""
     return _render("public.html.j2", report, table=public_table(report))

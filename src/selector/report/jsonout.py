@@ -6,6 +6,7 @@ Money is written as exact decimal strings, like ``Selection.to_dict()``.
 from __future__ import annotations
 
 import dataclasses
+import datetime as _dt
 import json
 import math
 from decimal import Decimal
@@ -19,6 +20,8 @@ __all__ = ["report_dict", "report_json"]
 def _plain(value: Any) -> Any:
     if isinstance(value, Decimal):
         return str(value)
+    if isinstance(value, _dt.date):
+        return value.isoformat()
     if isinstance(value, float) and not math.isfinite(value):
         return None
     if isinstance(value, dict):
@@ -44,6 +47,8 @@ def report_dict(report: Report) -> dict[str, Any]:
         "reserve": _plain(report.reserve),
         "why_not": {r.id: r.why_missed for r in report.reserve if r.why_missed},
         "ineligible_projects": _plain(report.ineligible),
+        "ineligible_by_reason": _plain(report.reasons),
+        "notice": _plain(report.notice),
         "provenance": _plain(report.provenance),
     })
     return out

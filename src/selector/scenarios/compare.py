@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from selector import _display  # __repr__ and _repr_html_ only
 from selector._errors import InfeasibleError, InvalidInputError, SolverError
 from selector.scenarios._common import MoneyLike, SolveOptions, to_fen, to_yuan
 from selector.scenarios.execution import run_tasks
@@ -113,6 +114,12 @@ class Comparison:
     by_domain: pd.DataFrame
     by_target_group: pd.DataFrame
     changes: pd.DataFrame = field(repr=False)
+
+    def __repr__(self) -> str:
+        return f"<Comparison {_display.comparison_repr(self)}>"
+
+    def _repr_html_(self) -> str:
+        return _display.comparison_html(self)
 
     def pivot(self, by: str = "domain", value: str = "cost") -> pd.DataFrame:
         """A wide table: one row per group, one column per scenario (zeros where absent).

@@ -48,6 +48,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from selector import _display  # __repr__ and _repr_html_ only
 from selector._errors import InvalidInputError, SolverError
 from selector.scenarios._common import (
     MoneyLike,
@@ -101,6 +102,12 @@ class Frontier:
     high: Decimal
     solves: int
     unproven: int = 0
+
+    def __repr__(self) -> str:
+        return f"<Frontier {_display.frontier_repr(self)}>"
+
+    def _repr_html_(self) -> str:
+        return _display.frontier_html(self)
 
     @property
     def proven(self) -> bool:
