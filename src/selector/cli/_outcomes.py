@@ -15,7 +15,7 @@ import typer
 from rich.console import Group
 from rich.text import Text
 
-from selector.cli._common import EXIT_OK, err_console, out_console, parse_money, write_json
+from selector.cli._common import EXIT_OK, err_console, money_option, out_console, write_json
 from selector.cli._reserve import Db, store_url
 from selector.cli._tables import rich_table
 from selector.engine import rules_from_pabulib
@@ -266,7 +266,7 @@ def compare_rules_command(input_path: Path, rules_paths: list[Path] | None,
             else default_rules(proposals)
     ballots = (load_ballots(ballots_path, proposals, lang=lang) if ballots_path is not None
                else ballots_from_pabulib(input_path, lang=lang) if pabulib else None)
-    amount = next((a for a in (parse_money(b) for b in budgets or []) if a is not None), None)
+    amount = next((a for a in (money_option(b, "--budget", lang) for b in budgets or []) if a is not None), None)
     if amount is None and rules.total_budget is None:
         amount = proposals.meta.get("budget")
     result = compare_rules(proposals, rules, ballots=ballots, compare=rule_names, budget=amount,

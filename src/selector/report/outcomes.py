@@ -37,12 +37,12 @@ from openpyxl import Workbook
 from openpyxl.drawing.image import Image as SheetImage
 from openpyxl.styles import Font
 
+from selector._fonts import cjk_font
 from selector.i18n import Lang, fmt_count, fmt_money, fmt_number, fmt_percent, t
 from selector.model import ProposalSet
 from selector.outcomes.calibration import RAW_COLUMN, Calibration
 from selector.outcomes.review import DIMENSIONS, Review
 from selector.report._cells import safe_text
-from selector.report.fonts import cjk_font
 from selector.report.html import png_data_uri
 
 __all__ = ["CalibrationReport", "OutcomesReport", "build_calibration_report",
