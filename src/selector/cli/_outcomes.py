@@ -266,7 +266,8 @@ def compare_rules_command(input_path: Path, rules_paths: list[Path] | None,
             else default_rules(proposals)
     ballots = (load_ballots(ballots_path, proposals, lang=lang) if ballots_path is not None
                else ballots_from_pabulib(input_path, lang=lang) if pabulib else None)
-    amount = next((a for a in (money_option(b, "--budget", lang) for b in budgets or []) if a is not None), None)
+    given = (money_option(b, "--budget", lang) for b in budgets or [])
+    amount = next((a for a in given if a is not None), None)
     if amount is None and rules.total_budget is None:
         amount = proposals.meta.get("budget")
     result = compare_rules(proposals, rules, ballots=ballots, compare=rule_names, budget=amount,
