@@ -62,7 +62,7 @@ def test_user_errors_exit_1_with_one_line(tmp_path: Path, capsys: pytest.Capture
     bad.write_text("编号,备注\n1,x\n", encoding="utf-8")
     assert main(["intake", str(bad)]) == 1
     err = capsys.readouterr().err
-    assert err.startswith("error:") and len(err.strip().splitlines()) == 1
+    assert err.startswith(("error:", "错误：")) and len(err.strip().splitlines()) == 1
     costs = tmp_path / "costs.csv"
     costs.write_text("项目编号,预算金额(元)\nS9999,100\n", encoding="utf-8")
     assert main(["intake", str(EXAMPLE / "suggestions.csv"), "--costs", str(costs),

@@ -100,7 +100,7 @@ def test_import_of_a_bad_file_is_one_line_and_stores_nothing(
     bad = tmp_path / "bad.csv"
     bad.write_text("项目编号,实际服务人次\n2026-0001,很多\nNOPE,5\n", encoding="utf-8")
     code = main(["outcomes", "import", str(bad), "--year", "2026", "--proposals", str(CALL_2026),
-                 "--db", db])
+                 "--db", db, "--lang", "en"])
     err = capsys.readouterr().err
     assert code == 1 and len(err.strip().splitlines()) == 1 and "2 problems" in err
     with OutcomeStore(f"sqlite:///{db}") as store:
