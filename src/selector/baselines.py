@@ -26,17 +26,14 @@ from decimal import Decimal
 
 import numpy as np
 
-from selector.engine.formulate import group_sets
-from selector.engine.model import objective_weights
-from selector.engine.screening import (
-    check_columns,
-    pool_eligibility,
-    screen_problem,
-    to_minor,
-    yuan,
-)
+from selector.engine.families import Reason, RuleCheck
+from selector.engine.families.groups import group_sets
+from selector.engine.families.pools import pool_amounts, pool_eligibility
+from selector.engine.objective import objective_weights
+from selector.engine.screening import check_columns, screen_problem
 from selector.engine.verify import rule_violations
 from selector.model import ProposalSet
+from selector.money import MoneyLike, from_fen, parse_money, to_fen
 from selector.problem import Problem
 from selector.rules import Rules
 
@@ -60,9 +57,12 @@ class GreedyResult:
     total_cost:
         Exact money spent (major units).
     violations:
-        Every rule the list breaks, in words (empty: the list satisfies all rules).
+        Every rule check the list breaks (empty: the list satisfies all rules);
+        ``check.render(lang)`` says each in words.
     ineligible:
-        ``{id: (reason, ...)}`` from screening.
+        ``{id: (reason, ...)}`` from screening (English).
+    ineligible_reasons:
+        The same, structured (``reason.render(lang)``).
     pool_payments:
         ``{id: {pool: amount}}`` in major units (empty when there are no pools).
     seconds:
@@ -74,8 +74,9 @@ class GreedyResult:
     objective: float
     beneficiaries: float
     total_cost: Decimal
-    violations: tuple[str, ...]
+    violations: tuple[RuleCheck, ...]
     ineligible: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    ineligible_reasons: dict[str, tuple[Reason, ...]] = field(default_factory=dict)
     pool_payments: dict[str, dict[str, Decimal]] = field(default_factory=dict)
     seconds: float = 0.0
 
@@ -94,7 +95,7 @@ class _Caps:
         self.left = budget_minor
         self.rules = rules
         # pools
-        self.pool_left = np.array([to_minor(p.amount) for p in rules.pools], dtype=np.int64)
+        self.pool_left = pool_amounts(rules.pools)
         self.pool_ok = pool_eligibility(problem, rules.pools) if rules.pools else None
         self.payments = np.zeros((problem.n, len(rules.pools)), dtype=np.int64)
         # resources
@@ -192,7 +193,7 @@ class _Caps:
 
 
 def greedy(proposals: ProposalSet, rules: Rules | None = None, *,
-           budget: Decimal | int | float | str | None = None) -> GreedyResult:
+           budget: MoneyLike | None = None) -> GreedyResult:
     """Rank by objective per yuan and fund down the list while every cap holds.
 
     Parameters
@@ -223,11 +224,11 @@ def greedy(proposals: ProposalSet, rules: Rules | None = None, *,
     start = time.perf_counter()
     rules = rules or Rules()
     if budget is not None:
-        rules = rules.with_budget(budget)
+        rules = rules.with_budget(parse_money(budget, "budget"))
     problem = Problem(proposals)
     check_columns(problem, rules)
     total = rules.total_budget
-    budget_minor = None if total is None else to_minor(total)
+    budget_minor = None if total is None else to_fen(total, "budget", rounding="floor")
     cost = problem.cost
     benefit = problem.benefit
     screening = screen_problem(problem, rules, cost, budget_minor)
@@ -255,15 +256,16 @@ def greedy(proposals: ProposalSet, rules: Rules | None = None, *,
         names = [p.name for p in rules.pools]
         for k in np.flatnonzero(chosen):
             pool_payments[str(problem.ids[k])] = {
-                names[p]: yuan(v) for p, v in enumerate(caps.payments[k]) if v}
+                names[p]: from_fen(v) for p, v in enumerate(caps.payments[k]) if v}
     return GreedyResult(
         selected=tuple(str(problem.ids[i]) for i in np.flatnonzero(chosen)),
         chosen=chosen,
         objective=float(weight[chosen].sum()),
         beneficiaries=float(benefit[chosen].sum()),
-        total_cost=yuan(int(cost[chosen].sum())),
+        total_cost=from_fen(int(cost[chosen].sum())),
         violations=tuple(bad),
         ineligible=screening.reasons,
+        ineligible_reasons=screening.why,
         pool_payments=pool_payments,
         seconds=time.perf_counter() - start,
     )

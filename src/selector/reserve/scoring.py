@@ -13,7 +13,7 @@ review             mean of the min–max normalised review columns              
 forced_in_loss     objective lost if it were forced in: ``z* − z*(x_i = 1)``;  lower
                    forcing it in breaks the rules: component 0
 entry_budget       smallest budget at which it is selected, minus the budget   lower
-                   (:func:`selector.whatif.entry_budget`, searched up to
+                   (:func:`selector.engine.whatif.entry_budget`, searched up to
                    ``max_budget_factor × budget``); not selected by then: 0
 =================  ==========================================================  =========
 
@@ -22,9 +22,9 @@ with the weights of :class:`ScoringWeights`. A component that cannot be computed
 this call (no review column, or no budget for ``entry_budget``) gets weight 0.
 
 The two distance components need re-solves through one shared
-:class:`selector.whatif.Resolver` (cached) and, optionally, a
+:class:`selector.engine.whatif.Resolver` (cached) and, optionally, a
 :class:`concurrent.futures.Executor`: the forced-in loss one value-only re-solve each
-(:meth:`~selector.whatif.Resolver.value`: the optimum's value is the claim, so the
+(:meth:`~selector.engine.whatif.Resolver.value`: the optimum's value is the claim, so the
 tie-break stage that picks among equal lists is skipped), the entry budget a verified
 budget search of several solves each. By default every
 runner-up gets both. For very large calls two documented shortcuts bound the work:
@@ -43,29 +43,24 @@ and scoring at least ``threshold`` (when set).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from selector import whatif
+from selector.engine import Model
+from selector.engine.whatif import Resolver, entry_budget, map_each
+from selector.money import from_fen
 from selector.result import Selection
-
-if TYPE_CHECKING:
-    from selector.engine import Model
 
 __all__ = ["COMPONENTS", "RunnerUps", "ScoringConfig", "ScoringWeights", "normalise",
            "score_runner_ups"]
 
 COMPONENTS = ("value_for_money", "review", "forced_in_loss", "entry_budget")
-
-_T = TypeVar("_T")
-_R = TypeVar("_R")
 
 
 class ScoringWeights(BaseModel):
@@ -171,15 +166,9 @@ def normalise(raw: np.ndarray, *, higher_is_better: bool = True) -> np.ndarray:
     return out
 
 
-def _map(fn: Callable[[_T], _R], items: Sequence[_T], executor: Executor | None) -> list[_R]:
-    if executor is None or len(items) < 2:
-        return [fn(x) for x in items]
-    return list(executor.map(fn, items))
-
-
 def score_runner_ups(model: Model, base: Selection, config: ScoringConfig | None = None, *,
                      executor: Executor | None = None,
-                     resolver: whatif.Resolver | None = None) -> RunnerUps:
+                     resolver: Resolver | None = None) -> RunnerUps:
     """Score and rank every eligible proposal the optimum leaves out.
 
     Parameters
@@ -192,7 +181,7 @@ def score_runner_ups(model: Model, base: Selection, config: ScoringConfig | None
         Optional executor for the re-solves (threads or processes that can share the
         model).
     resolver:
-        A shared :class:`selector.whatif.Resolver` (its cache is reused).
+        A shared :class:`selector.engine.whatif.Resolver` (its cache is reused).
 
     Returns
     -------
@@ -231,7 +220,7 @@ def score_runner_ups(model: Model, base: Selection, config: ScoringConfig | None
     if budget is None:
         weights["entry_budget"] = 0.0
 
-    res = resolver or whatif.Resolver(model, base)
+    res = resolver or Resolver(model, base)
     order_ids = np.array(ids, dtype=object).astype(str)
 
     def best(partial: np.ndarray, among: np.ndarray, limit: int | None) -> np.ndarray:
@@ -261,7 +250,7 @@ def score_runner_ups(model: Model, base: Selection, config: ScoringConfig | None
             sel = res.value(force_in=[pid])
             return math.inf if sel is None else base.objective - sel.objective
 
-        for k, lost in zip(todo, _map(forced_loss, [ids[k] for k in todo], executor),
+        for k, lost in zip(todo, map_each(forced_loss, [ids[k] for k in todo], executor),
                            strict=True):
             loss[k] = lost
         comp["forced_in_loss"][resolved] = normalise(loss[resolved], higher_is_better=False)
@@ -280,9 +269,9 @@ def score_runner_ups(model: Model, base: Selection, config: ScoringConfig | None
         cap = (Decimal(budget) * Decimal(str(cfg.max_budget_factor))).to_integral_value()
 
         def find(pid: str) -> Decimal | None:
-            return whatif.entry_budget(model, base, pid, max_budget=cap, resolver=res)
+            return entry_budget(model, base, pid, max_budget=cap, resolver=res)
 
-        for k, found in zip(todo, _map(find, [ids[k] for k in todo], executor), strict=True):
+        for k, found in zip(todo, map_each(find, [ids[k] for k in todo], executor), strict=True):
             entry[k] = found
         extra = np.array([np.inf if e is None else float(e - Decimal(budget)) for e in entry])
         comp["entry_budget"][searched] = normalise(extra[searched], higher_is_better=False)
@@ -293,7 +282,7 @@ def score_runner_ups(model: Model, base: Selection, config: ScoringConfig | None
     out = pd.DataFrame({
         "id": pd.Series(ids, dtype=object),
         "title": pd.Series([str(v) for v in frame["title"].to_numpy()[pos]], dtype=object),
-        "cost": pd.Series([Decimal(int(c)) / 100 for c in problem.cost[pos]], dtype=object),
+        "cost": pd.Series([from_fen(c) for c in problem.cost[pos]], dtype=object),
         "beneficiaries": benefit,
         "value_for_money": vfm,
         "review": review_raw,

@@ -1,8 +1,10 @@
-"""Shared pieces of the scenario functions: money in fen, solve options, light results.
+"""Shared pieces of the scenario functions: solve options, light results.
 
-A scenario computation ships :class:`Point` records between processes rather than
-whole :class:`~selector.Selection` objects (which carry the proposals): a point is the
-proof and the list of one solve, small enough to pickle by the thousand.
+Money is :mod:`selector.money` (exact fen inside, ``Decimal`` yuan at the edges) and the
+solver settings one :class:`~selector.engine.options.SolveOptions`. A scenario
+computation ships :class:`Point` records between processes rather than whole
+:class:`~selector.Selection` objects (which carry the proposals): a point is the proof
+and the list of one solve, small enough to pickle by the thousand.
 """
 
 from __future__ import annotations
@@ -10,87 +12,40 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Any
+from decimal import Decimal
+from typing import Any
 
-from selector._errors import InfeasibleError, InvalidInputError, SolverError
-
-if TYPE_CHECKING:
-    from selector.engine import Model
-    from selector.model import ProposalSet
-    from selector.result import Selection
-    from selector.rules import Rules
+from selector._errors import InfeasibleError, SolverError
+from selector.engine import Model
+from selector.engine.options import SolveOptions, SolverName
+from selector.model import ProposalSet
+from selector.money import MoneyLike, from_fen, to_fen
+from selector.result import Selection
+from selector.rules import Rules
 
 __all__ = [
     "INFEASIBLE",
+    "MoneyLike",
     "Point",
     "SolveOptions",
     "build_model",
+    "options_of",
     "same_value",
     "solve_point",
-    "to_fen",
-    "to_yuan",
 ]
 
 INFEASIBLE = "infeasible"
-MoneyLike = Decimal | int | float | str
 
 
-def to_fen(value: MoneyLike, what: str = "budget") -> int:
-    """An amount of money in exact minor units (fen).
-
-    Examples
-    --------
-    >>> to_fen("1234.56"), to_fen(10)
-    (123456, 1000)
-    """
-    try:
-        amount = Decimal(str(value))
-    except (InvalidOperation, ValueError):
-        raise InvalidInputError(f"{what} must be a number of yuan, got {value!r}") from None
-    if not amount.is_finite() or amount < 0:
-        raise InvalidInputError(f"{what} must be a finite amount >= 0, got {value!r}")
-    fen = amount * 100
-    if fen != fen.to_integral_value():
-        raise InvalidInputError(f"{what} must be a whole number of fen (0.01), got {value!r}")
-    return int(fen)
-
-
-def to_yuan(fen: int) -> Decimal:
-    """Exact major units of ``fen`` minor units.
-
-    Examples
-    --------
-    >>> to_yuan(123456), to_yuan(1000)
-    (Decimal('1234.56'), Decimal('10'))
-    """
-    return Decimal(int(fen)) / 100
-
-
-@dataclass(frozen=True)
-class SolveOptions:
-    """Solver settings passed to every re-solve (``None`` = the engine's default)."""
-
-    solver: str | None = None
-    time_limit: float | None = None
-    gap: float | None = None
-
-    def kwargs(self) -> dict[str, Any]:
-        """Keyword arguments for ``Model.solve``."""
-        out: dict[str, Any] = {"diagnose": False}
-        if self.solver is not None:
-            out["solver"] = self.solver
-        if self.time_limit is not None:
-            out["time_limit"] = self.time_limit
-        if self.gap is not None:
-            out["gap"] = self.gap
-        return out
+def options_of(options: SolveOptions | None, solver: SolverName | None, time_limit: float | None,
+               gap: float | None) -> SolveOptions:
+    """One :class:`SolveOptions` from a scenario function's ``options`` and its shorthand
+    keywords (a keyword given wins over the same setting in ``options``)."""
+    return (options or SolveOptions()).merged(solver=solver, time_limit=time_limit, gap=gap)
 
 
 def build_model(proposals: ProposalSet, rules: Rules | None) -> Model:
     """Compile the engine's model once (screening, arrays, constraint matrices)."""
-    from selector.engine import Model
-
     return Model.build(proposals, rules)
 
 
@@ -143,12 +98,12 @@ class Point:
     def row(self) -> dict[str, Any]:
         """The tidy-table row of this point (money as exact ``Decimal`` yuan)."""
         return {
-            "budget": to_yuan(self.budget_fen),
+            "budget": from_fen(self.budget_fen),
             "status": self.status,
             "objective": self.objective,
             "bound": self.bound,
             "gap": self.gap,
-            "cost_used": to_yuan(self.cost_fen) if self.feasible else None,
+            "cost_used": from_fen(self.cost_fen) if self.feasible else None,
             "count": self.count if self.feasible else 0,
             "beneficiaries": self.beneficiaries,
             "ids": self.ids,
@@ -187,13 +142,13 @@ def solve_point(
     A :class:`~selector.SolverError` is raised, or recorded as an ``"error"`` point when
     ``catch_errors`` is true.
     """
-    kwargs = options.kwargs()
+    kwargs = options.solve_kwargs()
     if cost is not None:
         kwargs["cost"] = cost
     if beneficiaries is not None:
         kwargs["beneficiaries"] = beneficiaries
     try:
-        selection = model.solve(budget=to_yuan(budget_fen), **kwargs)
+        selection = model.solve(budget=from_fen(budget_fen), **kwargs)
     except InfeasibleError as exc:
         return Point(budget_fen=budget_fen, status=INFEASIBLE, message=str(exc))
     except SolverError as exc:

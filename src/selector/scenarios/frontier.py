@@ -44,27 +44,25 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 
 from selector._errors import InvalidInputError, SolverError
+from selector.engine import Model
+from selector.engine.options import SolverName
+from selector.model import ProposalSet
+from selector.money import MoneyLike, from_fen, to_fen
+from selector.rules import Rules
 from selector.scenarios._common import (
-    MoneyLike,
     Point,
     SolveOptions,
     build_model,
+    options_of,
     same_value,
     solve_point,
-    to_fen,
-    to_yuan,
 )
 from selector.scenarios.execution import default_workers, run_tasks
-
-if TYPE_CHECKING:
-    from selector.engine import Model
-    from selector.model import ProposalSet
-    from selector.rules import Rules
 
 __all__ = ["FRONTIER_COLUMNS", "Frontier", "frontier"]
 
@@ -118,10 +116,10 @@ class Frontier:
 
         NaN when the rules cannot hold at that budget.
         """
-        fen = to_fen(budget)
-        if not to_fen(self.low) <= fen <= to_fen(self.high):
+        fen = to_fen(budget, "budget")
+        if not to_fen(self.low, "budget") <= fen <= to_fen(self.high, "budget"):
             raise InvalidInputError(f"budget must be within [{self.low}, {self.high}], got {budget}")
-        starts = [to_fen(b) for b in self.points["budget"]]
+        starts = [to_fen(b, "budget") for b in self.points["budget"]]
         k = max(i for i, s in enumerate(starts) if s <= fen)
         return float(self.points["objective"].iloc[k])
 
@@ -175,8 +173,8 @@ class _Searcher:
                 got = "no list" if not upper.feasible else f"objective {upper.objective:g}"
                 raise SolverError(
                     f"the solver's answers are not monotone in the budget: {got} at "
-                    f"{to_yuan(upper.budget_fen)} but objective {lower.objective:g} at the "
-                    f"smaller budget {to_yuan(lower.budget_fen)} (a solver tolerance at a "
+                    f"{from_fen(upper.budget_fen)} but objective {lower.objective:g} at the "
+                    f"smaller budget {from_fen(lower.budget_fen)} (a solver tolerance at a "
                     "budget edge?); the frontier would not be exact", solver_status="monotone")
         self._budgets.insert(k, point.budget_fen)
         self._points.insert(k, point)
@@ -247,9 +245,10 @@ def frontier(
     low: MoneyLike = 0,
     high: MoneyLike | None = None,
     *,
-    solver: str | None = None,
+    solver: SolverName | None = None,
     time_limit: float | None = None,
-    gap: float = 0.0,
+    gap: float | None = None,
+    options: SolveOptions | None = None,
     executor: Any = None,
     workers: int | None = 1,
     chunks: int | None = None,
@@ -265,8 +264,10 @@ def frontier(
         The call (rules default to ``Rules()``: the budget alone).
     low, high:
         The budget range in yuan (whole fen); ``high`` defaults to the rules' budget.
-    solver, time_limit, gap:
-        Passed to every solve; ``gap=0`` keeps the frontier exact.
+    solver, time_limit, gap, options:
+        Passed to every solve (:class:`~selector.engine.options.SolveOptions`; the
+        keywords are shorthands). Without a gap the solves use ``gap=0``, which keeps
+        the frontier exact.
     executor, workers:
         Where the chunks run (see :mod:`selector.scenarios.execution`); the default
         ``workers=1`` walks the whole range in this process.
@@ -308,8 +309,10 @@ def frontier(
         high = rules.total_budget
     hi = to_fen(high, "high")
     if hi < lo:
-        raise InvalidInputError(f"high must be >= low, got {to_yuan(hi)} < {to_yuan(lo)}")
-    options = SolveOptions(solver=solver, time_limit=time_limit, gap=gap)
+        raise InvalidInputError(f"high must be >= low, got {from_fen(hi)} < {from_fen(lo)}")
+    options = options_of(options, solver, time_limit, gap)
+    if options.gap is None:
+        options = options.merged(gap=0.0)
     if chunks is not None:
         parts = chunks
     elif executor is not None:
@@ -325,7 +328,7 @@ def frontier(
     results = run_tasks(_walk, tasks, executor=executor, workers=workers, progress=progress,
                         description="Frontier")
     steps = [results[0].floor] + [s for r in results for s in r.steps]
-    return Frontier(points=_frame(steps, hi), low=to_yuan(lo), high=to_yuan(hi),
+    return Frontier(points=_frame(steps, hi), low=from_fen(lo), high=from_fen(hi),
                     solves=sum(r.solves for r in results),
                     unproven=sum(r.unproven for r in results))
 
@@ -341,14 +344,14 @@ def _frame(steps: Sequence[Point], hi: int) -> pd.DataFrame:
     for k, p in enumerate(steps):
         row = p.row()
         nxt = steps[k + 1].budget_fen - 1 if k + 1 < len(steps) else hi
-        row["budget_to"] = to_yuan(nxt)
+        row["budget_to"] = from_fen(nxt)
         if k == 0:
             row["marginal"] = math.nan
             row["added"], row["removed"] = (), ()
         else:
             prev = steps[k - 1]
             before = prev.objective if prev.feasible else math.nan
-            row["marginal"] = (p.objective - before) / float(to_yuan(p.budget_fen - prev.budget_fen))
+            row["marginal"] = (p.objective - before) / float(from_fen(p.budget_fen - prev.budget_fen))
             old = set(prev.ids)
             new = set(p.ids)
             row["added"] = tuple(i for i in p.ids if i not in old)

@@ -12,26 +12,24 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 
 from selector._errors import InvalidInputError
+from selector.engine import Model
+from selector.engine.options import SolverName
+from selector.model import ProposalSet
+from selector.money import MoneyLike, from_fen, to_fen
+from selector.rules import Rules
 from selector.scenarios._common import (
-    MoneyLike,
     Point,
     SolveOptions,
     build_model,
+    options_of,
     solve_point,
-    to_fen,
-    to_yuan,
 )
 from selector.scenarios.execution import chunked, default_workers, run_tasks
-
-if TYPE_CHECKING:
-    from selector.engine import Model
-    from selector.model import ProposalSet
-    from selector.rules import Rules
 
 __all__ = ["SWEEP_COLUMNS", "budget_grid", "sweep"]
 
@@ -56,8 +54,8 @@ def budget_grid(start: MoneyLike, stop: MoneyLike, num: int) -> list[Decimal]:
         raise InvalidInputError(f"num must be >= 1, got {num}")
     lo, hi = to_fen(start, "start"), to_fen(stop, "stop")
     if num == 1:
-        return [to_yuan(lo)]
-    return [to_yuan(lo + (hi - lo) * k // (num - 1)) for k in range(num)]
+        return [from_fen(lo)]
+    return [from_fen(lo + (hi - lo) * k // (num - 1)) for k in range(num)]
 
 
 @dataclass(frozen=True)
@@ -85,7 +83,7 @@ def _solve_chunk(chunk: _Chunk) -> list[Point]:
         hit = next((p for low, high, p in known if low <= b <= high), None)
         if hit is not None:
             done[b] = replace(hit, budget_fen=b, seconds=0.0,
-                              message=f"the list solved at budget {to_yuan(hit.budget_fen)}")
+                              message=f"the list solved at budget {from_fen(hit.budget_fen)}")
             continue
         point = solve_point(model, b, chunk.options, catch_errors=True)
         done[b] = point
@@ -109,11 +107,12 @@ def sweep(
     rules: Rules | None = None,
     budgets: Iterable[MoneyLike] = (),
     *,
-    solver: str | None = None,
+    solver: SolverName | None = None,
     time_limit: float | None = None,
     gap: float | None = None,
+    options: SolveOptions | None = None,
     executor: Any = None,
-    workers: int | None = None,
+    workers: int | None = 1,
     chunks: int | None = None,
     progress: bool = True,
 ) -> pd.DataFrame:
@@ -125,11 +124,13 @@ def sweep(
         The call; each budget overrides the rules' budget.
     budgets:
         Amounts in yuan (whole fen), e.g. from :func:`budget_grid`.
-    solver, time_limit, gap:
-        Passed to every solve (``None`` = the engine's defaults).
+    solver, time_limit, gap, options:
+        Passed to every solve (:class:`~selector.engine.options.SolveOptions`; the
+        keywords are shorthands; ``None`` = the engine's defaults).
     executor, workers:
-        Where the chunks run (see :mod:`selector.scenarios.execution`): by default one
-        local process per CPU; ``workers=1`` solves in this process.
+        Where the chunks run (see :mod:`selector.scenarios.execution`): by default in
+        this process (``workers=1``: safe in any script); ``workers=k`` local processes,
+        ``None`` one per CPU.
     chunks:
         Number of chunks (each builds the model once); default four per worker.
     progress:
@@ -159,8 +160,8 @@ def sweep(
     >>> bool(table["objective"].is_monotonic_increasing)
     True
     """
-    fens = [to_fen(b) for b in budgets]
-    options = SolveOptions(solver=solver, time_limit=time_limit, gap=gap)
+    fens = [to_fen(b, "budget") for b in budgets]
+    options = options_of(options, solver, time_limit, gap)
     n_workers = 1 if executor is None and workers == 1 else (workers or default_workers())
     parts = chunks or (1 if n_workers == 1 and executor is None else 4 * n_workers)
     groups = chunked(fens, parts) if fens else []
@@ -186,5 +187,5 @@ def _marginal(points: list[Point]) -> list[float]:
     for prev, k in zip(order, order[1:], strict=False):
         a, b = points[prev], points[k]
         if a.feasible and b.feasible and b.budget_fen > a.budget_fen:
-            out[k] = (b.objective - a.objective) / float(to_yuan(b.budget_fen - a.budget_fen))
+            out[k] = (b.objective - a.objective) / float(from_fen(b.budget_fen - a.budget_fen))
     return out
