@@ -25,6 +25,7 @@ from selector.datasets import generate_call
 from selector.engine import (
     FAMILIES,
     Model,
+    Outcome,
     Overrides,
     RulesConflict,
     check,
@@ -49,7 +50,15 @@ from selector.rules import (
     Resource,
     register_table,
 )
-from selector.scenarios import compare, frontier, robust_select, robustness, sweep
+from selector.scenarios import (
+    RunOptions,
+    SolveOptions,
+    compare,
+    frontier,
+    robust_select,
+    robustness,
+    sweep,
+)
 from selector.testing import holds
 
 from .test_engine_oracle import proposal_sets, rule_sets
@@ -144,9 +153,10 @@ def test_verify_agrees_with_the_oracle_on_random_lists(data: st.DataObject) -> N
         if plan is not None:
             payments = np.zeros((problem.n, len(rules.pools)), dtype=np.int64)
             payments[sel] = plan
-    checks = rule_checks(problem, rules, chosen, cost=problem.cost, benefit=problem.benefit,
-                         budget_minor=case.inputs.budget_minor,
-                         eligible=case.screening.eligible, payments=payments)
+    checks = rule_checks(Outcome(problem=problem, rules=rules, chosen=chosen,
+                                 cost=problem.cost, benefit=problem.benefit,
+                                 budget_minor=case.inputs.budget_minor,
+                                 eligible=case.screening.eligible, payments=payments))
     ids = [str(i) for i in problem.ids[chosen]]
     assert all(c.met for c in checks) == holds(ps, rules, ids), [
         c.key for c in checks if not c.met]
@@ -243,11 +253,24 @@ def test_default_budget_lives_in_the_library() -> None:
 
 
 # -- #15: parallel defaults are safe in scripts ---------------------------------------------------
-def test_scenario_functions_default_to_this_process() -> None:
+def test_scenario_functions_share_their_settings_and_defaults() -> None:
+    assert RunOptions().workers == 1 and RunOptions().here
     for fn in (sweep, robustness, frontier, compare):
-        assert inspect.signature(fn).parameters["workers"].default == 1, fn.__name__
-        assert "options" in inspect.signature(fn).parameters, fn.__name__
+        params = inspect.signature(fn).parameters
+        assert params["options"].default is None and params["run"].default is None, fn
+        named = [p for p in params.values() if p.kind is not p.VAR_KEYWORD]
+        assert len(named) <= 8, fn                       # the settings are two objects
     assert "options" in inspect.signature(robust_select).parameters
+    with pytest.raises(TypeError, match="'solvr'"):
+        sweep(generate_call(3, seed=1), Rules(), [1], solvr="highs")
+    with pytest.raises(InvalidInputError, match="workers"):
+        RunOptions(workers=0)
+    ps = generate_call(8, seed=1)
+    rules = Rules(eligibility=OPEN, completion=None)
+    by_objects = sweep(ps, rules, [300_000, 600_000], options=SolveOptions(solver="highs"),
+                       run=RunOptions(progress=False))
+    by_keywords = sweep(ps, rules, [300_000, 600_000], solver="highs", progress=False)
+    assert list(by_objects["ids"]) == list(by_keywords["ids"])
 
 
 def test_a_script_without_a_main_guard_runs_a_sweep(tmp_path: Path) -> None:

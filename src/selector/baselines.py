@@ -26,7 +26,7 @@ from decimal import Decimal
 
 import numpy as np
 
-from selector.engine.families import Reason, RuleCheck
+from selector.engine.families import Outcome, Reason, RuleCheck
 from selector.engine.families.groups import group_sets
 from selector.engine.families.pools import pool_amounts, pool_eligibility
 from selector.engine.objective import objective_weights
@@ -129,49 +129,62 @@ class _Caps:
 
     def try_fund(self, i: int, chosen: np.ndarray) -> bool:
         """Fund proposal ``i`` when no cap breaks; update the running totals."""
-        c = int(self.cost[i])
-        if self.left is not None and c > self.left:
+        if self._over_a_cap(i) or self._breaks_a_relation(i, chosen):
             return False
-        if self.count_left is not None and self.count_left < 1:
+        pay = self._payment(i)
+        if pay is False:
             return False
-        rel = self.rules.relations
-        if rel.excludes:
-            if self.excluded[i]:
-                return False
-            for other in self.excludes[i]:
-                j = self.index.get(str(other))
-                if j is not None and chosen[j]:
-                    return False
-        variant = self.variant[i]
-        has_variant = isinstance(variant, str) and variant != ""
-        if rel.variants and has_variant and variant in self.variant_taken:
-            return False
-        if rel.requires:
-            for other in self.requires[i]:
-                j = self.index.get(str(other))
-                if j is None or not chosen[j]:
-                    return False
-        for r, use in enumerate(self.use):
-            if use[i] > self.res_left[r] + 1e-9:
-                return False
-        for mask, measure, room in self.groups:
-            if mask[i] and measure[i] > room[0] + 1e-9:
-                return False
-        pay = None
-        if self.pool_ok is not None:
-            ok = self.pool_ok[i]
-            if int(self.pool_left[ok].sum()) < c:
-                return False
-            pay = np.zeros(len(self.pool_left), dtype=np.int64)
-            due = c
-            for p in np.flatnonzero(ok):
-                take = min(due, int(self.pool_left[p]))
-                pay[p] = take
-                due -= take
-        # fund it
         chosen[i] = True
+        self._count(i, pay if isinstance(pay, np.ndarray) else None)
+        return True
+
+    def _over_a_cap(self, i: int) -> bool:
+        """The budget, ``count.max``, a resource or a group's cap has no room for ``i``."""
+        if self.left is not None and int(self.cost[i]) > self.left:
+            return True
+        if self.count_left is not None and self.count_left < 1:
+            return True
+        if any(use[i] > self.res_left[r] + 1e-9 for r, use in enumerate(self.use)):
+            return True
+        return any(mask[i] and measure[i] > room[0] + 1e-9 for mask, measure, room in self.groups)
+
+    def _breaks_a_relation(self, i: int, chosen: np.ndarray) -> bool:
+        """``i`` is excluded by (or excludes) a funded one, is a second version of an idea,
+        or requires one not funded yet."""
+        rel = self.rules.relations
+        if rel.excludes and (self.excluded[i] or any(
+                self.index.get(str(o)) is not None and chosen[self.index[str(o)]]
+                for o in self.excludes[i])):
+            return True
+        if rel.variants and self._variant(i) in self.variant_taken:
+            return True
+        return rel.requires and any(self.index.get(str(o)) is None or not chosen[self.index[str(o)]]
+                                    for o in self.requires[i])
+
+    def _variant(self, i: int) -> str | None:
+        variant = self.variant[i]
+        return variant if isinstance(variant, str) and variant != "" else None
+
+    def _payment(self, i: int) -> np.ndarray | bool:
+        """How the pools pay for ``i`` (in the order the rules list them), ``False`` when
+        they cannot, ``True`` when there are no pools."""
+        if self.pool_ok is None:
+            return True
+        ok = self.pool_ok[i]
+        due = int(self.cost[i])
+        if int(self.pool_left[ok].sum()) < due:
+            return False
+        pay = np.zeros(len(self.pool_left), dtype=np.int64)
+        for p in np.flatnonzero(ok):
+            take = min(due, int(self.pool_left[p]))
+            pay[p] = take
+            due -= take
+        return pay
+
+    def _count(self, i: int, pay: np.ndarray | None) -> None:
+        """Take funded ``i`` off every running total."""
         if self.left is not None:
-            self.left -= c
+            self.left -= int(self.cost[i])
         if self.count_left is not None:
             self.count_left -= 1
         if pay is not None:
@@ -182,14 +195,14 @@ class _Caps:
         for mask, measure, room in self.groups:
             if mask[i]:
                 room[0] -= float(measure[i])
-        if rel.variants and has_variant:
-            self.variant_taken.add(str(variant))
-        if rel.excludes:
+        variant = self._variant(i)
+        if self.rules.relations.variants and variant is not None:
+            self.variant_taken.add(variant)
+        if self.rules.relations.excludes:
             for other in self.excludes[i]:
                 j = self.index.get(str(other))
                 if j is not None:
                     self.excluded[j] = True
-        return True
 
 
 def greedy(proposals: ProposalSet, rules: Rules | None = None, *,
@@ -249,8 +262,9 @@ def greedy(proposals: ProposalSet, rules: Rules | None = None, *,
         if eligible[i] and not chosen[i] and weight[i] > 0:
             caps.try_fund(int(i), chosen)
     payments = caps.payments if rules.pools else None
-    bad = rule_violations(problem, rules, chosen, cost=cost, benefit=benefit,
-                          budget_minor=budget_minor, eligible=eligible, payments=payments)
+    bad = rule_violations(Outcome(problem=problem, rules=rules, chosen=chosen, cost=cost,
+                                  benefit=benefit, budget_minor=budget_minor,
+                                  eligible=eligible, payments=payments))
     pool_payments: dict[str, dict[str, Decimal]] = {}
     if rules.pools:
         names = [p.name for p in rules.pools]

@@ -56,55 +56,64 @@ def _missing(v: object) -> bool:
 
 def _eligible(problem: Problem, rules: Rules, budget: int | None) -> np.ndarray:
     frame = problem.proposals.frame
-    n = problem.n
-    requires = frame["requires"].to_numpy(dtype=object)
-    ok = np.ones(n, dtype=bool)
-    for i in range(n):
-        row = frame.iloc[i]
-        if rules.completion is not None:
-            start = 1.0 if _missing(row["earliest_start"]) else float(row["earliest_start"])
-            dur = row["duration_months"]
-            if _missing(dur):
-                if rules.completion.require_schedule_data:
-                    ok[i] = False
-            elif start + math.ceil(float(dur)) - 1 > rules.completion.deadline_month:
-                ok[i] = False
-            if rules.completion.require_schedule_data and _missing(row["earliest_start"]):
-                ok[i] = False
-        e = rules.eligibility
-        if e.require_indicator and not any(not _missing(t) for _, t, _u in row["indicators"]):
-            ok[i] = False
-        for col, low in (("expert_score", e.min_expert_score),
-                         ("worker_score", e.min_worker_score),
-                         ("worker_votes", e.min_worker_votes)):
-            if low is not None and (_missing(row[col]) or float(row[col]) < low):
-                ok[i] = False
-        p = row["completion_probability"]
-        if (e.min_completion_probability is not None and not _missing(p)
-                and float(p) < e.min_completion_probability):
-            ok[i] = False
-        if rules.pools and not any(_may_pay(row, pool) for pool in rules.pools):
-            ok[i] = False
-        cost = int(row["cost_minor"])
-        if budget is not None:
-            if cost > budget:
-                ok[i] = False
-            if rules.max_project_share is not None:   # exactly: 0.7 is 7/10, in fen
-                frac = Fraction(str(rules.max_project_share))
-                if cost * frac.denominator > frac.numerator * budget:
-                    ok[i] = False
+    ok = np.array([_finishes(row, rules) and _reviewed(row, rules)
+                   and _affordable(row, rules, budget)
+                   for _, row in frame.iterrows()], dtype=bool)
     for f in rules.force_out:
         ok[problem.index[f.id]] = False
     if rules.relations.requires:   # a project needing a non-candidate is no candidate
+        requires = frame["requires"].to_numpy(dtype=object)
         changed = True
         while changed:
             changed = False
-            for i in range(n):
+            for i in range(problem.n):
                 if ok[i] and any(str(o) not in problem.index or not ok[problem.index[str(o)]]
                                  for o in requires[i]):
                     ok[i] = False
                     changed = True
     return ok
+
+
+def _finishes(row: Any, rules: Rules) -> bool:
+    """Ends by the deadline (and gives its schedule data when that is required)."""
+    completion = rules.completion
+    if completion is None:
+        return True
+    start = 1.0 if _missing(row["earliest_start"]) else float(row["earliest_start"])
+    dur = row["duration_months"]
+    if completion.require_schedule_data and (_missing(dur) or _missing(row["earliest_start"])):
+        return False
+    return _missing(dur) or start + math.ceil(float(dur)) - 1 <= completion.deadline_month
+
+
+def _reviewed(row: Any, rules: Rules) -> bool:
+    """Has a measurable indicator, the scores required, the completion probability."""
+    e = rules.eligibility
+    if e.require_indicator and not any(not _missing(t) for _, t, _u in row["indicators"]):
+        return False
+    for col, low in (("expert_score", e.min_expert_score),
+                     ("worker_score", e.min_worker_score),
+                     ("worker_votes", e.min_worker_votes)):
+        if low is not None and (_missing(row[col]) or float(row[col]) < low):
+            return False
+    p = row["completion_probability"]
+    return (e.min_completion_probability is None or _missing(p)
+            or float(p) >= e.min_completion_probability)
+
+
+def _affordable(row: Any, rules: Rules, budget: int | None) -> bool:
+    """Some pool may pay for it; it fits the budget and ``max_project_share`` of it."""
+    if rules.pools and not any(_may_pay(row, pool) for pool in rules.pools):
+        return False
+    cost = int(row["cost_minor"])
+    if budget is None:
+        return True
+    if cost > budget:
+        return False
+    if rules.max_project_share is not None:   # exactly: 0.7 is 7/10, in fen
+        frac = Fraction(str(rules.max_project_share))
+        return cost * frac.denominator <= frac.numerator * budget
+    return True
 
 
 def _may_pay(row: object, pool: object) -> bool:
@@ -146,17 +155,8 @@ def _max_flow_ok(costs: list[int], allowed: list[list[int]], amounts: list[int])
         edge(n + p, sink, a)
     flow = 0
     while True:
-        parent = {src: src}
-        queue = [src]
-        while queue and sink not in parent:
-            nxt = []
-            for a in queue:
-                for b in adj[a]:
-                    if b not in parent and cap[(a, b)] > 0:
-                        parent[b] = a
-                        nxt.append(b)
-            queue = nxt
-        if sink not in parent:
+        parent = _augmenting_path(adj, cap, src, sink)
+        if parent is None:
             return flow == sum(costs)
         push, b = math.inf, sink
         while b != src:
@@ -168,6 +168,22 @@ def _max_flow_ok(costs: list[int], allowed: list[list[int]], amounts: list[int])
             cap[(b, parent[b])] += int(push)
             b = parent[b]
         flow += int(push)
+
+
+def _augmenting_path(adj: list[set[int]], cap: dict[tuple[int, int], int], src: int,
+                     sink: int) -> dict[int, int] | None:
+    """Breadth-first search for a path with room left: ``{node: parent}``, or ``None``."""
+    parent = {src: src}
+    queue = [src]
+    while queue and sink not in parent:
+        nxt = []
+        for a in queue:
+            for b in adj[a]:
+                if b not in parent and cap[(a, b)] > 0:
+                    parent[b] = a
+                    nxt.append(b)
+        queue = nxt
+    return parent if sink in parent else None
 
 
 def _schedule_ok(problem: Problem, rules: Rules, chosen: list[int], cost: np.ndarray) -> bool:

@@ -24,7 +24,7 @@ import numpy as np
 
 from selector.engine.case import Case, Overrides
 from selector.engine.diagnose import RulesConflict
-from selector.engine.families import FAMILIES, Reason, RuleChange, RuleCheck
+from selector.engine.families import FAMILIES, Outcome, Reason, RuleChange, RuleCheck
 from selector.engine.model import Model
 from selector.engine.pabulib import rules_from_pabulib
 from selector.engine.screening import check_columns, screen_problem
@@ -40,6 +40,7 @@ __all__ = [
     "FAMILIES",
     "Case",
     "Model",
+    "Outcome",
     "Overrides",
     "Reason",
     "RuleChange",
@@ -140,9 +141,10 @@ def check(selection: Selection) -> tuple[RuleCheck, ...]:
             for pool, amount in pays.items():
                 payments[problem.index[i], names.index(pool)] = to_fen(amount, "payment")
     starts = {problem.index[i]: m for i, m in selection.schedule.items()}
-    return tuple(rule_checks(problem, rules, chosen, cost=problem.cost, benefit=problem.benefit,
-                             budget_minor=budget_minor, eligible=eligible, payments=payments,
-                             starts=starts))
+    return tuple(rule_checks(Outcome(problem=problem, rules=rules, chosen=chosen,
+                                     cost=problem.cost, benefit=problem.benefit,
+                                     budget_minor=budget_minor, eligible=eligible,
+                                     payments=payments, starts=starts)))
 
 
 def verify(selection: Selection) -> list[RuleCheck]:

@@ -21,7 +21,7 @@ Examples
 ...     for i, (c, b) in enumerate([(40, 50), (50, 60), (30, 35)])])
 >>> form = Model.build(ps, Rules(budget=80)).case().form
 >>> money = np.array([4000.0, 5000.0, 3000.0])      # the least money serving 90 or more
->>> raw = solve_extended(form, money, maximize=False, solver="highs", rows=Rows(
+>>> raw = solve_extended(form, money, maximize=False, options=SolveOptions("highs"), rows=Rows(
 ...     sp.csr_matrix(form.objective.reshape(1, -1)), np.array([90.0]), np.array([np.inf])))
 >>> round(raw.objective)
 8000
@@ -35,6 +35,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from selector.engine.backends import MatrixModel, RawResult
+from selector.engine.options import SolveOptions
 from selector.engine.program import Formulation
 from selector.engine.solve import INTEGER_ABS_GAP, run
 
@@ -62,16 +63,18 @@ class Rows:
     upper: np.ndarray
 
 
-def solve_extended(form: Formulation, objective: np.ndarray, *, maximize: bool, solver: str,
+def solve_extended(form: Formulation, objective: np.ndarray, *, maximize: bool,
                    columns: Columns | None = None, rows: Rows | None = None,
-                   time_limit: float | None = None, rel_gap: float = 0.0,
-                   integral: bool = True) -> RawResult:
+                   options: SolveOptions | None = None, integral: bool = True) -> RawResult:
     """Optimise ``objective`` (over every column) subject to the rows of ``form`` and
     ``rows``, with ``form``'s columns and ``columns``.
 
-    ``integral``: the objective takes whole values on integer points (proven at the
-    absolute gap :data:`~selector.engine.solve.INTEGER_ABS_GAP`; else 1e-6).
+    ``options``: the solver (default CBC, the engine's), its time limit, and the relative
+    gap (default 0: proven). ``integral``: the objective takes whole values on integer
+    points (proven at the absolute gap :data:`~selector.engine.solve.INTEGER_ABS_GAP`;
+    else 1e-6).
     """
+    options = options or SolveOptions()
     matrix = form.matrix
     col_lower, col_upper, integer = form.col_lower, form.col_upper, form.integer
     if columns is not None:
@@ -92,6 +95,7 @@ def solve_extended(form: Formulation, objective: np.ndarray, *, maximize: bool, 
     model = MatrixModel(objective=np.asarray(objective, dtype=float), matrix=matrix,
                         row_lower=row_lower, row_upper=row_upper, col_lower=col_lower,
                         col_upper=col_upper, integer=integer, maximize=maximize)
-    return run(model, solver, time_limit=time_limit, rel_gap=rel_gap,
+    return run(model, options.solver or "cbc", time_limit=options.time_limit,
+               rel_gap=0.0 if options.gap is None else options.gap,
                abs_gap=INTEGER_ABS_GAP if integral else 1e-6)
 

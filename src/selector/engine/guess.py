@@ -31,12 +31,19 @@ from selector._errors import SelectorError
 from selector.engine.case import Overrides
 from selector.engine.extend import Columns, Rows, solve_extended
 from selector.engine.model import Model
+from selector.engine.options import SolveOptions
 from selector.engine.solve import tie_tolerance
 
 __all__ = ["NO_CUT", "cost_cut_guess", "min_cost_with"]
 
 #: Returned by :func:`cost_cut_guess` when no cut at all lets the proposal reach the optimum.
 NO_CUT = -1
+
+
+def _options(solver: str, time_limit: float | None) -> SolveOptions:
+    """Proven (gap 0) solves with ``solver``."""
+    return SolveOptions(solver="highs" if solver == "highs" else "cbc", time_limit=time_limit,
+                        gap=0.0)
 
 
 def cost_cut_guess(model: Model, pid: str, target: float, *, solver: str,
@@ -76,7 +83,7 @@ def cost_cut_guess(model: Model, pid: str, target: float, *, solver: str,
     # a column y (the cut in fen), and the row w·x − w'·y ≥ target
     objective = np.append(np.zeros(full.shape[1]), 1.0)
     raw = solve_extended(
-        full, objective, maximize=False, solver=solver, time_limit=time_limit,
+        full, objective, maximize=False, options=_options(solver, time_limit),
         columns=Columns(np.zeros(1), np.array([float(c)]), np.ones(1, dtype=bool),
                         sp.csr_matrix(-slope.reshape(-1, 1))),
         rows=Rows(sp.csr_matrix(np.append(w, -w_slope).reshape(1, -1)),
@@ -125,7 +132,7 @@ def min_cost_with(model: Model, pid: str, target: float, low: Decimal, high: Dec
     money = np.zeros(form.shape[1])
     money[: form.n_x] = case_lo.cost[form.cand].astype(float)
     raw = solve_extended(
-        form, money, maximize=False, solver=solver, time_limit=time_limit,
+        form, money, maximize=False, options=_options(solver, time_limit),
         rows=Rows(sp.csr_matrix(form.objective.reshape(1, -1)),
                   np.array([target - tie_tolerance(form, target)]), np.array([math.inf])))
     if raw.status == "infeasible":

@@ -20,7 +20,7 @@ from selector.engine.case import (
     with_forces,
 )
 from selector.engine.diagnose import RulesConflict, infeasible_error
-from selector.engine.families.base import Outcome, Reason, RuleCheck
+from selector.engine.families.base import Outcome, Reason
 from selector.engine.families.pools import pool_amounts
 from selector.engine.formulate import Formulation, formulate
 from selector.engine.objective import objective_weights
@@ -164,7 +164,6 @@ class Model:
                                                  column="solver", value=str(solver_name)))
         case, form = self._case_for(budget, force_in, force_out, cost, beneficiaries)
         timings = {"build": time.perf_counter() - t0}
-        rules = case.rules
         self._check_forced(case)
         gap = 1e-6 if gap is None else gap
         solved = None
@@ -185,13 +184,10 @@ class Model:
         chosen[form.cand[solved.x.astype(bool)]] = True
         payments = self._payments(case, chosen)
         starts = self._starts(form, solved.columns)
-        checks = verify_selection(self.problem, rules, chosen, cost=case.cost,
-                                  benefit=case.benefit, budget_minor=case.inputs.budget_minor,
-                                  eligible=case.screening.eligible, payments=payments,
-                                  starts=starts)
+        checks = verify_selection(self._outcome(case, chosen, payments, starts))
         timings.update(solved.timings)
-        return self._selection(case, form, solved, chosen, payments, starts, timings,
-                               time.perf_counter() - t0, checks)
+        return replace(self._selection(case, form, solved, chosen, payments, starts, timings,
+                                       time.perf_counter() - t0), checks=checks)
 
     # -- what-if: cases -------------------------------------------------------------------
     def case(self, overrides: Overrides | None = None) -> Case:
@@ -367,11 +363,18 @@ class Model:
         def accept(cols: np.ndarray) -> bool:
             chosen = np.zeros(self.problem.n, dtype=bool)
             chosen[form.cand[cols[: form.n_x] > 0.5]] = True
-            return not rule_violations(
-                self.problem, case.rules, chosen, cost=case.cost, benefit=case.benefit,
-                budget_minor=case.inputs.budget_minor, eligible=case.screening.eligible,
-                payments=self._payments(case, chosen), starts=self._starts(form, cols))
+            return not rule_violations(self._outcome(
+                case, chosen, self._payments(case, chosen), self._starts(form, cols),
+                detail=False))
         return accept
+
+    def _outcome(self, case: Case, chosen: np.ndarray, payments: np.ndarray | None,
+                 starts: dict[int, int], *, detail: bool = True) -> Outcome:
+        """The list ``chosen`` of ``case`` as the rule checks read it."""
+        return Outcome(problem=self.problem, rules=case.rules, chosen=chosen, cost=case.cost,
+                       benefit=case.benefit, budget_minor=case.inputs.budget_minor,
+                       eligible=case.screening.eligible, payments=payments, starts=starts,
+                       detail=detail)
 
     @staticmethod
     def _starts(form: Formulation, columns: np.ndarray) -> dict[int, int]:
@@ -383,8 +386,7 @@ class Model:
 
     def _selection(self, case: Case, form: Formulation, solved: Solved, chosen: np.ndarray,
                    payments: np.ndarray | None, starts: dict[int, int],
-                   timings: dict[str, float], seconds: float,
-                   checks: tuple[RuleCheck, ...] = ()) -> Selection:
+                   timings: dict[str, float], seconds: float) -> Selection:
         ids = self.problem.ids
         sel = np.flatnonzero(chosen)
         pool_payments: dict[str, dict[str, Decimal]] = {}
@@ -403,12 +405,8 @@ class Model:
             schedule={str(ids[i]): m for i, m in sorted(starts.items())},
             ineligible=dict(case.screening.reasons),
             ineligible_reasons=dict(case.screening.why),
-            binding=binding_keys(form, solved.columns, Outcome(
-                problem=self.problem, rules=case.rules, chosen=chosen, cost=case.cost,
-                benefit=case.benefit, budget_minor=case.inputs.budget_minor,
-                eligible=case.screening.eligible, payments=payments, starts=starts,
-                detail=False)),
-            checks=checks,
+            binding=binding_keys(form, solved.columns,
+                                 self._outcome(case, chosen, payments, starts, detail=False)),
             forced_in={f.id: f.reason for f in case.rules.force_in},
             forced_out={f.id: f.reason for f in case.rules.force_out},
             solver=solved.solver, solver_version=solved.solver_version, seconds=seconds,

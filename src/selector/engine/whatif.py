@@ -594,68 +594,111 @@ def budget_threshold(model: Model, base: Selection, pid: str, *,
     budget = res.budget
     if budget is None or pid in base.selected:
         return None
-    start = res.solves
-    problem = model.problem
-    if max_budget is None:
-        top = Decimal(int(problem.cost.sum())) / 100 + res.cost_of(pid)
-        share = model.rules.max_project_share
-        if share is not None:
-            top = max(top, res.cost_of(pid) / Decimal(str(share)))
-        max_budget = _yuan_ceil(max(top, budget)) + 1
-    top_yuan = _yuan_ceil(Decimal(max_budget))
-    infer = True
-
-    def pred(x: int) -> Selection | None:
-        sel = res.at_budget(Decimal(x), infer=infer)
-        return sel if sel is not None and pid in sel.selected else None
-
+    search = _BudgetSearch(res, pid, budget)
+    top_yuan = _yuan_ceil(Decimal(_top_budget(model, res, pid, budget) if max_budget is None
+                                  else max_budget))
     lo = _yuan_floor(budget)
-    if Decimal(lo) != budget and pred(lo) is not None:
+    if Decimal(lo) != budget and search.pred(lo) is not None:
         lo = _yuan_ceil(budget)           # non-monotone below a fractional base budget
-        if pred(lo) is not None:
+        if search.pred(lo) is not None:
             return None
-    floor_ = lo
     proven = _budget_by_certificates(res, pid, budget, lo, top_yuan)
     if proven is not None:
         if proven[0] is None:
             return None
         x, sel = proven
-        return Threshold(pid, "budget", Decimal(x), Decimal(1), sel.objective, sel.selected,
-                         res.solves - start, True)
-    step = max(1, _yuan_ceil(res.cost_of(pid)))
-    hi = min(lo + step, top_yuan)
-    g = _budget_guess(res, pid, budget)
-    if g is not None and lo < g < top_yuan:
-        if pred(g) is not None:
-            hi = g
-        else:
-            lo = g
-            hi = min(lo + step, top_yuan)
-    while pred(hi) is None:
-        if hi >= top_yuan:
-            return None
-        lo, step = hi, step * 2
-        hi = min(lo + step, top_yuan)
-
-    def guess(v: int, sel: Selection) -> int | None:
-        return _yuan_ceil(Decimal(sel.total_cost))
-
+        return search.threshold(x, sel, True)
+    bracketed = search.gallop(lo, top_yuan)
+    if bracketed is None:
+        return None
+    floor_, (lo, hi) = lo, bracketed
     while True:
-        infer = True
-        x, sel = bracket(pred, lo, hi, guess)
-        infer = False                     # the claim itself: two real solves
-        real = pred(x)
-        if real is None or pred(x - 1) is not None:
-            if pred(hi) is None:          # (never seen: the inference was wrong)
+        closed = search.close(lo, hi)
+        if closed is None:
+            return None
+        x, sel = closed
+        lower, first = search.walk_down(x, floor_, walk)
+        if lower is None:
+            return search.threshold(x, sel, first)
+        lo, hi = floor_, lower           # selected lower down: close the bracket there
+
+
+def _top_budget(model: Model, res: Resolver, pid: str, budget: Decimal) -> int:
+    """The default end of a budget search: every proposal's cost (a larger budget also
+    lets in proposals screened out as dearer than the budget), enough for
+    ``max_project_share``, and at least the base budget; whole yuan, one more."""
+    top = from_fen(int(model.problem.cost.sum())) + res.cost_of(pid)
+    share = model.rules.max_project_share
+    if share is not None:
+        top = max(top, res.cost_of(pid) / Decimal(str(share)))
+    return _yuan_ceil(max(top, budget)) + 1
+
+
+class _BudgetSearch:
+    """The steps of :func:`budget_threshold` for one proposal, sharing one resolver.
+
+    ``infer`` says whether a budget may be answered from an interval known from an
+    earlier solve (searching) or needs a real solve (the claims).
+    """
+
+    def __init__(self, res: Resolver, pid: str, budget: Decimal) -> None:
+        self.res = res
+        self.pid = pid
+        self.budget = budget
+        self.start = res.solves
+        self.infer = True
+
+    def pred(self, x: int) -> Selection | None:
+        """The selection at budget ``x`` when it holds the proposal, else ``None``."""
+        sel = self.res.at_budget(Decimal(x), infer=self.infer)
+        return sel if sel is not None and self.pid in sel.selected else None
+
+    def threshold(self, x: int, sel: Selection, first: bool) -> Threshold:
+        return Threshold(self.pid, "budget", Decimal(x), Decimal(1), sel.objective,
+                         sel.selected, self.res.solves - self.start, first)
+
+    def gallop(self, lo: int, top: int) -> tuple[int, int] | None:
+        """A bracket ``(lo, hi)`` with the proposal selected at ``hi``: the informed guess
+        first, then steps of its cost, doubling; ``None`` when no budget up to ``top``."""
+        step = max(1, _yuan_ceil(self.res.cost_of(self.pid)))
+        hi = min(lo + step, top)
+        g = _budget_guess(self.res, self.pid, self.budget)
+        if g is not None and lo < g < top:
+            if self.pred(g) is not None:
+                hi = g
+            else:
+                lo = g
+                hi = min(lo + step, top)
+        while self.pred(hi) is None:
+            if hi >= top:
                 return None
-            x, real = bracket(pred, lo, hi, guess)
-        sel = real
-        # walk down: is it selected at some budget in [floor_ + 1, x - 1]? (Budgets a
-        # certificate rules out are skipped: see _never_below.)
-        infer = True
-        top_gap, lower = x - 1, None
-        steps = walk
-        settled = max(floor_, _never_below(res, pid, budget, x - 1))
+            lo, step = hi, step * 2
+            hi = min(lo + step, top)
+        return lo, hi
+
+    def close(self, lo: int, hi: int) -> tuple[int, Selection] | None:
+        """The bracket closed to one yuan, its claim confirmed by two real solves."""
+        def guess(v: int, sel: Selection) -> int | None:
+            return _yuan_ceil(Decimal(sel.total_cost))
+
+        self.infer = True
+        x, _ = bracket(self.pred, lo, hi, guess)
+        self.infer = False                # the claim itself: two real solves
+        real = self.pred(x)
+        if real is None or self.pred(x - 1) is not None:
+            if self.pred(hi) is None:     # (never seen: the inference was wrong)
+                return None
+            x, real = bracket(self.pred, lo, hi, guess)
+        self.infer = True
+        return x, real
+
+    def walk_down(self, x: int, floor_: int, walk: int) -> tuple[int | None, bool]:
+        """Is it selected at some budget in ``[floor_ + 1, x − 1]``? ``(that budget, _)``
+        when found; else ``(None, every budget there settled)``. Budgets a certificate
+        rules out are skipped (see :func:`_never_below`); at most ``walk`` more solves."""
+        res = self.res
+        top_gap, steps = x - 1, walk
+        settled = max(floor_, _never_below(res, self.pid, self.budget, x - 1))
         while top_gap > settled:
             known = res.known_at(Decimal(top_gap))
             if known is None:
@@ -665,15 +708,10 @@ def budget_threshold(model: Model, base: Selection, pid: str, *,
                 res.at_budget(Decimal(top_gap))
                 continue
             low_fen, found = known
-            if pid in found.selected:
-                lower = top_gap
-                break
+            if self.pid in found.selected:
+                return top_gap, False
             top_gap = -(-low_fen // 100) - 1
-        if lower is None:
-            first = top_gap <= settled
-            return Threshold(pid, "budget", Decimal(x), Decimal(1), sel.objective,
-                             sel.selected, res.solves - start, first)
-        lo, hi = floor_, lower           # selected lower down: close the bracket there
+        return None, top_gap <= settled
 
 
 #: At most this many certificate rounds (each a MIP and a re-solve) per interval of

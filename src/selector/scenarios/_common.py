@@ -11,37 +11,60 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
 from selector._errors import InfeasibleError, SolverError
 from selector.engine import Model
-from selector.engine.options import SolveOptions, SolverName
+from selector.engine.options import SolveOptions
 from selector.model import ProposalSet
 from selector.money import MoneyLike, from_fen, to_fen
 from selector.result import Selection
 from selector.rules import Rules
+from selector.scenarios.execution import RunOptions
 
 __all__ = [
     "INFEASIBLE",
     "MoneyLike",
     "Point",
+    "RunOptions",
     "SolveOptions",
     "build_model",
-    "options_of",
     "same_value",
+    "settings",
     "solve_point",
 ]
 
 INFEASIBLE = "infeasible"
 
 
-def options_of(options: SolveOptions | None, solver: SolverName | None, time_limit: float | None,
-               gap: float | None) -> SolveOptions:
-    """One :class:`SolveOptions` from a scenario function's ``options`` and its shorthand
-    keywords (a keyword given wins over the same setting in ``options``)."""
-    return (options or SolveOptions()).merged(solver=solver, time_limit=time_limit, gap=gap)
+#: Keywords a scenario function takes as shorthands for its two settings objects.
+SOLVE_KEYS = ("solver", "time_limit", "gap")
+RUN_KEYS = ("workers", "executor", "chunks", "progress")
+
+
+def settings(name: str, options: SolveOptions | None, run: RunOptions | None,
+             shorthands: Mapping[str, Any], *, run_keys: tuple[str, ...] = RUN_KEYS
+             ) -> tuple[SolveOptions, RunOptions]:
+    """The :class:`SolveOptions` and :class:`RunOptions` of a call to scenario function
+    ``name``: ``options`` and ``run`` with any shorthand keyword in place of the same
+    setting (``solver=``, ``time_limit=``, ``gap=``; ``workers=``, ``executor=``,
+    ``chunks=``, ``progress=``).
+
+    Raises
+    ------
+    TypeError
+        A keyword that is neither.
+    """
+    unknown = sorted(set(shorthands) - set(SOLVE_KEYS) - set(run_keys))
+    if unknown:
+        raise TypeError(f"{name}() got an unexpected keyword argument {unknown[0]!r}")
+    solve = (options or SolveOptions()).merged(
+        **{k: shorthands[k] for k in SOLVE_KEYS if k in shorthands})
+    where = replace(run or RunOptions(), **{k: shorthands[k] for k in run_keys
+                                            if k in shorthands})
+    return solve, where
 
 
 def build_model(proposals: ProposalSet, rules: Rules | None) -> Model:

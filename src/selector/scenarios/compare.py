@@ -19,12 +19,11 @@ import pandas as pd
 
 from selector._errors import InfeasibleError, InvalidInputError, SolverError
 from selector.engine import Model
-from selector.engine.options import SolverName
 from selector.model import ProposalSet
 from selector.money import MoneyLike, from_fen, parse_money
 from selector.result import Selection
 from selector.rules import Rules
-from selector.scenarios._common import SolveOptions, options_of
+from selector.scenarios._common import RunOptions, SolveOptions, settings
 from selector.scenarios.execution import run_tasks
 
 __all__ = ["Comparison", "Scenario", "compare"]
@@ -136,13 +135,9 @@ def compare(
     proposals: ProposalSet | None = None,
     rules: Rules | None = None,
     baseline: str | None = None,
-    solver: SolverName | None = None,
-    time_limit: float | None = None,
-    gap: float | None = None,
     options: SolveOptions | None = None,
-    executor: Any = None,
-    workers: int | None = 1,
-    progress: bool = True,
+    run: RunOptions | None = None,
+    **shorthands: Any,
 ) -> Comparison:
     """Solve named scenarios side by side and tabulate what changes.
 
@@ -154,12 +149,14 @@ def compare(
         Used by every scenario that does not bring its own.
     baseline:
         The scenario to compare with (default: the first).
-    solver, time_limit, gap, options:
-        Passed to every solve (:class:`~selector.engine.options.SolveOptions`; the
-        keywords are shorthands).
-    executor, workers, progress:
-        Where the scenarios run (see :mod:`selector.scenarios.execution`): by default in
-        this process (``workers=1``); ``workers=k`` local processes, ``None`` one per CPU.
+    options:
+        Passed to every solve (:class:`~selector.engine.options.SolveOptions`).
+    run:
+        Where the scenarios run (:class:`~selector.scenarios.execution.RunOptions`; by
+        default in this process; one task per scenario, so ``chunks`` does not apply).
+    **shorthands:
+        ``solver=``, ``time_limit=``, ``gap=``, ``workers=``, ``executor=``,
+        ``progress=``: one setting of ``options`` or ``run`` each.
 
     Returns
     -------
@@ -191,7 +188,8 @@ def compare(
     base = names[0] if baseline is None else baseline
     if base not in names:
         raise InvalidInputError(f"baseline must be one of the scenarios {names}, got {base!r}")
-    options = options_of(options, solver, time_limit, gap)
+    options, where = settings("compare", options, run, shorthands,
+                              run_keys=("workers", "executor", "progress"))
     tasks = []
     for s in scenarios:
         ps = s.proposals if s.proposals is not None else proposals
@@ -200,8 +198,8 @@ def compare(
         budget = None if s.budget is None else parse_money(s.budget, "budget")
         tasks.append(_Task(s.name, ps, s.rules if s.rules is not None else rules, budget,
                            options))
-    outcomes = run_tasks(_solve, tasks, executor=executor, workers=workers, progress=progress,
-                         description="Scenarios")
+    outcomes = run_tasks(_solve, tasks, executor=where.executor, workers=where.workers,
+                         progress=where.progress, description="Scenarios")
     selections = {o.name: o.selection for o in outcomes if o.selection is not None}
     messages = {o.name: o.message for o in outcomes if o.selection is None}
     changes = _changes(names, base, selections)

@@ -50,16 +50,16 @@ import pandas as pd
 
 from selector._errors import InvalidInputError, SolverError
 from selector.engine import Model
-from selector.engine.options import SolverName
 from selector.model import ProposalSet
 from selector.money import MoneyLike, from_fen, to_fen
 from selector.rules import Rules
 from selector.scenarios._common import (
     Point,
+    RunOptions,
     SolveOptions,
     build_model,
-    options_of,
     same_value,
+    settings,
     solve_point,
 )
 from selector.scenarios.execution import default_workers, run_tasks
@@ -245,14 +245,9 @@ def frontier(
     low: MoneyLike = 0,
     high: MoneyLike | None = None,
     *,
-    solver: SolverName | None = None,
-    time_limit: float | None = None,
-    gap: float | None = None,
     options: SolveOptions | None = None,
-    executor: Any = None,
-    workers: int | None = 1,
-    chunks: int | None = None,
-    progress: bool = True,
+    run: RunOptions | None = None,
+    **shorthands: Any,
 ) -> Frontier:
     """The exact efficient frontier of the optimum between two budgets.
 
@@ -264,18 +259,17 @@ def frontier(
         The call (rules default to ``Rules()``: the budget alone).
     low, high:
         The budget range in yuan (whole fen); ``high`` defaults to the rules' budget.
-    solver, time_limit, gap, options:
-        Passed to every solve (:class:`~selector.engine.options.SolveOptions`; the
-        keywords are shorthands). Without a gap the solves use ``gap=0``, which keeps
-        the frontier exact.
-    executor, workers:
-        Where the chunks run (see :mod:`selector.scenarios.execution`); the default
-        ``workers=1`` walks the whole range in this process.
-    chunks:
-        Parts the range is cut into (default: one per worker, four per worker with an
-        executor). Each chunk costs one extra solve and one model build.
-    progress:
-        Show a progress bar (chunks done).
+    options:
+        Passed to every solve (:class:`~selector.engine.options.SolveOptions`). Without a
+        gap the solves use ``gap=0``, which keeps the frontier exact.
+    run:
+        Where the search runs (:class:`~selector.scenarios.execution.RunOptions`): by
+        default the whole range in this process. The range may be cut into ``chunks``
+        (default: one per worker, four per worker with an executor); each chunk costs one
+        extra solve and one model build.
+    **shorthands:
+        ``solver=``, ``time_limit=``, ``gap=``, ``workers=``, ``executor=``, ``chunks=``,
+        ``progress=``: one setting of ``options`` or ``run`` each.
 
     Returns
     -------
@@ -310,23 +304,16 @@ def frontier(
     hi = to_fen(high, "high")
     if hi < lo:
         raise InvalidInputError(f"high must be >= low, got {from_fen(hi)} < {from_fen(lo)}")
-    options = options_of(options, solver, time_limit, gap)
+    options, where = settings("frontier", options, run, shorthands)
     if options.gap is None:
         options = options.merged(gap=0.0)
-    if chunks is not None:
-        parts = chunks
-    elif executor is not None:
-        parts = 4 * (workers or default_workers())
-    else:
-        parts = workers or default_workers()
-    if parts < 1:
-        raise InvalidInputError(f"chunks must be >= 1, got {parts}")
-    edges = _edges(lo, hi, parts)
+    edges = _edges(lo, hi, where.parts() if where.chunks is not None or where.executor is not None
+                   else where.workers or default_workers())
     tasks = [_Walk(proposals, rules, a, b, options) for a, b in zip(edges, edges[1:], strict=False)]
     if not tasks:
         tasks = [_Walk(proposals, rules, lo, hi, options)]
-    results = run_tasks(_walk, tasks, executor=executor, workers=workers, progress=progress,
-                        description="Frontier")
+    results = run_tasks(_walk, tasks, executor=where.executor, workers=where.workers,
+                        progress=where.progress, description="Frontier")
     steps = [results[0].floor] + [s for r in results for s in r.steps]
     return Frontier(points=_frame(steps, hi), low=from_fen(lo), high=from_fen(hi),
                     solves=sum(r.solves for r in results),

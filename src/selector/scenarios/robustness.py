@@ -41,7 +41,6 @@ from selector._errors import InvalidInputError, SolverError
 from selector.engine import Model
 from selector.engine.backends import RawResult
 from selector.engine.extend import Columns, Rows, solve_extended
-from selector.engine.options import SolverName
 from selector.engine.program import Formulation
 from selector.model import ProposalSet
 from selector.money import MoneyLike, from_fen, to_fen
@@ -49,12 +48,13 @@ from selector.result import Selection
 from selector.rules import Rules
 from selector.scenarios._common import (
     Point,
+    RunOptions,
     SolveOptions,
     build_model,
-    options_of,
+    settings,
     solve_point,
 )
-from selector.scenarios.execution import chunked, default_workers, run_tasks
+from selector.scenarios.execution import chunked, run_tasks
 from selector.scenarios.uncertainty import Bounds, Uncertainty, scenario_seeds
 
 __all__ = ["RobustChoice", "Robustness", "robust_select", "robustness"]
@@ -138,14 +138,9 @@ def robustness(
     samples: int = 100,
     seed: int = 0,
     budget: MoneyLike | None = None,
-    solver: SolverName | None = None,
-    time_limit: float | None = None,
-    gap: float | None = None,
     options: SolveOptions | None = None,
-    executor: Any = None,
-    workers: int | None = 1,
-    chunks: int | None = None,
-    progress: bool = True,
+    run: RunOptions | None = None,
+    **shorthands: Any,
 ) -> Robustness:
     """How often each proposal is selected when the estimates vary.
 
@@ -160,13 +155,14 @@ def robustness(
         these, not on the executor or the chunking.
     budget:
         Overrides the rules' budget.
-    solver, time_limit, gap, options:
-        Passed to every solve (:class:`~selector.engine.options.SolveOptions`; the
-        keywords are shorthands).
-    executor, workers, chunks, progress:
-        Where the scenarios run (see :mod:`selector.scenarios.execution`): by default in
-        this process (``workers=1``: safe in any script); ``workers=k`` local processes,
-        ``None`` one per CPU.
+    options:
+        Passed to every solve (:class:`~selector.engine.options.SolveOptions`).
+    run:
+        Where the scenarios run (:class:`~selector.scenarios.execution.RunOptions`; by
+        default in this process, safe in any script).
+    **shorthands:
+        ``solver=``, ``time_limit=``, ``gap=``, ``workers=``, ``executor=``, ``chunks=``,
+        ``progress=``: one setting of ``options`` or ``run`` each.
 
     Returns
     -------
@@ -188,15 +184,12 @@ def robustness(
     uncertainty = uncertainty or Uncertainty()
     bounds = uncertainty.bounds(proposals)
     budget_fen = _budget_fen(rules, budget)
-    options = options_of(options, solver, time_limit, gap)
+    options, where = settings("robustness", options, run, shorthands)
     nominal = solve_point(build_model(proposals, rules), budget_fen, options)
-    seeds = list(enumerate(scenario_seeds(seed, samples)))
-    n_workers = 1 if executor is None and workers == 1 else (workers or default_workers())
-    parts = chunks or (1 if n_workers == 1 and executor is None else 4 * n_workers)
-    groups = chunked(seeds, parts)
+    groups = chunked(list(enumerate(scenario_seeds(seed, samples))), where.parts())
     tasks = [_Chunk(proposals, rules, budget_fen, bounds, tuple(g), options) for g in groups]
-    results = run_tasks(_solve_chunk, tasks, executor=executor, workers=workers,
-                        progress=progress, description="Scenarios",
+    results = run_tasks(_solve_chunk, tasks, executor=where.executor, workers=where.workers,
+                        progress=where.progress, description="Scenarios",
                         sizes=[len(g) for g in groups])
     points = [p for chunk in results for p in chunk]
     return Robustness(
@@ -308,16 +301,16 @@ def robust_select(
     seed: int = 0,
     percentile: float = 0.0,
     budget: MoneyLike | None = None,
-    solver: SolverName | None = None,
-    time_limit: float | None = None,
-    gap: float | None = None,
     options: SolveOptions | None = None,
+    **shorthands: Any,
 ) -> RobustChoice:
     """The list that maximises the worst case (or a percentile) over sampled scenarios.
 
     See the module docstring for the integer program. Beneficiaries vary by scenario;
     every rule is held at the stated costs (cost ranges are not used here). The same
-    ``samples`` and ``seed`` as :func:`robustness` give the same scenarios.
+    ``samples`` and ``seed`` as :func:`robustness` give the same scenarios. ``options``
+    (:class:`~selector.engine.options.SolveOptions`, or the shorthands ``solver=``,
+    ``time_limit=``, ``gap=``) apply to every solve.
 
     Raises
     ------
@@ -340,7 +333,7 @@ def robust_select(
     bounds = uncertainty.bounds(proposals)
     budget_yuan = from_fen(_budget_fen(rules, budget))
     k_needed = _needed(samples, percentile)
-    options = options_of(options, solver, time_limit, gap)
+    options, _ = settings("robust_select", options, None, shorthands, run_keys=())
     model = Model.build(proposals, rules, budget=budget_yuan)
     nominal = model.solve(**options.solve_kwargs(diagnose=True))
     form = model.case().form
@@ -397,8 +390,8 @@ def _solve_max_min(form: Formulation, weights: np.ndarray, k_needed: int,
     objective = np.zeros(ncol + extra)
     objective[t_col] = 1.0
     raw = solve_extended(
-        form, objective, maximize=True, solver=options.solver or "cbc",
-        time_limit=options.time_limit, rel_gap=1e-6 if options.gap is None else options.gap,
+        form, objective, maximize=True,
+        options=options if options.gap is not None else options.merged(gap=1e-6),
         integral=bool(np.all(weights == np.round(weights))),
         columns=Columns(np.concatenate([[t_lo], np.zeros(extra - 1)]),
                         np.concatenate([[t_hi], np.ones(extra - 1)]),

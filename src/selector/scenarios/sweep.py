@@ -2,8 +2,9 @@
 
 The model is compiled once per chunk of budgets and re-solved with a budget override
 for every budget of the chunk (:meth:`selector.engine.Model.solve`), so a sweep costs
-one build per chunk plus the solves. Chunks run on any executor (see
-:mod:`selector.scenarios.execution`); the table is the same whichever runs them.
+one build per chunk plus the solves. Chunks run in this process by default, or on local
+processes or any executor (see :mod:`selector.scenarios.execution`); the table is the
+same whichever runs them.
 """
 
 from __future__ import annotations
@@ -18,18 +19,18 @@ import pandas as pd
 
 from selector._errors import InvalidInputError
 from selector.engine import Model
-from selector.engine.options import SolverName
 from selector.model import ProposalSet
 from selector.money import MoneyLike, from_fen, to_fen
 from selector.rules import Rules
 from selector.scenarios._common import (
     Point,
+    RunOptions,
     SolveOptions,
     build_model,
-    options_of,
+    settings,
     solve_point,
 )
-from selector.scenarios.execution import chunked, default_workers, run_tasks
+from selector.scenarios.execution import chunked, run_tasks
 
 __all__ = ["SWEEP_COLUMNS", "budget_grid", "sweep"]
 
@@ -107,14 +108,9 @@ def sweep(
     rules: Rules | None = None,
     budgets: Iterable[MoneyLike] = (),
     *,
-    solver: SolverName | None = None,
-    time_limit: float | None = None,
-    gap: float | None = None,
     options: SolveOptions | None = None,
-    executor: Any = None,
-    workers: int | None = 1,
-    chunks: int | None = None,
-    progress: bool = True,
+    run: RunOptions | None = None,
+    **shorthands: Any,
 ) -> pd.DataFrame:
     """The optimum at every budget of ``budgets``, one row each, in the order given.
 
@@ -124,17 +120,15 @@ def sweep(
         The call; each budget overrides the rules' budget.
     budgets:
         Amounts in yuan (whole fen), e.g. from :func:`budget_grid`.
-    solver, time_limit, gap, options:
-        Passed to every solve (:class:`~selector.engine.options.SolveOptions`; the
-        keywords are shorthands; ``None`` = the engine's defaults).
-    executor, workers:
-        Where the chunks run (see :mod:`selector.scenarios.execution`): by default in
-        this process (``workers=1``: safe in any script); ``workers=k`` local processes,
-        ``None`` one per CPU.
-    chunks:
-        Number of chunks (each builds the model once); default four per worker.
-    progress:
-        Show a progress bar (budgets solved).
+    options:
+        Passed to every solve (:class:`~selector.engine.options.SolveOptions`; default:
+        the engine's).
+    run:
+        Where the solves run (:class:`~selector.scenarios.execution.RunOptions`; default:
+        in this process, with a progress bar). A chunk of budgets builds the model once.
+    **shorthands:
+        ``solver=``, ``time_limit=``, ``gap=``, ``workers=``, ``executor=``, ``chunks=``,
+        ``progress=``: one setting of ``options`` or ``run`` each.
 
     Returns
     -------
@@ -161,13 +155,12 @@ def sweep(
     True
     """
     fens = [to_fen(b, "budget") for b in budgets]
-    options = options_of(options, solver, time_limit, gap)
-    n_workers = 1 if executor is None and workers == 1 else (workers or default_workers())
-    parts = chunks or (1 if n_workers == 1 and executor is None else 4 * n_workers)
-    groups = chunked(fens, parts) if fens else []
+    options, where = settings("sweep", options, run, shorthands)
+    groups = chunked(fens, where.parts()) if fens else []
     tasks = [_Chunk(proposals, rules, tuple(g), options) for g in groups]
-    results = run_tasks(_solve_chunk, tasks, executor=executor, workers=workers,
-                        progress=progress, description="Sweep", sizes=[len(g) for g in groups])
+    results = run_tasks(_solve_chunk, tasks, executor=where.executor, workers=where.workers,
+                        progress=where.progress, description="Sweep",
+                        sizes=[len(g) for g in groups])
     points = [p for chunk in results for p in chunk]
     return sweep_frame(points)
 

@@ -264,35 +264,17 @@ class Groups(Family):
             for label, mask in group_sets(o.problem, rule):
                 inside = o.chosen & mask
                 got = float(m[inside].sum())
+                members = o.ids(inside)
                 for attr, side, kind in LIMITS:
                     limit = getattr(rule, attr)
-                    if limit is not None:
-                        out.append(self._check(o, g, rule, label, inside, attr, side, kind,
-                                               limit, got, total))
+                    if limit is None:
+                        continue
+                    limit_shown, achieved, ok = _measured(rule, side, kind, limit, got, total)
+                    out.append(RuleCheck(
+                        f"groups[{g}].{attr}[{rule.column}={label}]", self.key, f"groups[{g}]",
+                        side, limit_shown, achieved, ok, _unit_of(rule, kind),
+                        name_words(rule, label, kind), members, label, rule.column))
         return out
-
-    def _check(self, o: Outcome, g: int, rule: GroupRule, label: str, inside: np.ndarray,
-               attr: str, side: Side, kind: str, limit: Any, got: float,
-               total: float) -> RuleCheck:
-        exact = rule.measure in ("cost", "count")     # whole fen / projects
-        if kind == "share":
-            achieved: Any = got / total if total else 0.0
-            ok = _share_holds(got, total, limit, side, exact)
-            shown_limit: Any = limit
-        else:
-            scale = 100.0 if rule.measure == "cost" else 1.0
-            ok = (got <= float(limit) * scale + 1e-6 if side == "max"
-                  else got >= float(limit) * scale - 1e-6)
-            if rule.measure == "cost":
-                achieved, shown_limit = Decimal(int(round(got))) / 100, Decimal(limit)
-            elif rule.measure == "count":
-                achieved, shown_limit = int(round(got)), _whole(limit)
-            else:
-                achieved, shown_limit = got, float(limit)
-        return RuleCheck(f"groups[{g}].{attr}[{rule.column}={label}]", self.key,
-                         f"groups[{g}]", side, shown_limit, achieved, bool(ok),
-                         _unit_of(rule, kind), name_words(rule, label, kind),
-                         o.ids(inside), label, rule.column)
 
     def lifts(self, rules: Rules, problem: Problem,
               labels: set[str] | None = None) -> list[RuleChange]:
@@ -303,6 +285,24 @@ class Groups(Family):
 
     def loosenings(self, rules: Rules, problem: Problem) -> list[RuleChange]:
         return _changes(rules, problem, None, loosen=True)
+
+
+def _measured(rule: GroupRule, side: Side, kind: str, limit: Any, got: float,
+              total: float) -> tuple[Any, Any, bool]:
+    """``(limit, achieved, holds)`` of one limit of a group: a share of the selected total
+    (exact for money and counts), or a total (money as ``Decimal`` yuan, counts whole)."""
+    exact = rule.measure in ("cost", "count")     # whole fen / projects
+    if kind == "share":
+        return limit, (got / total if total else 0.0), _share_holds(got, total, limit, side,
+                                                                     exact)
+    scale = 100.0 if rule.measure == "cost" else 1.0
+    ok = (got <= float(limit) * scale + 1e-6 if side == "max"
+          else got >= float(limit) * scale - 1e-6)
+    if rule.measure == "cost":
+        return Decimal(limit), Decimal(int(round(got))) / 100, ok
+    if rule.measure == "count":
+        return _whole(limit), int(round(got)), ok
+    return float(limit), got, ok
 
 
 def _share_holds(part: float, total: float, share: float, side: Side, exact: bool) -> bool:
