@@ -8,20 +8,8 @@ what-if questions (:class:`RuleChange`) and its words (catalogue keys ``rules.*`
 engine — screening, formulation, verification, binding rules, diagnosis — and the
 explanations and the report loop over :data:`FAMILIES` and never name a rule themselves.
 
-==================  ==================================================================
-module              rules
-==================  ==================================================================
-``eligibility``     ``[eligibility]``: review thresholds (screening only)
-``budget``          ``budget``, ``max_project_share``
-``pools``           ``[[pools]]``: funding pools with their own eligibility
-``resources``       ``[[resources]]``: capacities over numeric columns
-``groups``          ``[[groups]]``: caps and floors on groups of any column
-``distinct``        ``[[distinct]]``: a minimum of distinct values covered
-``count``           ``[count]``: how many projects
-``relations``       ``[relations]``: requires, excludes, one version per idea
-``schedule``        ``[completion]``, ``[schedule]``: the deadline and the monthly plan
-``force``           ``[[force_in]]``, ``[[force_out]]``
-==================  ==================================================================
+Each family's module docstring says which rules it holds (its part of the rules file),
+what it screens out, its rows and its checks; :data:`FAMILIES` lists them in order.
 
 Adding a family is one new module (a :class:`Family` subclass), one line in
 :data:`FAMILIES`, its words in the ``rules`` catalogue and its tests; a family with a
