@@ -139,7 +139,7 @@ def check(selection: Selection) -> tuple[RuleCheck, ...]:
         names = [p.name for p in rules.pools]
         for i, pays in selection.pool_payments.items():
             for pool, amount in pays.items():
-                payments[problem.index[i], names.index(pool)] = to_fen(amount, "payment")
+                payments[problem.index[i], names.index(pool)] = to_fen(amount, "payment", rounding="floor")
     starts = {problem.index[i]: m for i, m in selection.schedule.items()}
     return tuple(rule_checks(Outcome(problem=problem, rules=rules, chosen=chosen,
                                      cost=problem.cost, benefit=problem.benefit,

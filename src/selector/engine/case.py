@@ -29,7 +29,7 @@ from selector.engine.formulate import formulate
 from selector.engine.objective import objective_weights
 from selector.engine.program import Formulation, Inputs
 from selector.engine.screening import Screening, screen_problem
-from selector.money import MoneyLike, parse_money, parse_money_column, to_fen
+from selector.money import MAX_YUAN, MoneyLike, parse_money, parse_money_column, to_fen
 from selector.problem import Problem
 from selector.rules import Force, Rules, exact_share
 
@@ -78,7 +78,7 @@ class Overrides:
         if both:
             raise InvalidInputError(f"forced both in and out: {sorted(both)}")
         return cls(
-            budget=None if budget is None else parse_money(budget, "budget"),
+            budget=None if budget is None else _money(budget, "budget"),
             force_in=fin, force_out=fout,
             cost=_amounts(cost or {}),
             beneficiaries=tuple((str(i), _count(b, f"beneficiaries[{i}]"))
@@ -111,10 +111,24 @@ class Overrides:
                              *(i for i, _ in self.beneficiaries)}))
 
 
+def _exact(value: object) -> bool:
+    """An amount already exact to the fen (a ``Decimal`` the engine computed): nothing to
+    parse."""
+    return (isinstance(value, Decimal) and value.is_finite() and 0 <= value <= MAX_YUAN
+            and int(value.as_tuple().exponent) >= -2)
+
+
+def _money(value: MoneyLike, what: str) -> Decimal:
+    """One amount: as it is when already exact, else :func:`selector.money.parse_money`."""
+    return value if isinstance(value, Decimal) and _exact(value) else parse_money(value, what)
+
+
 def _amounts(cost: Mapping[str, MoneyLike]) -> tuple[tuple[str, Decimal], ...]:
     """Costs parsed in one pass (the grammar of :func:`selector.money.parse_money`)."""
     if not cost:
         return ()
+    if all(_exact(v) for v in cost.values()):
+        return tuple((str(i), Decimal(v)) for i, v in cost.items())
     ids = [str(i) for i in cost]
     values = [format(v, "f") if isinstance(v, Decimal) else str(v) for v in cost.values()]
     fen, kinds = parse_money_column(pd.Series(values, dtype="str"))

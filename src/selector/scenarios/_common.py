@@ -143,7 +143,7 @@ def point_of(selection: Selection, budget_fen: int) -> Point:
         objective=float(selection.objective),
         bound=float(selection.bound),
         gap=float(selection.gap),
-        cost_fen=to_fen(selection.total_cost, "total cost"),
+        cost_fen=to_fen(selection.total_cost, "total cost", rounding="floor"),
         ids=tuple(selection.selected),
         beneficiaries=float(selection.beneficiaries),
         seconds=float(selection.seconds),

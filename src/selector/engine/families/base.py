@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 from functools import cached_property
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, NamedTuple
 
 import numpy as np
 from pydantic import BaseModel
@@ -65,8 +65,7 @@ Side = Literal["max", "min", ""]
 ValueUnit = Literal["money", "count", "share", "number"]
 
 
-@dataclass(frozen=True)
-class Reason:
+class Reason(NamedTuple):
     """Why a proposal is never a candidate: a code and its parameters.
 
     Rendered through the catalogue key ``rules.reason.<code>``.
@@ -83,7 +82,7 @@ class Reason:
 
     family: str
     code: str
-    params: Mapping[str, Any] = field(default_factory=dict)
+    params: Mapping[str, Any] = {}   # read-only
 
     @property
     def words(self) -> Words:
@@ -261,12 +260,14 @@ class Screen:
             for i in where.tolist():
                 self.flags.setdefault(i, [])
             return
+        flags = self.flags
         if callable(params):
-            each = params(where)
-        else:
-            each = [params or {}] * len(where)
-        for i, p in zip(where.tolist(), each, strict=True):
-            self.flags.setdefault(i, []).append(Reason(family, code, p))
+            for i, p in zip(where.tolist(), params(where), strict=True):
+                flags.setdefault(i, []).append(Reason(family, code, p))
+            return
+        reason = Reason(family, code, params or {})     # immutable: one for all
+        for i in where.tolist():
+            flags.setdefault(i, []).append(reason)
 
     def add_reason(self, i: int, family: str, code: str,
                    params: Mapping[str, Any] | None = None) -> None:
