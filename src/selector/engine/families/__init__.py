@@ -27,6 +27,7 @@ from selector.engine.families import (
     eligibility,
     force,
     groups,
+    per_unit,
     pools,
     relations,
     resources,
@@ -67,6 +68,7 @@ FAMILIES: tuple[Family, ...] = (
     relations.Relations(),
     schedule.Schedule(),
     force.Force(),
+    per_unit.PerUnit(),
 )
 
 for _family in FAMILIES:
