@@ -27,8 +27,9 @@ from decimal import Decimal
 import numpy as np
 
 from selector.engine.families import Outcome, Reason, RuleCheck
-from selector.engine.families.groups import group_sets
+from selector.engine.families.groups import group_sets, measure_of
 from selector.engine.families.pools import pool_amounts, pool_eligibility
+from selector.engine.families.resources import resource_use
 from selector.engine.objective import objective_weights
 from selector.engine.screening import check_columns, screen_problem
 from selector.engine.verify import rule_violations
@@ -99,11 +100,9 @@ class _Caps:
         self.pool_ok = pool_eligibility(problem, rules.pools) if rules.pools else None
         self.payments = np.zeros((problem.n, len(rules.pools)), dtype=np.int64)
         # resources
-        self.use = [np.nan_to_num(problem.column(r.column), nan=0.0) for r in rules.resources]
+        self.use = [resource_use(problem, r) for r in rules.resources]
         self.res_left = [float(r.capacity) for r in rules.resources]
         # group caps: (member mask, measure vector, room left)
-        measures = {"cost": cost.astype(np.float64), "beneficiaries": benefit,
-                    "count": np.ones(problem.n)}
         self.groups: list[tuple[np.ndarray, np.ndarray, list[float]]] = []
         count_max = rules.count.max if rules.count is not None else None
         for rule in rules.groups:
@@ -117,7 +116,8 @@ class _Caps:
             if not caps:
                 continue
             for _label, mask in group_sets(problem, rule):
-                self.groups.append((mask, measures[rule.measure], [min(caps)]))
+                self.groups.append((mask, measure_of(problem, rule.measure, cost, benefit),
+                                    [min(caps)]))
         self.count_left = count_max
         frame = problem.proposals.frame
         self.index = problem.index

@@ -46,10 +46,6 @@ MAX_N = 16
 Keeps = Callable[[np.ndarray, Problem, Any], np.ndarray]
 
 
-def _fen(amount: MoneyLike) -> int:
-    return to_fen(amount, "amount", rounding="floor")
-
-
 def _missing(v: object) -> bool:
     return v is None or (isinstance(v, float) and math.isnan(v)) or v == ""
 
@@ -275,7 +271,7 @@ def holds(proposals: ProposalSet, rules: Rules | None, selected: Iterable[str], 
 
 def _budget_fen(rules: Rules, budget: MoneyLike | None) -> int | None:
     total = parse_money(budget, "budget") if budget is not None else rules.total_budget
-    return None if total is None else _fen(total)
+    return None if total is None else to_fen(total, "amount", rounding="floor")
 
 
 def _weights(problem: Problem, rules: Rules) -> np.ndarray:
@@ -390,7 +386,7 @@ def _plans_exist(problem: Problem, rules: Rules, chosen: list[int]) -> bool:
         allowed = [[p for p, pool in enumerate(pools) if _may_pay(frame.iloc[i], pool)]
                    for i in chosen]
         if not _max_flow_ok([int(cost[i]) for i in chosen], allowed,
-                            [_fen(p.amount) for p in pools]):
+                            [to_fen(p.amount, "amount", rounding="floor") for p in pools]):
             return False
     return _schedule_ok(problem, rules, chosen, cost)
 

@@ -78,7 +78,7 @@ class Overrides:
         if both:
             raise InvalidInputError(f"forced both in and out: {sorted(both)}")
         return cls(
-            budget=None if budget is None else _money(budget, "budget"),
+            budget=None if budget is None else _parsed(budget, "budget"),
             force_in=fin, force_out=fout,
             cost=_amounts(cost or {}),
             beneficiaries=tuple((str(i), _count(b, f"beneficiaries[{i}]"))
@@ -118,7 +118,7 @@ def _exact(value: object) -> bool:
             and int(value.as_tuple().exponent) >= -2)
 
 
-def _money(value: MoneyLike, what: str) -> Decimal:
+def _parsed(value: MoneyLike, what: str) -> Decimal:
     """One amount: as it is when already exact, else :func:`selector.money.parse_money`."""
     return value if isinstance(value, Decimal) and _exact(value) else parse_money(value, what)
 

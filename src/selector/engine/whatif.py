@@ -237,7 +237,7 @@ class Resolver:
         self._path: list[tuple[int, int, Selection]] = []
         self.base = base if base is not None else self._call(Overrides(), None)
         if self.budget is not None:
-            self._remember(_fen(self.budget), self.base)
+            self._remember(_budget_fen(self.budget), self.base)
 
     @property
     def solver(self) -> str:
@@ -329,14 +329,14 @@ class Resolver:
     def _remember(self, budget_fen: int, sel: Selection) -> None:
         """Record that ``sel`` is the answer for every budget from
         :meth:`~selector.engine.Model.answer_holds_from` up to ``budget_fen``."""
-        low = self.model.answer_holds_from(sel.selected, _fen(Decimal(sel.total_cost)))
+        low = self.model.answer_holds_from(sel.selected, _budget_fen(Decimal(sel.total_cost)))
         if low <= budget_fen:
             with self._lock:
                 self._path.append((low, budget_fen, sel))
 
     def known_at(self, budget: Decimal) -> tuple[int, Selection] | None:
         """``(lowest budget in fen, selection)`` of a known interval holding ``budget``."""
-        b = _fen(budget)
+        b = _budget_fen(budget)
         with self._lock:
             for low, high, sel in self._path:
                 if low <= b <= high:
@@ -347,7 +347,7 @@ class Resolver:
         """The optimum at another budget; with ``infer``, answered from an earlier solve
         when the budget falls in an interval where that list is known to be the answer
         (see :meth:`_remember`). Claims are still verified by real solves at the end."""
-        b = _fen(budget)
+        b = _budget_fen(budget)
         if infer:
             known = self.known_at(budget)
             if known is not None:
@@ -395,6 +395,11 @@ class Resolver:
             raise KeyError(f"unknown proposal id {pid!r}")
 
 
+def _budget_fen(amount: Decimal) -> int:
+    """A budget in whole fen (rounded down: budgets between two fen act as the lower)."""
+    return to_fen(amount, "budget", rounding="floor")
+
+
 def _question(budget: Decimal | None, force_in: Iterable[str], force_out: Iterable[str],
               cost: Mapping[str, Decimal] | None,
               beneficiaries: Mapping[str, float] | None) -> Overrides:
@@ -403,10 +408,6 @@ def _question(budget: Decimal | None, force_in: Iterable[str], force_out: Iterab
                         force_out=sorted(set(force_out)),
                         cost=dict(sorted((cost or {}).items())),
                         beneficiaries=dict(sorted((beneficiaries or {}).items())))
-
-
-def _fen(amount: Decimal) -> int:
-    return to_fen(amount, "budget", rounding="floor")
 
 
 def _resolver(model: Model, base: Selection, resolver: Resolver | None) -> Resolver:
@@ -556,13 +557,13 @@ def bracket(pred: Callable[[int], Selection | None], lo: int, hi: int,
     return hi, sel_hi
 
 
-def _yuan_ceil(amount: Decimal) -> int:
-    """Whole yuan, rounded up."""
+def _up(amount: Decimal) -> int:
+    """``amount`` in whole yuan, rounded up."""
     return -(-to_fen(amount, "amount", rounding="ceiling") // 100)
 
 
-def _yuan_floor(amount: Decimal) -> int:
-    """Whole yuan, rounded down."""
+def _down(amount: Decimal) -> int:
+    """``amount`` in whole yuan, rounded down."""
     return to_fen(amount, "amount", rounding="floor") // 100
 
 
@@ -595,11 +596,11 @@ def budget_threshold(model: Model, base: Selection, pid: str, *,
     if budget is None or pid in base.selected:
         return None
     search = _BudgetSearch(res, pid, budget)
-    top_yuan = _yuan_ceil(Decimal(_top_budget(model, res, pid, budget) if max_budget is None
+    top_yuan = _up(Decimal(_top_budget(model, res, pid, budget) if max_budget is None
                                   else max_budget))
-    lo = _yuan_floor(budget)
+    lo = _down(budget)
     if Decimal(lo) != budget and search.pred(lo) is not None:
-        lo = _yuan_ceil(budget)           # non-monotone below a fractional base budget
+        lo = _up(budget)           # non-monotone below a fractional base budget
         if search.pred(lo) is not None:
             return None
     proven = _budget_by_certificates(res, pid, budget, lo, top_yuan)
@@ -631,7 +632,7 @@ def _top_budget(model: Model, res: Resolver, pid: str, budget: Decimal) -> int:
     share = model.rules.max_project_share
     if share is not None:
         top = max(top, res.cost_of(pid) / Decimal(str(share)))
-    return _yuan_ceil(max(top, budget)) + 1
+    return _up(max(top, budget)) + 1
 
 
 class _BudgetSearch:
@@ -660,7 +661,7 @@ class _BudgetSearch:
     def gallop(self, lo: int, top: int) -> tuple[int, int] | None:
         """A bracket ``(lo, hi)`` with the proposal selected at ``hi``: the informed guess
         first, then steps of its cost, doubling; ``None`` when no budget up to ``top``."""
-        step = max(1, _yuan_ceil(self.res.cost_of(self.pid)))
+        step = max(1, _up(self.res.cost_of(self.pid)))
         hi = min(lo + step, top)
         g = _budget_guess(self.res, self.pid, self.budget)
         if g is not None and lo < g < top:
@@ -679,7 +680,7 @@ class _BudgetSearch:
     def close(self, lo: int, hi: int) -> tuple[int, Selection] | None:
         """The bracket closed to one yuan, its claim confirmed by two real solves."""
         def guess(v: int, sel: Selection) -> int | None:
-            return _yuan_ceil(Decimal(sel.total_cost))
+            return _up(Decimal(sel.total_cost))
 
         self.infer = True
         x, _ = bracket(self.pred, lo, hi, guess)
@@ -795,7 +796,7 @@ def _never_below(res: Resolver, pid: str, budget: Decimal, high: int) -> int:
     base budget up to ``high`` (:func:`selector.engine.guess.min_cost_with`'s certificate:
     a list holding it must cost at least its bound); the floor of the base budget when
     there is no certificate."""
-    floor_ = _yuan_floor(budget)
+    floor_ = _down(budget)
     if high <= floor_:
         return floor_
     fen, certified = min_cost_with(res.model, pid, res.base.objective, budget, Decimal(high),
@@ -834,7 +835,7 @@ def cost_threshold(model: Model, base: Selection, pid: str, *,
         sel = res.solve(cost={pid: at(y)})
         return sel if sel is not None and pid in sel.selected else None
 
-    top = _yuan_ceil(cost)
+    top = _up(cost)
     if top == 0:
         return None
     if model.integral_objective:
@@ -845,7 +846,7 @@ def cost_threshold(model: Model, base: Selection, pid: str, *,
     def guess(y: int, sel: Selection) -> int | None:
         if budget is None:
             return None
-        slack = _yuan_floor(budget - Decimal(sel.total_cost))
+        slack = _down(budget - Decimal(sel.total_cost))
         return y - max(slack, 0)
 
     y, sel = bracket(pred, 0, top, guess)
@@ -875,7 +876,7 @@ def _cost_by_value(model: Model, res: Resolver, pid: str, top: int,
     def guess(y: int, sel: Selection) -> int | None:
         if budget is None:       # the same list, with its cost cut by the budget's slack
             return None
-        return y - max(_yuan_floor(budget - Decimal(sel.total_cost)), 0)
+        return y - max(_down(budget - Decimal(sel.total_cost)), 0)
 
     lo, hi = _seed_bracket(res, pid, target, top, enters)
     if hi is None:

@@ -36,7 +36,7 @@ from selector.engine.words import Column, Words
 from selector.problem import Problem
 from selector.rules import Resource, Rules
 
-__all__ = ["Resources"]
+__all__ = ["Resources", "resource_use"]
 
 INF = np.inf
 
@@ -49,7 +49,7 @@ def _words(res: Resource, kind: str = "words") -> Words:
         "name": str(getattr(res, "label", None) or res.name)})
 
 
-def _use(problem: Problem, res: Resource) -> np.ndarray:
+def resource_use(problem: Problem, res: Resource) -> np.ndarray:
     """The column's value per proposal, a missing value as 0."""
     use: np.ndarray = np.nan_to_num(problem.column(res.column), nan=0.0)
     return use
@@ -79,7 +79,7 @@ class Resources(Family):
 
     def rows(self, b: Builder, inp: Inputs, cand: np.ndarray) -> None:
         for k, res in enumerate(inp.rules.resources):
-            use = _use(inp.problem, res)[cand]
+            use = resource_use(inp.problem, res)[cand]
             u = b.unit(f"resources[{k}]", self.key, _words(res))
             nz = np.flatnonzero(use)
             b.rows([f"resource[{res.name}]"], u, np.zeros(len(nz)), nz, use[nz], -INF,
@@ -88,7 +88,7 @@ class Resources(Family):
     def checks(self, o: Outcome) -> list[RuleCheck]:
         out = []
         for k, res in enumerate(o.rules.resources):
-            used = float(_use(o.problem, res)[o.chosen].sum())
+            used = float(resource_use(o.problem, res)[o.chosen].sum())
             ok = used <= res.capacity + 1e-9 * max(1.0, res.capacity)
             out.append(RuleCheck(f"resources[{k}]", self.key, f"resources[{k}]", "max",
                                  float(res.capacity), used, ok, "number", _words(res, "name")))
