@@ -127,6 +127,17 @@ def test_a_broken_rule_is_a_broken_check_with_its_members() -> None:
     assert [(c.key, c.achieved, c.limit) for c in broken] == [("count.max", 2, 1)]
     assert broken[0].render("en") == "the number of projects: 2 (at most 1)"
     assert broken[0].render("zh") == "项目数：2（上限1）"
+    # a condition names the proposals that break it
+    pair = ProposalSet.from_proposals([
+        Proposal(id="A", domain="health", cost=10, beneficiaries=5, excludes=("B",)),
+        Proposal(id="B", domain="health", cost=10, beneficiaries=5)])
+    free = Rules(budget=100, eligibility=OPEN, relations=Relations(excludes=False))
+    both = select(pair, free, solver="highs")
+    assert both.selected == ("A", "B")
+    broken = verify(dataclasses.replace(both, rules=Rules(budget=100, eligibility=OPEN)))
+    assert [(c.key, c.side, c.achieved, c.members) for c in broken] == [
+        ("relations.excludes", "", 1, ("A",))]
+    assert broken[0].render("zh") == "互斥的项目不能同时入选：1项违反（A）"
 
 
 # -- the verifier against the independent oracle ------------------------------------------------

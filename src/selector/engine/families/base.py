@@ -159,9 +159,9 @@ class RuleCheck:
     def render(self, lang: Lang = "en", proposals: ProposalSet | None = None) -> str:
         """The check in one line: the rule, the limit and what the list achieves."""
         if not self.side:
-            return Words("rules.check.condition", {
-                "rule": self.words, "n": int(self.achieved),
-                "ids": self.members[:5]}).render(lang, proposals)
+            key = "rules.check.condition" if self.members else "rules.check.condition_n"
+            return Words(key, {"rule": self.words, "n": int(self.achieved),
+                               "ids": self.members[:5]}).render(lang, proposals)
         return Words("rules.check.line", {
             "rule": self.words, "limit": Words(f"rules.check.side_{self.side or 'eq'}",
                                                 {"value": shown(self.limit, self.unit)}),
