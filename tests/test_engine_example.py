@@ -18,6 +18,7 @@ from selector import (
     select,
     verify,
 )
+from selector.engine import RulesConflict
 from selector.engine.screening import pool_eligibility
 from selector.problem import Problem
 from selector.rules import Count, Eligibility, Force, GroupRule
@@ -158,7 +159,9 @@ def test_diagnosis_budget_and_forced_in() -> None:
     with pytest.raises(InfeasibleError) as err:
         select(ps, rules, solver="cbc")
     assert set(err.value.conflict) == {"budget", "force_in[P0]", "force_in[P1]"}
-    assert "budget of 100" in str(err.value)
+    assert "budget of ¥100" in str(err.value)   # money through the one formatter
+    assert isinstance(err.value, RulesConflict)
+    assert err.value.render("zh").startswith("“预算100元”、“P0被指定入选”与“P1被指定入选”无法同时满足")
 
 
 def test_forcing_in_a_screened_out_proposal_says_why() -> None:

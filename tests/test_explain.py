@@ -51,7 +51,7 @@ def capped():
     rules = Rules(budget=120, eligibility=OPEN,
                   groups=(GroupRule(column="domain", max_share=0.4),))
     model = Model.build(ps, rules, solver="highs")
-    return ps, rules, model, explain(model)
+    return ps, rules, model, explain(model, lang="en")
 
 
 def test_sections_partition_the_proposals(capped):
@@ -71,8 +71,8 @@ def test_blocked_by_the_cap_on_health(capped):
     assert health_out, "the cap must hold a health proposal back"
     for row in health_out:
         assert "groups[0].max[domain=health]" in row.blocked_by
-        assert "40 % of the money for domain Health" in ex.why_not(row.id)
-        assert "领域“健康管理”资金占比40 %的上限" in ex.why_not(row.id, lang="zh")
+        assert "40% of the money for domain Health" in ex.why_not(row.id)
+        assert "领域“健康管理”资金占比40%的上限" in ex.why_not(row.id, lang="zh")
     # every blocking claim: the rules with that one rule lifted select it (independent)
     for row in ex.runners_up:
         for key in row.blocked_by:
@@ -137,7 +137,7 @@ def test_budget_room_is_checked_by_independent_solves(capped):
 def test_one_line_reason_is_the_same_whichever_ids_are_explained(capped):
     ps, rules, model, ex = capped
     for row in [*ex.runners_up, *ex.selected, *ex.ineligible]:
-        alone = explain(model, [row.id])
+        alone = explain(model, [row.id], lang="en")
         assert alone.why_not(row.id) == ex.why_not(row.id)
         assert alone.why_not(row.id, lang="zh") == ex.why_not(row.id, lang="zh")
         assert len(alone.rules) == 0
@@ -154,7 +154,9 @@ def test_exports_frames_and_json(capped):
     assert set(ex.to_frame()["status"]) == {"selected", "not selected", "ineligible"}
     assert not ex.rules.to_frame().empty
     zh = explain(model, lang="zh")
-    assert all("¥" in r.reason or "受益" in r.reason for r in zh.runners_up)
+    assert all("元" in r.reason or "受益" in r.reason for r in zh.runners_up)
+    assert all(not any(c.isascii() and c.isalpha() for c in r.reason.replace(r.id, ""))
+               for r in zh.ineligible), "a Chinese reason has no English words"
     assert selector.explain is explain and selector.Explanation is Explanation
 
 
@@ -171,7 +173,7 @@ def test_selection_input_and_unknown_ids(capped):
 def test_parallel_explanation_matches_sequential(capped):
     ps, rules, model, ex = capped
     with ThreadPoolExecutor(2) as pool:
-        par = explain(model, executor=pool)
+        par = explain(model, executor=pool, lang="en")
     assert par.runners_up == ex.runners_up and par.selected == ex.selected
 
 
@@ -179,7 +181,7 @@ def test_count_cap_and_forced_pledge_are_named():
     ps = make_set([(10, 100, 3), (10, 90, 3), (10, 80, 3), (10, 70, 3)])
     rules = Rules(budget=100, eligibility=OPEN, count=Count(max=2),
                   force_in=(Force(id="P3", reason="pledged"),))
-    ex = explain(Model.build(ps, rules, solver="highs"))
+    ex = explain(Model.build(ps, rules, solver="highs"), lang="en")
     p1 = ex.runners_up.get("P1")
     assert p1 is not None
     assert "count.max" in p1.blocked_by and "force_in[P3]" in p1.blocked_by
@@ -196,7 +198,7 @@ def test_every_blocking_and_budget_claim_on_random_calls(items, frac):
     budget = max(max(c for c, _, _ in items), int(sum(c for c, _, _ in items) * frac))
     rules = Rules(budget=budget, eligibility=OPEN,
                   groups=(GroupRule(column="domain", max_share=0.5),))
-    ex = explain(Model.build(ps, rules, solver="highs"), rules=False)
+    ex = explain(Model.build(ps, rules, solver="highs"), rules=False, lang="en")
     for row in ex.runners_up:
         for key in row.blocked_by:
             assert row.id in select(ps, ex.changes[key].rules).selected

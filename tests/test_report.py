@@ -16,7 +16,7 @@ import pytest
 from markdown_it import MarkdownIt
 
 from selector.datasets import generate_call
-from selector.engine import Model
+from selector.engine import Model, check
 from selector.report import FORMATS, Provenance, build_report, report_dict, write_reports
 from selector.report.html import public_html, report_html
 from selector.report.markdown import md_cell, report_markdown
@@ -97,13 +97,29 @@ def test_rule_rows_recomputed_independently(selection: Selection) -> None:
     frame = selection.selected_frame()
     total = sum(frame["cost"], Decimal(0))
     by_domain = {d: sum(g["cost"], Decimal(0)) for d, g in frame.groupby("domain")}
-    label = selection.rules.groups[0].label
     for domain, cost in by_domain.items():
-        assert rows[f"{label}[{domain}]"].achieved.endswith(f"({100 * cost / total:.1f}%)")
-    assert rows["distinct[district]"].achieved == str(frame["district"].dropna().nunique())
-    assert rows["count"].achieved == str(len(frame))
+        row = rows[f"groups[0].max_share[domain={domain}]"]
+        assert row.achieved == f"{100 * cost / total:.1f}%"
+        assert row.limit == "≤ 35.0%"
+    assert rows["distinct[0]"].achieved == str(frame["district"].dropna().nunique())
+    assert rows["count.max"].achieved == str(len(frame))
     assert rows["budget"].binding == ("budget" in selection.binding)
-    assert rows["count"].binding == ("count_max" in selection.binding)
+    assert rows["count.max"].binding == ("count.max" in selection.binding)
+
+
+def test_rule_table_and_verify_read_the_same_checks(selection: Selection) -> None:
+    """One row per check the engine's verifier computed, in its order, with its verdict:
+    the report measures nothing itself."""
+    checks = check(selection)         # re-checked from the rules, independently
+    assert [(c.key, c.met) for c in checks] == [(c.key, c.met) for c in selection.checks]
+    for lang in ("en", "zh"):
+        rows = evaluate_rules(selection, lang)
+        assert [r.key for r in rows] == [c.key for c in selection.checks]
+        assert [r.met for r in rows] == [c.met for c in selection.checks]
+        assert {r.key for r in rows if r.binding} == set(selection.binding)
+        assert all(r.rule and r.limit and r.achieved for r in rows)
+    spent = next(c for c in checks if c.key == "budget")
+    assert spent.achieved == selection.total_cost and spent.limit == selection.budget
 
 
 def test_html_escapes_public_text(selection: Selection) -> None:

@@ -81,7 +81,7 @@ def test_rules_that_name_missing_data() -> None:
 
 
 def test_negative_budget_override() -> None:
-    with pytest.raises(InvalidInputError, match="budget must be >= 0"):
+    with pytest.raises(InvalidInputError, match="'budget': must not be negative"):
         select(_ps(), Rules(), budget=-1)
 
 

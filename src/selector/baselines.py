@@ -26,17 +26,15 @@ from decimal import Decimal
 
 import numpy as np
 
-from selector.engine.formulate import group_sets
-from selector.engine.model import objective_weights
-from selector.engine.screening import (
-    check_columns,
-    pool_eligibility,
-    screen_problem,
-    to_minor,
-    yuan,
-)
+from selector.engine.families import Outcome, Reason, RuleCheck
+from selector.engine.families.groups import group_sets, measure_of
+from selector.engine.families.pools import pool_amounts, pool_eligibility
+from selector.engine.families.resources import resource_use
+from selector.engine.objective import objective_weights
+from selector.engine.screening import check_columns, screen_problem
 from selector.engine.verify import rule_violations
 from selector.model import ProposalSet
+from selector.money import MoneyLike, from_fen, parse_money, to_fen
 from selector.problem import Problem
 from selector.rules import Rules
 
@@ -60,9 +58,12 @@ class GreedyResult:
     total_cost:
         Exact money spent (major units).
     violations:
-        Every rule the list breaks, in words (empty: the list satisfies all rules).
+        Every rule check the list breaks (empty: the list satisfies all rules);
+        ``check.render(lang)`` says each in words.
     ineligible:
-        ``{id: (reason, ...)}`` from screening.
+        ``{id: (reason, ...)}`` from screening (English).
+    ineligible_reasons:
+        The same, structured (``reason.render(lang)``).
     pool_payments:
         ``{id: {pool: amount}}`` in major units (empty when there are no pools).
     seconds:
@@ -74,8 +75,9 @@ class GreedyResult:
     objective: float
     beneficiaries: float
     total_cost: Decimal
-    violations: tuple[str, ...]
+    violations: tuple[RuleCheck, ...]
     ineligible: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    ineligible_reasons: dict[str, tuple[Reason, ...]] = field(default_factory=dict)
     pool_payments: dict[str, dict[str, Decimal]] = field(default_factory=dict)
     seconds: float = 0.0
 
@@ -94,15 +96,13 @@ class _Caps:
         self.left = budget_minor
         self.rules = rules
         # pools
-        self.pool_left = np.array([to_minor(p.amount) for p in rules.pools], dtype=np.int64)
+        self.pool_left = pool_amounts(rules.pools)
         self.pool_ok = pool_eligibility(problem, rules.pools) if rules.pools else None
         self.payments = np.zeros((problem.n, len(rules.pools)), dtype=np.int64)
         # resources
-        self.use = [np.nan_to_num(problem.column(r.column), nan=0.0) for r in rules.resources]
+        self.use = [resource_use(problem, r) for r in rules.resources]
         self.res_left = [float(r.capacity) for r in rules.resources]
         # group caps: (member mask, measure vector, room left)
-        measures = {"cost": cost.astype(np.float64), "beneficiaries": benefit,
-                    "count": np.ones(problem.n)}
         self.groups: list[tuple[np.ndarray, np.ndarray, list[float]]] = []
         count_max = rules.count.max if rules.count is not None else None
         for rule in rules.groups:
@@ -116,7 +116,8 @@ class _Caps:
             if not caps:
                 continue
             for _label, mask in group_sets(problem, rule):
-                self.groups.append((mask, measures[rule.measure], [min(caps)]))
+                self.groups.append((mask, measure_of(problem, rule.measure, cost, benefit),
+                                    [min(caps)]))
         self.count_left = count_max
         frame = problem.proposals.frame
         self.index = problem.index
@@ -128,49 +129,62 @@ class _Caps:
 
     def try_fund(self, i: int, chosen: np.ndarray) -> bool:
         """Fund proposal ``i`` when no cap breaks; update the running totals."""
-        c = int(self.cost[i])
-        if self.left is not None and c > self.left:
+        if self._over_a_cap(i) or self._breaks_a_relation(i, chosen):
             return False
-        if self.count_left is not None and self.count_left < 1:
+        pay = self._payment(i)
+        if pay is False:
             return False
-        rel = self.rules.relations
-        if rel.excludes:
-            if self.excluded[i]:
-                return False
-            for other in self.excludes[i]:
-                j = self.index.get(str(other))
-                if j is not None and chosen[j]:
-                    return False
-        variant = self.variant[i]
-        has_variant = isinstance(variant, str) and variant != ""
-        if rel.variants and has_variant and variant in self.variant_taken:
-            return False
-        if rel.requires:
-            for other in self.requires[i]:
-                j = self.index.get(str(other))
-                if j is None or not chosen[j]:
-                    return False
-        for r, use in enumerate(self.use):
-            if use[i] > self.res_left[r] + 1e-9:
-                return False
-        for mask, measure, room in self.groups:
-            if mask[i] and measure[i] > room[0] + 1e-9:
-                return False
-        pay = None
-        if self.pool_ok is not None:
-            ok = self.pool_ok[i]
-            if int(self.pool_left[ok].sum()) < c:
-                return False
-            pay = np.zeros(len(self.pool_left), dtype=np.int64)
-            due = c
-            for p in np.flatnonzero(ok):
-                take = min(due, int(self.pool_left[p]))
-                pay[p] = take
-                due -= take
-        # fund it
         chosen[i] = True
+        self._count(i, pay if isinstance(pay, np.ndarray) else None)
+        return True
+
+    def _over_a_cap(self, i: int) -> bool:
+        """The budget, ``count.max``, a resource or a group's cap has no room for ``i``."""
+        if self.left is not None and int(self.cost[i]) > self.left:
+            return True
+        if self.count_left is not None and self.count_left < 1:
+            return True
+        if any(use[i] > self.res_left[r] + 1e-9 for r, use in enumerate(self.use)):
+            return True
+        return any(mask[i] and measure[i] > room[0] + 1e-9 for mask, measure, room in self.groups)
+
+    def _breaks_a_relation(self, i: int, chosen: np.ndarray) -> bool:
+        """``i`` is excluded by (or excludes) a funded one, is a second version of an idea,
+        or requires one not funded yet."""
+        rel = self.rules.relations
+        if rel.excludes and (self.excluded[i] or any(
+                self.index.get(str(o)) is not None and chosen[self.index[str(o)]]
+                for o in self.excludes[i])):
+            return True
+        if rel.variants and self._variant(i) in self.variant_taken:
+            return True
+        return rel.requires and any(self.index.get(str(o)) is None or not chosen[self.index[str(o)]]
+                                    for o in self.requires[i])
+
+    def _variant(self, i: int) -> str | None:
+        variant = self.variant[i]
+        return variant if isinstance(variant, str) and variant != "" else None
+
+    def _payment(self, i: int) -> np.ndarray | bool:
+        """How the pools pay for ``i`` (in the order the rules list them), ``False`` when
+        they cannot, ``True`` when there are no pools."""
+        if self.pool_ok is None:
+            return True
+        ok = self.pool_ok[i]
+        due = int(self.cost[i])
+        if int(self.pool_left[ok].sum()) < due:
+            return False
+        pay = np.zeros(len(self.pool_left), dtype=np.int64)
+        for p in np.flatnonzero(ok):
+            take = min(due, int(self.pool_left[p]))
+            pay[p] = take
+            due -= take
+        return pay
+
+    def _count(self, i: int, pay: np.ndarray | None) -> None:
+        """Take funded ``i`` off every running total."""
         if self.left is not None:
-            self.left -= c
+            self.left -= int(self.cost[i])
         if self.count_left is not None:
             self.count_left -= 1
         if pay is not None:
@@ -181,18 +195,18 @@ class _Caps:
         for mask, measure, room in self.groups:
             if mask[i]:
                 room[0] -= float(measure[i])
-        if rel.variants and has_variant:
-            self.variant_taken.add(str(variant))
-        if rel.excludes:
+        variant = self._variant(i)
+        if self.rules.relations.variants and variant is not None:
+            self.variant_taken.add(variant)
+        if self.rules.relations.excludes:
             for other in self.excludes[i]:
                 j = self.index.get(str(other))
                 if j is not None:
                     self.excluded[j] = True
-        return True
 
 
 def greedy(proposals: ProposalSet, rules: Rules | None = None, *,
-           budget: Decimal | int | float | str | None = None) -> GreedyResult:
+           budget: MoneyLike | None = None) -> GreedyResult:
     """Rank by objective per yuan and fund down the list while every cap holds.
 
     Parameters
@@ -223,11 +237,11 @@ def greedy(proposals: ProposalSet, rules: Rules | None = None, *,
     start = time.perf_counter()
     rules = rules or Rules()
     if budget is not None:
-        rules = rules.with_budget(budget)
+        rules = rules.with_budget(parse_money(budget, "budget"))
     problem = Problem(proposals)
     check_columns(problem, rules)
     total = rules.total_budget
-    budget_minor = None if total is None else to_minor(total)
+    budget_minor = None if total is None else to_fen(total, "budget", rounding="floor")
     cost = problem.cost
     benefit = problem.benefit
     screening = screen_problem(problem, rules, cost, budget_minor)
@@ -248,22 +262,24 @@ def greedy(proposals: ProposalSet, rules: Rules | None = None, *,
         if eligible[i] and not chosen[i] and weight[i] > 0:
             caps.try_fund(int(i), chosen)
     payments = caps.payments if rules.pools else None
-    bad = rule_violations(problem, rules, chosen, cost=cost, benefit=benefit,
-                          budget_minor=budget_minor, eligible=eligible, payments=payments)
+    bad = rule_violations(Outcome(problem=problem, rules=rules, chosen=chosen, cost=cost,
+                                  benefit=benefit, budget_minor=budget_minor,
+                                  eligible=eligible, payments=payments))
     pool_payments: dict[str, dict[str, Decimal]] = {}
     if rules.pools:
         names = [p.name for p in rules.pools]
         for k in np.flatnonzero(chosen):
             pool_payments[str(problem.ids[k])] = {
-                names[p]: yuan(v) for p, v in enumerate(caps.payments[k]) if v}
+                names[p]: from_fen(v) for p, v in enumerate(caps.payments[k]) if v}
     return GreedyResult(
         selected=tuple(str(problem.ids[i]) for i in np.flatnonzero(chosen)),
         chosen=chosen,
         objective=float(weight[chosen].sum()),
         beneficiaries=float(benefit[chosen].sum()),
-        total_cost=yuan(int(cost[chosen].sum())),
+        total_cost=from_fen(int(cost[chosen].sum())),
         violations=tuple(bad),
         ineligible=screening.reasons,
+        ineligible_reasons=screening.why,
         pool_payments=pool_payments,
         seconds=time.perf_counter() - start,
     )

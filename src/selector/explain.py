@@ -55,29 +55,30 @@ from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, fields
 from decimal import ROUND_CEILING, Decimal
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from fractions import Fraction
+from typing import Any, Generic, TypeVar
 
 import numpy as np
 import pandas as pd
 
 from selector import _display  # _repr_html_ only
-from selector._errors import InvalidInputError
-from selector._explain_text import Lang, change_words, count, id_list, money, unit_words
-from selector._relax import RuleChange, lifts, loosenings
-from selector.result import Selection
-from selector.whatif import (
+from selector._errors import InfeasibleError, InputProblem, InvalidInputError
+from selector.engine import Model, RuleChange, RuleCheck, Words, check
+from selector.engine.options import SolverName
+from selector.engine.relax import label_columns, lifts, loosenings
+from selector.engine.whatif import (
     Resolver,
-    _bracket,
-    _map,
     benefit_threshold,
+    bracket,
     budget_threshold,
     cost_threshold,
     forced_in,
     forced_out,
+    map_each,
 )
-
-if TYPE_CHECKING:
-    from selector.engine import Model
+from selector.engine.words import Count
+from selector.i18n import DEFAULT_LANG, Lang
+from selector.result import Selection
 
 __all__ = [
     "Explanation",
@@ -305,6 +306,11 @@ class Explanation:
         Re-solves run to check the claims.
     seconds:
         Wall time of :func:`explain`.
+    changes:
+        The rule changes behind :attr:`RunnerUp.blocked_by` and :attr:`rules`, by key.
+    conflicts:
+        Why forcing a proposal in (``"in:<id>"``) or out (``"out:<id>"``) breaks the
+        rules, as words to render in any language.
     """
 
     selection: Selection
@@ -316,6 +322,7 @@ class Explanation:
     solves: int
     seconds: float
     changes: Mapping[str, RuleChange] = field(default_factory=dict, repr=False)
+    conflicts: Mapping[str, Words] = field(default_factory=dict, repr=False)
 
     def __repr__(self) -> str:
         return (f"<Explanation: {len(self.selected)} selected, {len(self.runners_up)} "
@@ -352,7 +359,7 @@ class Explanation:
 
     def rule_words(self, key: str, lang: Lang | None = None) -> str:
         """A rule change key (e.g. from :attr:`RunnerUp.blocked_by`) in words."""
-        return change_words(self.changes[key], self.selection.proposals, lang or self.lang)
+        return self.changes[key].words.render(lang or self.lang, self.selection.proposals)
 
     def to_dict(self) -> dict[str, Any]:
         """The whole explanation as JSON-ready data (money as exact strings)."""
@@ -388,95 +395,124 @@ def why_not(explanation: Explanation, pid: str, lang: Lang | None = None) -> str
 
 
 def reason(explanation: Explanation, row: RunnerUp | SelectedPlace | IneligibleProposal,
-           lang: Lang = "en") -> str:
+           lang: Lang = DEFAULT_LANG) -> str:
     """The one-line reason for one row of an explanation, in ``lang``.
 
     Reports and the command line both call this (through
     :meth:`Explanation.why_not`), so their words agree.
     """
-    base = explanation.selection
-    cur = base.proposals.currency
-    unit = unit_words(base.rules.objective.kind, lang)
-    zh = lang == "zh"
+    proposals = explanation.selection.proposals
     if isinstance(row, IneligibleProposal):
-        why = "；".join(row.reasons) if zh else "; ".join(row.reasons)
-        return f"不符合条件：{why}。" if zh else f"Ineligible: {why}."
+        why = explanation.selection.ineligible_reasons.get(row.id)
+        items: tuple[Any, ...] = (tuple(r.words for r in why) if why is not None
+                                  else row.reasons)
+        return Words("explain.ineligible", {"why": joined(items, "explain.join.semicolon")}
+                     ).render(lang, proposals)
     if isinstance(row, SelectedPlace):
-        head = "已入选" if zh else "Selected"
-        if row.forced_in:
-            head += f"（按规则强制纳入：{row.forced_in}）" if zh else f" (forced in: {row.forced_in})"
-        if not row.feasible:
-            tail = f"缺少它规则无法满足（{row.why}）" if zh else \
-                f"the rules cannot hold without it ({row.why})"
-        elif row.loss <= GAIN_TOLERANCE * max(1.0, abs(base.objective)):
-            tail = ("剔除它不会减少受益人数（存在同样好的方案，按花费更少、编号顺序取舍）" if zh else
-                    "an equally good list without it exists (ties go to fewer yuan, then ids)")
-        else:
-            tail = (f"若剔除将减少{count(row.loss)}{unit}" if zh
-                    else f"forcing it out would cost {count(row.loss)} {unit}")
-            if row.replaced_by:
-                tail += (f"，由{id_list(row.replaced_by, lang)}替补" if zh
-                         else f"; {id_list(row.replaced_by, lang)} would replace it")
-        return f"{head}：{tail}。" if zh else f"{head}: {tail}."
-    parts: list[str] = []
-    specific = _most_specific(explanation, row.blocked_by)
-    if specific:
-        words = [change_words(explanation.changes[k], base.proposals, lang) for k in specific]
-        parts.append(f"受{'或'.join(words)}限制" if zh else f"blocked by {' or '.join(words)}")
-    offers: list[str] = []
-    if row.entry_budget is not None and base.budget is not None:
-        extra = row.entry_budget - Decimal(base.budget)
-        offers.append(f"预算增至{money(row.entry_budget, cur)}（增加{money(extra, cur)}）即可入选"
-                      if zh else f"would enter at a budget of {money(row.entry_budget, cur)} "
-                      f"(+{money(extra, cur)})")
-    elif base.budget is not None:
-        offers.append("增加预算也不能入选" if zh else "no larger budget brings it in")
-    if row.cost_cut is not None:
-        to = max(row.cost - row.cost_cut, Decimal(0))
-        offers.append(f"成本降低{money(row.cost_cut, cur)}（至{money(to, cur)}）" if zh else
-                      f"if its cost fell by {money(row.cost_cut, cur)} (to {money(to, cur)})")
-    if row.benefit_rise is not None:
-        offers.append(f"受益人数增加{count(row.benefit_rise)}人" if zh else
-                      f"if its beneficiaries rose by {count(row.benefit_rise)}")
-    if offers:
-        parts.append(("，或" if zh else ", or ").join(offers))
-    if not row.force_in_feasible:
-        parts.append(f"无法强制纳入：{row.force_in_why}" if zh
-                     else f"it cannot be forced in: {row.force_in_why}")
-    elif row.force_in_loss <= GAIN_TOLERANCE * max(1.0, abs(base.objective)):
-        parts.append("强制纳入不减少受益人数（同分时按花费更少、编号顺序取舍）" if zh else
-                     "forcing it in loses nothing: it lost a tie (fewer yuan, then ids, win)")
-    else:
-        text = (f"强制纳入将减少{count(row.force_in_loss)}{unit}" if zh
-                else f"forcing it in costs {count(row.force_in_loss)} {unit}")
-        if row.force_in_removed:
-            text += (f"，并挤出{id_list(row.force_in_removed, lang)}" if zh
-                     else f" and removes {id_list(row.force_in_removed, lang)}")
-        if row.force_in_added:
-            text += (f"（补入{id_list(row.force_in_added, lang)}）" if zh
-                     else f" (adds {id_list(row.force_in_added, lang)})")
-        parts.append(text)
-    return ("未入选：" + "；".join(parts) + "。") if zh else \
-        ("Not selected: " + "; ".join(parts) + ".")
+        return _selected_words(explanation, row).render(lang, proposals)
+    return _runner_words(explanation, row).render(lang, proposals)
 
 
-def _most_specific(explanation: Explanation, keys: tuple[str, ...]) -> list[str]:
-    """Blocking rule keys without a whole-rule lift already covered by one of its groups."""
-    out = []
-    for k in keys:
-        if "[" in k.split(".", 1)[-1] or not k.startswith("groups["):
-            out.append(k)
-            continue
-        stem = k + "["
-        if not any(o.startswith(stem) for o in keys):
-            out.append(k)
+def joined(items: tuple[Any, ...] | list[Any], key: str) -> Any:
+    """``items`` joined by the message ``key`` (``{first}…{then}``) as nested words."""
+    if not items:
+        return ""
+    out = items[0]
+    for item in items[1:]:
+        out = Words(key, {"first": out, "then": item})
     return out
 
 
-# -- computing the explanation --------------------------------------------------------------
-def _model_and_base(obj: Selection | Model, solver: str | None) -> tuple[Model, Selection | None]:
-    from selector.engine import Model
+def id_list(ids: tuple[str, ...], limit: int = 4) -> Any:
+    """Ids for a sentence, the tail counted ("P1, P2 and 3 more" / "P1、P2及另外3个项目")."""
+    shown = tuple(ids[:limit])
+    if len(ids) <= limit:
+        return shown
+    return Words("explain.ids_more", {"ids": shown, "rest": len(ids) - len(shown)})
 
+
+def _unit(explanation: Explanation) -> Words:
+    """What the objective counts: beneficiaries, expected beneficiaries or points."""
+    return Words(f"explain.unit.{explanation.selection.rules.objective.kind}")
+
+
+def _no_loss(explanation: Explanation, loss: float) -> bool:
+    return loss <= GAIN_TOLERANCE * max(1.0, abs(explanation.selection.objective))
+
+
+def _selected_words(explanation: Explanation, row: SelectedPlace) -> Words:
+    head = (Words("explain.selected_forced", {"why": row.forced_in}) if row.forced_in
+            else Words("explain.selected"))
+    if not row.feasible:
+        why = explanation.conflicts.get(f"out:{row.id}") or row.why
+        tail = Words("explain.out.needed", {"why": why})
+    elif _no_loss(explanation, row.loss):
+        tail = Words("explain.out.tie")
+    else:
+        tail = Words("explain.out.loss", {"n": Count(row.loss),
+                                          "unit": _unit(explanation)})
+        if row.replaced_by:
+            tail = Words("explain.out.replaced", {"loss": tail,
+                                                  "ids": id_list(row.replaced_by)})
+    return Words("explain.sentence", {"head": head, "tail": tail})
+
+
+def _runner_words(explanation: Explanation, row: RunnerUp) -> Words:
+    base = explanation.selection
+    parts: list[Any] = []
+    specific = _most_specific(explanation, row.blocked_by)
+    if specific:
+        parts.append(Words("explain.blocked", {"rules": joined(
+            [explanation.changes[k].words for k in specific], "explain.join.or")}))
+    offers: list[Any] = []
+    if row.entry_budget is not None and base.budget is not None:
+        offers.append(Words("explain.offer.budget", {
+            "budget": Decimal(row.entry_budget),
+            "extra": Decimal(row.entry_budget) - Decimal(base.budget)}))
+    elif base.budget is not None:
+        offers.append(Words("explain.offer.no_budget"))
+    if row.cost_cut is not None:
+        offers.append(Words("explain.offer.cost", {
+            "cut": Decimal(row.cost_cut),
+            "to": max(Decimal(row.cost) - Decimal(row.cost_cut), Decimal(0))}))
+    if row.benefit_rise is not None:
+        offers.append(Words("explain.offer.benefit", {"n": Count(row.benefit_rise)}))
+    if offers:
+        parts.append(joined(offers, "explain.join.or_list"))
+    parts.append(_force_in_words(explanation, row))
+    return Words("explain.not_selected", {"parts": joined(parts, "explain.join.semicolon")})
+
+
+def _force_in_words(explanation: Explanation, row: RunnerUp) -> Words:
+    if not row.force_in_feasible:
+        why = explanation.conflicts.get(f"in:{row.id}") or row.force_in_why
+        return Words("explain.in.impossible", {"why": why})
+    if _no_loss(explanation, row.force_in_loss):
+        return Words("explain.in.tie")
+    text = Words("explain.in.loss", {"n": Count(row.force_in_loss),
+                                     "unit": _unit(explanation)})
+    if row.force_in_removed:
+        text = Words("explain.in.removes", {"loss": text, "ids": id_list(row.force_in_removed)})
+    if row.force_in_added:
+        text = Words("explain.in.adds", {"loss": text, "ids": id_list(row.force_in_added)})
+    return text
+
+
+def _most_specific(explanation: Explanation, keys: tuple[str, ...]) -> list[str]:
+    """Blocking rule keys without a whole-rule lift already covered by one of its groups
+    (a lift of the same rule and side for one group)."""
+    changes = explanation.changes
+
+    def narrower(whole: RuleChange) -> bool:
+        return any(not changes[o].whole and changes[o].rule == whole.rule
+                   and changes[o].side == whole.side for o in keys)
+
+    return [k for k in keys if not (changes[k].whole and changes[k].label is None
+                                    and narrower(changes[k]))]
+
+
+# -- computing the explanation --------------------------------------------------------------
+def _model_and_base(obj: Selection | Model, solver: SolverName | None) -> tuple[Model, Selection | None]:
     if isinstance(obj, Selection):
         model = Model.build(obj.proposals, obj.rules, budget=obj.budget,
                             solver="highs" if obj.solver == "highs" else "cbc")
@@ -506,7 +542,7 @@ def _diff(model: Model, before: Iterable[str], after: Iterable[str]) -> tuple[tu
 class _Changed:
     """Solves of changed rules (one model build each), cached by change key."""
 
-    def __init__(self, model: Model, solver: str | None,
+    def __init__(self, model: Model, solver: SolverName | None,
                  hint: tuple[str, ...] | None = None) -> None:
         self.model = model
         self.solver = solver
@@ -516,9 +552,6 @@ class _Changed:
         self._lock = threading.Lock()
 
     def solve(self, change: RuleChange) -> Selection | None:
-        from selector._errors import InfeasibleError
-        from selector.engine import Model
-
         key = change.rules.model_dump_json()       # lifts and loosenings share keys
         with self._lock:
             if key in self._cache:
@@ -543,7 +576,6 @@ def _budget_room(model: Model, res: Resolver, lang: Lang) -> RuleRoom | None:
     if budget is None:
         return None
     base = res.base
-    cur = model.proposals.currency
     step = max(Decimal(1), (budget / 100).to_integral_value(rounding=ROUND_CEILING))
     sel = res.solve(budget=budget + step)
     gain = max(0.0, _gain(res, sel))
@@ -570,81 +602,40 @@ def _budget_room(model: Model, res: Resolver, lang: Lang) -> RuleRoom | None:
             return int((Decimal(s.total_cost) - budget).to_integral_value(
                 rounding=ROUND_CEILING))
 
-        x, s = _bracket(pred, lo, hi, guess)
+        x, s = bracket(pred, lo, hi, guess)
         infer = False                     # the claim itself: two real solves
         verified = pred(x)
         if verified is not None and pred(x - 1) is None:
             first_at, first_gain = Decimal(x), _gain(res, verified)
-    words = "预算" if lang == "zh" else "the budget"
-    step_words = (f"+{money(step, cur)}（预算的1 %）" if lang == "zh"
-                  else f"+{money(step, cur)} (1 % of the budget)")
-    return RuleRoom("budget", words, Decimal(base.total_cost), budget,
-                    budget - Decimal(base.total_cost), "budget" in base.binding, step_words,
+    proposals = model.proposals
+    return RuleRoom("budget", Words("explain.room.budget").render(lang, proposals),
+                    Decimal(base.total_cost), budget, budget - Decimal(base.total_cost),
+                    "budget" in base.binding,
+                    Words("explain.room.budget_step", {"step": step}).render(lang, proposals),
                     gain, added, removed, first_at, first_gain)
 
 
-def _measure(model: Model, measure: str) -> np.ndarray:
-    problem = model.problem
-    if measure == "cost":
-        return problem.cost.astype(float) / 100
-    if measure == "beneficiaries":
-        return problem.benefit.astype(float)
-    return np.ones(problem.n)
-
-
-def _usage(model: Model, base: Selection, change: RuleChange) -> tuple[Any, Any, Any, bool]:
-    """(used, limit, slack, engine says tight) of a limit at the base selection."""
-    problem = model.problem
-    chosen = np.zeros(problem.n, dtype=bool)
-    chosen[[problem.index[i] for i in base.selected]] = True
-    rule = change.rule
-    if change.family == "group":
-        member = problem.membership(rule.column)
-        labels = list(rule.values) if rule.combine else [str(change.label)]
-        mask = member.union(labels)
-        meas = _measure(model, rule.measure)
-        used = float(meas[mask & chosen].sum())
-        share = getattr(rule, f"{change.side}_share")
-        if share is not None:
-            total = float(meas[chosen].sum())
-            used_share = used / total if total else 0.0
-            slack = share - used_share if change.side == "max" else used_share - share
-            kind = "share"
-            value: Any = used_share
-            limit: Any = share
-        else:
-            limit = getattr(rule, f"{change.side}_total")
-            value = used
-            slack = float(limit) - used if change.side == "max" else used - float(limit)
-            kind = "total"
-        suffix = "" if rule.measure == "cost" else f",{rule.measure}"
-        row = f"{kind}_{change.side}[{rule.column}={change.label}{suffix}]"
-        if rule.measure == "cost" and kind == "total":
-            value, slack = Decimal(str(round(value, 2))), Decimal(str(round(slack, 2)))
-        return value, limit, slack, row in base.binding
-    if change.family == "count":
-        n = len(base.selected)
-        return n, change.old, (change.old - n) if change.side == "max" else (n - change.old), \
-            f"count_{change.side}" in base.binding
-    if change.family == "distinct":
-        member = problem.membership(rule.column)
-        covered = int((np.asarray(member.matrix[:, chosen].sum(axis=1)).ravel() > 0).sum())
-        return covered, rule.min, covered - rule.min, f"distinct[{rule.column}]" in base.binding
-    if change.family == "resource":
-        used_r = float(np.nan_to_num(problem.column(rule.column))[chosen].sum())
-        return used_r, rule.capacity, rule.capacity - used_r, \
-            f"resource[{rule.name}]" in base.binding
+def _usage(checks: tuple[RuleCheck, ...], base: Selection,
+           change: RuleChange) -> tuple[Any, Any, Any, bool]:
+    """(used, limit, slack, engine says tight) of a limit at the base selection, read off
+    the base list's checks (the first check of the rule, side and group: a share before a
+    total)."""
+    for c in checks:
+        if c.rule == change.rule and c.side == change.side and c.label == change.label:
+            return c.achieved, c.limit, c.slack, c.key in base.binding
     return None, None, None, False
 
 
-def _step_words(change: RuleChange, cur: str, lang: Lang) -> str:
-    old, new = change.old, change.new
-    if isinstance(old, float) and change.family == "group" and \
-            getattr(change.rule, f"{change.side}_share") is not None:
-        return f"{old * 100:g} % → {new * 100:g} %"
-    if change.family == "group" and change.rule.measure == "cost":
-        return f"{money(old, cur)} → {money(new, cur)}"
-    return f"{old:g} → {new:g}" if isinstance(old, float) else f"{old} → {new}"
+def _step_words(change: RuleChange) -> Words:
+    """``old → new`` of a loosening, in the limit's unit."""
+    def value(v: Any) -> Any:
+        if change.unit == "share":
+            return Fraction(str(v))
+        if change.unit == "money":
+            return Decimal(v)
+        return int(v) if change.unit == "count" else float(v)
+
+    return Words("explain.room.step", {"old": value(change.old), "new": value(change.new)})
 
 
 def _rule_rooms(model: Model, res: Resolver, changed: _Changed, lang: Lang,
@@ -654,21 +645,23 @@ def _rule_rooms(model: Model, res: Resolver, changed: _Changed, lang: Lang,
     if budget_room is not None:
         rooms.append(budget_room)
     changes = loosenings(model.rules, model.problem)
-    sels = _map(changed.solve, changes, executor)
-    cur = model.proposals.currency
+    sels = map_each(changed.solve, changes, executor)
+    checks = res.base.checks or check(res.base)
+    proposals = model.proposals
     for change, sel in zip(changes, sels, strict=True):
-        used, limit, slack, tight = _usage(model, res.base, change)
+        used, limit, slack, tight = _usage(checks, res.base, change)
         added, removed = _diff(model, res.base.selected,
                                sel.selected if sel else res.base.selected)
-        rooms.append(RuleRoom(change.key, change_words(change, model.proposals, lang), used,
-                              limit, slack, tight, _step_words(change, cur, lang),
+        rooms.append(RuleRoom(change.key, change.words.render(lang, proposals), used,
+                              limit, slack, tight, _step_words(change).render(lang, proposals),
                               max(0.0, _gain(res, sel)), added, removed))
     return rooms, {c.key: c for c in changes}
 
 
 def explain(selection_or_model: Selection | Model, ids: Iterable[str] | None = None, *,
-            executor: Executor | None = None, workers: int | None = None, lang: Lang = "en",
-            rules: bool | None = None, solver: str | None = None) -> Explanation:
+            executor: Executor | None = None, workers: int | None = None,
+            lang: Lang = DEFAULT_LANG,
+            rules: bool | None = None, solver: SolverName | None = None) -> Explanation:
     """Explain a proven-optimal selection, every claim checked by a re-solve.
 
     Parameters
@@ -718,92 +711,116 @@ def explain(selection_or_model: Selection | Model, ids: Iterable[str] | None = N
         solver = "highs"
     res = Resolver(model, base, solver=solver)
     base = res.base
-    problem = model.problem
-    all_ids = list(problem.index)
-    if ids is None:
-        wanted = all_ids
-    else:
-        asked = list(dict.fromkeys(str(i) for i in ids))
-        unknown = [i for i in asked if i not in problem.index]
-        if unknown:
-            raise InvalidInputError(f"no proposal with id {', '.join(map(repr, unknown))}")
-        keep = set(asked)
-        wanted = [i for i in all_ids if i in keep]
+    wanted = _wanted(model, ids)
     chosen = set(base.selected)
-    ineligible_ids = [i for i in wanted if i in base.ineligible]
-    selected_ids = [i for i in wanted if i in chosen]
     runner_ids = [i for i in wanted if i not in chosen and i not in base.ineligible]
-    frame = model.proposals.frame
-    titles = dict(zip(all_ids, frame["title"].astype(str), strict=True))
     changed = _Changed(model, solver, base.selected)
-
-    # blocking rules: lift each rule (and each group of a runner-up) once, re-solve once
-    labels: set[str] = set()
-    for pid in runner_ids:
-        for own in _own_groups(model, pid).values():
-            labels |= own
-    lift_list = lifts(model.rules, problem, labels) if runner_ids else []
-    lift_sels = dict(zip([c.key for c in lift_list], _map(changed.solve, lift_list, executor),
-                         strict=True))
-    all_changes: dict[str, RuleChange] = {c.key: c for c in lift_list}
-
-    def runner(pid: str) -> RunnerUp:
-        fin = forced_in(model, base, [pid], resolver=res)[pid]
-        own = _own_groups(model, pid)
-        blocked = tuple(k for k, s in lift_sels.items()
-                        if s is not None and pid in s.selected
-                        and _relevant(all_changes[k], own))
-        bt = budget_threshold(model, base, pid, resolver=res, walk=BUDGET_WALK)
-        ct = cost_threshold(model, base, pid, resolver=res)
-        zt = benefit_threshold(model, base, pid, resolver=res)
-        k = problem.index[pid]
-        return RunnerUp(pid, titles[pid], Decimal(int(problem.cost[k])) / 100,
-                        float(problem.benefit[k]), blocked,
-                        None if bt is None else bt.value, bt is not None and bt.first,
-                        None if ct is None else ct.value,
-                        None if zt is None else float(zt.value), fin.feasible, fin.loss,
-                        fin.removed, fin.added, fin.why)
-
-    runners = _map(runner, runner_ids, executor)
-    outs = forced_out(model, base, selected_ids, executor=executor, resolver=res)
-    places = []
-    for pid in selected_ids:
-        o = outs[pid]
-        k = problem.index[pid]
-        places.append(SelectedPlace(pid, titles[pid], Decimal(int(problem.cost[k])) / 100,
-                                    float(problem.benefit[k]), o.loss, o.replaced_by,
-                                    o.removed, o.feasible, o.why, base.forced_in.get(pid, "")))
-    inel = []
-    for pid in ineligible_ids:
-        k = problem.index[pid]
-        inel.append(IneligibleProposal(pid, titles[pid], Decimal(int(problem.cost[k])) / 100,
-                                       float(problem.benefit[k]), base.ineligible[pid]))
+    titles = dict(zip(model.problem.index, model.proposals.frame["title"].astype(str),
+                      strict=True))
+    blocked, changes = _blocking(model, runner_ids, changed, executor)
+    runners = map_each(lambda pid: _runner(model, res, pid, titles[pid], blocked[pid]),
+                       runner_ids, executor)
+    places = _places(model, res, [i for i in wanted if i in chosen], titles, executor)
+    inel = [IneligibleProposal(pid, titles[pid], res.cost_of(pid), res.benefit_of(pid),
+                               tuple(r.render(lang, model.proposals)
+                                     for r in base.ineligible_reasons.get(pid, ())))
+            for pid in wanted if pid in base.ineligible]
     rooms: list[RuleRoom] = []
     if (ids is None) if rules is None else rules:
         rooms, loose = _rule_rooms(model, res, changed, lang, executor)
-        all_changes.update({f"room:{k}": v for k, v in loose.items()})
-    draft = Explanation(base, lang, Section(tuple(rooms)), Section(tuple(runners)),
-                        Section(tuple(places)), Section(tuple(inel)),
-                        res.solves + changed.solves, 0.0, all_changes)
+        changes.update({f"room:{k}": v for k, v in loose.items()})
+    conflicts = {f"in:{pid}": w for pid, w in _conflicts(runners)} | {
+        f"out:{o.id}": w for o, w in places if w is not None}
+    draft = Explanation(base, lang, Section(tuple(rooms)), Section(tuple(r for r, _ in runners)),
+                        Section(tuple(p for p, _ in places)), Section(tuple(inel)),
+                        res.solves + changed.solves, 0.0, changes, conflicts)
 
     def worded(row: Any) -> Any:
         return type(row)(**{**{f.name: getattr(row, f.name) for f in fields(row)},
                             "reason": reason(draft, row, lang)})
 
     return Explanation(
-        base, lang, draft.rules, Section(tuple(worded(r) for r in runners)),
-        Section(tuple(worded(r) for r in places)), Section(tuple(worded(r) for r in inel)),
-        res.solves + changed.solves, time.perf_counter() - t0, all_changes)
+        base, lang, draft.rules, Section(tuple(worded(r) for r in draft.runners_up)),
+        Section(tuple(worded(r) for r in draft.selected)),
+        Section(tuple(worded(r) for r in inel)),
+        res.solves + changed.solves, time.perf_counter() - t0, changes, conflicts)
+
+
+def _conflicts(runners: list[tuple[RunnerUp, Words | None]]) -> list[tuple[str, Words]]:
+    """``(id, why it cannot be forced in)`` of the runners-up that cannot."""
+    return [(row.id, words) for row, words in runners if words is not None]
+
+
+def _wanted(model: Model, ids: Iterable[str] | None) -> list[str]:
+    """The proposals to explain, in input order (every one when ``ids`` is ``None``)."""
+    problem = model.problem
+    all_ids = list(problem.index)
+    if ids is None:
+        return all_ids
+    asked = list(dict.fromkeys(str(i) for i in ids))
+    unknown = [i for i in asked if i not in problem.index]
+    if unknown:
+        raise InvalidInputError([InputProblem(str(Words("rules.invalid.no_id", {"id": i})))
+                                 for i in unknown])
+    keep = set(asked)
+    return [i for i in all_ids if i in keep]
+
+
+def _blocking(model: Model, runner_ids: list[str], changed: _Changed,
+              executor: Executor | None) -> tuple[dict[str, tuple[str, ...]],
+                                                  dict[str, RuleChange]]:
+    """``{runner-up: keys of the single lifts that select it}`` and every lift by key:
+    each rule (and each group of a runner-up) lifted once, re-solved once."""
+    if not runner_ids:
+        return {}, {}
+    own = {pid: _own_groups(model, pid) for pid in runner_ids}
+    labels = {lab for groups in own.values() for labs in groups.values() for lab in labs}
+    lift_list = lifts(model.rules, model.problem, labels)
+    sels = dict(zip([c.key for c in lift_list], map_each(changed.solve, lift_list, executor),
+                    strict=True))
+    changes = {c.key: c for c in lift_list}
+    blocked = {pid: tuple(k for k, s in sels.items()
+                          if s is not None and pid in s.selected
+                          and _relevant(changes[k], own[pid]))
+               for pid in runner_ids}
+    return blocked, changes
+
+
+def _runner(model: Model, res: Resolver, pid: str, title: str,
+            blocked: tuple[str, ...]) -> tuple[RunnerUp, Words | None]:
+    """One runner-up's row (every threshold verified), and why it cannot be forced in."""
+    base = res.base
+    fin = forced_in(model, base, [pid], resolver=res)[pid]
+    bt = budget_threshold(model, base, pid, resolver=res, walk=BUDGET_WALK)
+    ct = cost_threshold(model, base, pid, resolver=res)
+    zt = benefit_threshold(model, base, pid, resolver=res)
+    row = RunnerUp(pid, title, res.cost_of(pid), res.benefit_of(pid), blocked,
+                   None if bt is None else bt.value, bt is not None and bt.first,
+                   None if ct is None else ct.value,
+                   None if zt is None else float(zt.value), fin.feasible, fin.loss,
+                   fin.removed, fin.added, fin.why)
+    return row, fin.conflict
+
+
+def _places(model: Model, res: Resolver, selected_ids: list[str], titles: dict[str, str],
+            executor: Executor | None) -> list[tuple[SelectedPlace, Words | None]]:
+    """Every selected proposal's row (forced out, verified), and why the rules need it."""
+    outs = forced_out(model, res.base, selected_ids, executor=executor, resolver=res)
+    return [(SelectedPlace(pid, titles[pid], res.cost_of(pid), res.benefit_of(pid), o.loss,
+                           o.replaced_by, o.removed, o.feasible, o.why,
+                           res.base.forced_in.get(pid, "")), o.conflict)
+            for pid, o in ((pid, outs[pid]) for pid in selected_ids)]
 
 
 def _own_groups(model: Model, pid: str) -> dict[str, set[str]]:
-    """``{column: labels}`` of a proposal for every column a group rule uses."""
+    """``{column: labels}`` of a proposal for every column whose groups a rule family
+    limits one at a time (:meth:`~selector.engine.families.Family.label_columns`)."""
     problem = model.problem
     out: dict[str, set[str]] = {}
-    for rule in model.rules.groups:
-        member = problem.membership(rule.column)
+    for column in label_columns(model.rules):
+        member = problem.membership(column)
         col = member.matrix[:, problem.index[pid]]
-        out[rule.column] = {member.labels[g] for g in col.nonzero()[0]}
+        out[column] = {member.labels[g] for g in col.nonzero()[0]}
     return out
 
 
@@ -813,8 +830,6 @@ def _relevant(change: RuleChange, own: dict[str, set[str]]) -> bool:
     (Lifts for other runners-up's groups are solved once and shared; a runner-up is only
     said to be blocked by a group-level limit of its own group, or by a whole rule.)
     """
-    if change.family != "group" or change.whole:
+    if change.whole or change.column is None:
         return True
-    labels = {str(change.label)}
-    return bool(labels & own.get(change.rule.column, set()))
-
+    return str(change.label) in own.get(change.column, set())

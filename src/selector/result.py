@@ -19,6 +19,7 @@ import pandas as pd
 from selector import _display
 
 if TYPE_CHECKING:
+    from selector.engine.families import Reason, RuleCheck
     from selector.model import ProposalSet
     from selector.rules import Rules
 
@@ -54,9 +55,15 @@ class Selection:
     schedule:
         ``{id: start month}`` when the rules ask for a monthly schedule.
     ineligible:
-        ``{id: (reason, ...)}`` for every proposal that was never a candidate.
+        ``{id: (reason, ...)}`` for every proposal that was never a candidate (English).
+    ineligible_reasons:
+        The same reasons structured (``Reason``: a code and its parameters, rendered in
+        any language with ``reason.render(lang)``).
     binding:
-        Names of the rules that are tight at the optimum.
+        Keys of the rule checks that are tight at the optimum (see ``checks``).
+    checks:
+        Every limit of the rules at this list, checked exactly by the engine's verifier
+        (``RuleCheck``: key, limit, achieved, met, members); reports format these.
     forced_in, forced_out:
         ``{id: reason}`` from the rules.
     solver, solver_version, seconds:
@@ -83,7 +90,9 @@ class Selection:
     pool_payments: dict[str, dict[str, Decimal]] = field(default_factory=dict)
     schedule: dict[str, int] = field(default_factory=dict)
     ineligible: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    ineligible_reasons: dict[str, tuple[Reason, ...]] = field(default_factory=dict)
     binding: tuple[str, ...] = ()
+    checks: tuple[RuleCheck, ...] = ()
     forced_in: dict[str, str] = field(default_factory=dict)
     forced_out: dict[str, str] = field(default_factory=dict)
     solver: str = ""

@@ -110,7 +110,16 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializeAsAny,
+    ValidationError,
+    ValidatorFunctionWrapHandler,
+    model_validator,
+)
+from pydantic_core import InitErrorDetails
 
 from selector._errors import InputProblem, InvalidInputError
 
@@ -129,6 +138,7 @@ __all__ = [
     "Rules",
     "Schedule",
     "load_rules",
+    "register_table",
 ]
 
 Money = Decimal
@@ -279,6 +289,35 @@ class Relations(_Strict):
     variants: bool = True
 
 
+#: Rules-file tables declared by rule families outside this module: ``{name: schema}``
+#: (see :func:`register_table`).
+_TABLES: dict[str, type[BaseModel]] = {}
+
+
+def register_table(name: str, schema: type[BaseModel]) -> None:
+    """Let a rule family declare a top-level table of the rules file with its own schema.
+
+    ``[name]`` in a rules file (or ``Rules(name=...)``, or ``Rules(tables={name: ...})``)
+    is then validated by ``schema`` and kept in :attr:`Rules.tables`; an unknown key in it
+    is an error naming the nearest valid key, like any other. The rule families of
+    :mod:`selector.engine.families` register theirs, so adding a family needs no change
+    here.
+
+    Raises
+    ------
+    ValueError
+        ``name`` is already a key of the rules, or registered with another schema.
+    """
+    if name in Rules.model_fields or (name in _TABLES and _TABLES[name] is not schema):
+        raise ValueError(f"rules table {name!r} is already defined")
+    _TABLES[name] = schema
+
+
+def _table_errors(name: str, exc: ValidationError) -> list[InitErrorDetails]:
+    return [InitErrorDetails(type=e["type"], loc=(name, *e["loc"]), input=e["input"],
+                             ctx=e.get("ctx", {})) for e in exc.errors()]
+
+
 class Rules(_Strict):
     """Every rule of a call. ``Rules()`` means: budget only (given at solve time).
 
@@ -303,6 +342,44 @@ class Rules(_Strict):
     force_in: tuple[Force, ...] = ()
     force_out: tuple[Force, ...] = ()
     relations: Relations = Relations()
+    tables: dict[str, SerializeAsAny[BaseModel]] = Field(default_factory=dict)
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _family_tables(cls, data: Any, handler: ValidatorFunctionWrapHandler) -> Rules:
+        """Move the registered tables (:func:`register_table`) into :attr:`tables`,
+        each validated by its own schema; errors keep their place (``per_unit.max``)."""
+        if not isinstance(data, dict):
+            return handler(data)  # type: ignore[no-any-return]
+        data = dict(data)
+        given = dict(data.pop("tables", None) or {})
+        given.update({k: data.pop(k) for k in list(data) if k in _TABLES})
+        tables: dict[str, BaseModel] = {}
+        errors: list[InitErrorDetails] = []
+        for name, value in given.items():
+            schema = _TABLES.get(name)
+            if schema is None:
+                errors.append(InitErrorDetails(type="extra_forbidden", loc=(name,), input=value))
+            elif isinstance(value, schema):
+                tables[name] = value
+            elif value is not None:
+                try:
+                    tables[name] = schema.model_validate(value)
+                except ValidationError as exc:
+                    errors.extend(_table_errors(name, exc))
+        try:
+            out = handler({**data, "tables": tables})
+        except ValidationError as exc:
+            errors = [*(InitErrorDetails(type=e["type"], loc=e["loc"], input=e["input"],
+                                         ctx=e.get("ctx", {})) for e in exc.errors()), *errors]
+            raise ValidationError.from_exception_data(cls.__name__, errors) from None
+        if errors:
+            raise ValidationError.from_exception_data(cls.__name__, errors)
+        return out  # type: ignore[no-any-return]
+
+    def table(self, name: str) -> BaseModel | None:
+        """The table ``name`` a rule family declared (:func:`register_table`), if given."""
+        return self.tables.get(name)
 
     @model_validator(mode="after")
     def _consistent(self) -> Rules:
@@ -332,11 +409,14 @@ class Rules(_Strict):
         """This rule set as a TOML rules file (round-trips through :func:`load_rules`)."""
         import tomli_w
 
-        return tomli_w.dumps(_toml_ready(self.model_dump(exclude_defaults=True)))
+        data = self.model_dump(exclude_defaults=True)
+        data.update(data.pop("tables", {}))
+        return tomli_w.dumps(_toml_ready(data))
 
 
 def _valid_keys(model: type[BaseModel]) -> list[str]:
-    return list(model.model_fields)
+    keys = [k for k in model.model_fields if not (model is Rules and k == "tables")]
+    return keys + list(_TABLES) if model is Rules else keys
 
 
 def _model_at(path: tuple[Any, ...]) -> type[BaseModel] | None:
@@ -344,6 +424,9 @@ def _model_at(path: tuple[Any, ...]) -> type[BaseModel] | None:
     model: type[BaseModel] = Rules
     for part in path[:-1]:
         if isinstance(part, int):
+            continue
+        if model is Rules and str(part) in _TABLES:
+            model = _TABLES[str(part)]
             continue
         field = model.model_fields.get(str(part))
         if field is None:

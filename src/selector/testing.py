@@ -6,6 +6,11 @@ plain Python and numpy. It shares no code with the integer program (only the
 :class:`~selector.problem.Problem` arrays), so a test that compares the two checks the
 formulation, not a copy of it.
 
+A rule family that declares its own rules-file table (see
+:mod:`selector.engine.families`) is unknown here on purpose: its tests hand the oracle
+their own brute-force reading of the rule (``tables={name: keeps}``), written again from
+its meaning.
+
 Examples
 --------
 >>> from selector import Proposal, ProposalSet, Rules
@@ -21,22 +26,24 @@ from __future__ import annotations
 
 import itertools
 import math
-from decimal import ROUND_FLOOR, Decimal
+from collections.abc import Callable, Iterable, Mapping
 from fractions import Fraction
+from typing import Any
 
 import numpy as np
 
 from selector.model import ProposalSet
+from selector.money import MoneyLike, parse_money, to_fen
 from selector.problem import Problem
 from selector.rules import Rules
 
-__all__ = ["brute_force"]
+__all__ = ["MAX_N", "Keeps", "brute_force", "holds"]
 
 MAX_N = 16
 
-
-def _fen(amount: Decimal | float | int) -> int:
-    return int((Decimal(str(amount)) * 100).to_integral_value(rounding=ROUND_FLOOR))
+#: The oracle's reading of a family's own table: ``keeps(subsets, problem, table)`` is the
+#: mask of the subsets (rows of a ``k × n`` 0/1 matrix) that keep the rule.
+Keeps = Callable[[np.ndarray, Problem, Any], np.ndarray]
 
 
 def _missing(v: object) -> bool:
@@ -45,55 +52,64 @@ def _missing(v: object) -> bool:
 
 def _eligible(problem: Problem, rules: Rules, budget: int | None) -> np.ndarray:
     frame = problem.proposals.frame
-    n = problem.n
-    requires = frame["requires"].to_numpy(dtype=object)
-    ok = np.ones(n, dtype=bool)
-    for i in range(n):
-        row = frame.iloc[i]
-        if rules.completion is not None:
-            start = 1.0 if _missing(row["earliest_start"]) else float(row["earliest_start"])
-            dur = row["duration_months"]
-            if _missing(dur):
-                if rules.completion.require_schedule_data:
-                    ok[i] = False
-            elif start + math.ceil(float(dur)) - 1 > rules.completion.deadline_month:
-                ok[i] = False
-            if rules.completion.require_schedule_data and _missing(row["earliest_start"]):
-                ok[i] = False
-        e = rules.eligibility
-        if e.require_indicator and not any(not _missing(t) for _, t, _u in row["indicators"]):
-            ok[i] = False
-        for col, low in (("expert_score", e.min_expert_score),
-                         ("worker_score", e.min_worker_score),
-                         ("worker_votes", e.min_worker_votes)):
-            if low is not None and (_missing(row[col]) or float(row[col]) < low):
-                ok[i] = False
-        p = row["completion_probability"]
-        if (e.min_completion_probability is not None and not _missing(p)
-                and float(p) < e.min_completion_probability):
-            ok[i] = False
-        if rules.pools and not any(_may_pay(row, pool) for pool in rules.pools):
-            ok[i] = False
-        cost = int(row["cost_minor"])
-        if budget is not None:
-            if cost > budget:
-                ok[i] = False
-            if rules.max_project_share is not None:   # exactly: 0.7 is 7/10, in fen
-                frac = Fraction(str(rules.max_project_share))
-                if cost * frac.denominator > frac.numerator * budget:
-                    ok[i] = False
+    ok = np.array([_finishes(row, rules) and _reviewed(row, rules)
+                   and _affordable(row, rules, budget)
+                   for _, row in frame.iterrows()], dtype=bool)
     for f in rules.force_out:
         ok[problem.index[f.id]] = False
     if rules.relations.requires:   # a project needing a non-candidate is no candidate
+        requires = frame["requires"].to_numpy(dtype=object)
         changed = True
         while changed:
             changed = False
-            for i in range(n):
+            for i in range(problem.n):
                 if ok[i] and any(str(o) not in problem.index or not ok[problem.index[str(o)]]
                                  for o in requires[i]):
                     ok[i] = False
                     changed = True
     return ok
+
+
+def _finishes(row: Any, rules: Rules) -> bool:
+    """Ends by the deadline (and gives its schedule data when that is required)."""
+    completion = rules.completion
+    if completion is None:
+        return True
+    start = 1.0 if _missing(row["earliest_start"]) else float(row["earliest_start"])
+    dur = row["duration_months"]
+    if completion.require_schedule_data and (_missing(dur) or _missing(row["earliest_start"])):
+        return False
+    return _missing(dur) or start + math.ceil(float(dur)) - 1 <= completion.deadline_month
+
+
+def _reviewed(row: Any, rules: Rules) -> bool:
+    """Has a measurable indicator, the scores required, the completion probability."""
+    e = rules.eligibility
+    if e.require_indicator and not any(not _missing(t) for _, t, _u in row["indicators"]):
+        return False
+    for col, low in (("expert_score", e.min_expert_score),
+                     ("worker_score", e.min_worker_score),
+                     ("worker_votes", e.min_worker_votes)):
+        if low is not None and (_missing(row[col]) or float(row[col]) < low):
+            return False
+    p = row["completion_probability"]
+    return (e.min_completion_probability is None or _missing(p)
+            or float(p) >= e.min_completion_probability)
+
+
+def _affordable(row: Any, rules: Rules, budget: int | None) -> bool:
+    """Some pool may pay for it; it fits the budget and ``max_project_share`` of it."""
+    if rules.pools and not any(_may_pay(row, pool) for pool in rules.pools):
+        return False
+    cost = int(row["cost_minor"])
+    if budget is None:
+        return True
+    if cost > budget:
+        return False
+    if rules.max_project_share is not None:   # exactly: 0.7 is 7/10, in fen
+        frac = Fraction(str(rules.max_project_share))
+        return cost * frac.denominator <= frac.numerator * budget
+    return True
 
 
 def _may_pay(row: object, pool: object) -> bool:
@@ -135,17 +151,8 @@ def _max_flow_ok(costs: list[int], allowed: list[list[int]], amounts: list[int])
         edge(n + p, sink, a)
     flow = 0
     while True:
-        parent = {src: src}
-        queue = [src]
-        while queue and sink not in parent:
-            nxt = []
-            for a in queue:
-                for b in adj[a]:
-                    if b not in parent and cap[(a, b)] > 0:
-                        parent[b] = a
-                        nxt.append(b)
-            queue = nxt
-        if sink not in parent:
+        parent = _augmenting_path(adj, cap, src, sink)
+        if parent is None:
             return flow == sum(costs)
         push, b = math.inf, sink
         while b != src:
@@ -157,6 +164,22 @@ def _max_flow_ok(costs: list[int], allowed: list[list[int]], amounts: list[int])
             cap[(b, parent[b])] += int(push)
             b = parent[b]
         flow += int(push)
+
+
+def _augmenting_path(adj: list[set[int]], cap: dict[tuple[int, int], int], src: int,
+                     sink: int) -> dict[int, int] | None:
+    """Breadth-first search for a path with room left: ``{node: parent}``, or ``None``."""
+    parent = {src: src}
+    queue = [src]
+    while queue and sink not in parent:
+        nxt = []
+        for a in queue:
+            for b in adj[a]:
+                if b not in parent and cap[(a, b)] > 0:
+                    parent[b] = a
+                    nxt.append(b)
+        queue = nxt
+    return parent if sink in parent else None
 
 
 def _schedule_ok(problem: Problem, rules: Rules, chosen: list[int], cost: np.ndarray) -> bool:
@@ -205,7 +228,8 @@ def _share_holds(part: np.ndarray, total: np.ndarray, share: float, measure: str
 
 
 def brute_force(proposals: ProposalSet, rules: Rules | None = None, *,
-                budget: Decimal | int | float | str | None = None) -> float | None:
+                budget: MoneyLike | None = None,
+                tables: Mapping[str, Keeps] | None = None) -> float | None:
     """The best objective value over all subsets that satisfy every rule, or ``None``.
 
     Parameters
@@ -214,101 +238,157 @@ def brute_force(proposals: ProposalSet, rules: Rules | None = None, *,
         At most 16 proposals.
     rules, budget:
         As for :func:`selector.select`.
+    tables:
+        The oracle's reading of each rule-family table the rules use (see the module
+        docstring); a table without one is an error.
     """
     rules = rules or Rules()
     problem = Problem(proposals)
-    n = problem.n
-    if n > MAX_N:
-        raise ValueError(f"brute_force needs at most {MAX_N} proposals, got {n}")
-    total = Decimal(str(budget)) if budget is not None else rules.total_budget
-    bud = None if total is None else _fen(total)
-    cost = problem.cost.astype(np.int64)
+    if problem.n > MAX_N:
+        raise ValueError(f"brute_force needs at most {MAX_N} proposals, got {problem.n}")
+    subsets = ((np.arange(1 << problem.n)[:, None] >> np.arange(problem.n)) & 1).astype(bool)
+    keep = _keeps(problem, rules, subsets, _budget_fen(rules, budget), tables)
+    value = subsets @ _weights(problem, rules)
+    order = np.flatnonzero(keep)
+    for s in order[np.argsort(-value[order], kind="stable")]:
+        if _plans_exist(problem, rules, [int(i) for i in np.flatnonzero(subsets[s])]):
+            return float(value[s])
+    return None
+
+
+def holds(proposals: ProposalSet, rules: Rules | None, selected: Iterable[str], *,
+          budget: MoneyLike | None = None, tables: Mapping[str, Keeps] | None = None) -> bool:
+    """Whether the list ``selected`` satisfies every rule (a payment plan and a monthly
+    plan must exist), decided like :func:`brute_force`."""
+    rules = rules or Rules()
+    problem = Problem(proposals)
+    chosen = np.zeros((1, problem.n), dtype=bool)
+    chosen[0, [problem.index[i] for i in selected]] = True
+    keep = _keeps(problem, rules, chosen, _budget_fen(rules, budget), tables)
+    return bool(keep[0]) and _plans_exist(problem, rules,
+                                          [int(i) for i in np.flatnonzero(chosen[0])])
+
+
+def _budget_fen(rules: Rules, budget: MoneyLike | None) -> int | None:
+    total = parse_money(budget, "budget") if budget is not None else rules.total_budget
+    return None if total is None else to_fen(total, "amount", rounding="floor")
+
+
+def _weights(problem: Problem, rules: Rules) -> np.ndarray:
+    frame = problem.proposals.frame
     benefit = problem.benefit
-    frame = proposals.frame
     if rules.objective.kind == "beneficiaries":
-        w = benefit.copy()
-    elif rules.objective.kind == "risk_adjusted":
+        return benefit.copy()
+    if rules.objective.kind == "risk_adjusted":
         p = frame["completion_probability"].to_numpy(dtype=float)
-        w = benefit * np.where(np.isnan(p), 1.0, p)
-    else:
-        w = np.zeros(n)
-        for col, weight in rules.objective.weights.items():
-            v = frame[col].to_numpy(dtype=float)
-            w += weight * np.where(np.isnan(v), 0.0, v)
-    ok = _eligible(problem, rules, bud)
-    subsets = ((np.arange(1 << n)[:, None] >> np.arange(n)) & 1).astype(bool)
-    keep = ~(subsets & ~ok).any(axis=1)
+        return np.asarray(benefit * np.where(np.isnan(p), 1.0, p))
+    w = np.zeros(problem.n)
+    for col, weight in rules.objective.weights.items():
+        v = frame[col].to_numpy(dtype=float)
+        w += weight * np.where(np.isnan(v), 0.0, v)
+    return w
+
+
+def _keeps(problem: Problem, rules: Rules, subsets: np.ndarray, bud: int | None,
+           tables: Mapping[str, Keeps] | None) -> np.ndarray:
+    """Mask of the subsets (rows) that keep every rule but the pools' payment plan and the
+    monthly plan (see :func:`_plans_exist`)."""
+    unknown = sorted(set(rules.tables) - set(tables or {}))
+    if unknown:
+        raise ValueError(f"the oracle does not know the rules tables {unknown}: "
+                         "give tables={name: keeps}")
+    cost = problem.cost.astype(np.int64)
+    keep: np.ndarray = ~(subsets & ~_eligible(problem, rules, bud)).any(axis=1)
     for f in rules.force_in:
         keep &= subsets[:, problem.index[f.id]]
-    spend = subsets.astype(np.int64) @ cost
     if bud is not None:
-        keep &= spend <= bud
+        keep &= subsets.astype(np.int64) @ cost <= bud
+    frame = problem.proposals.frame
     for res in rules.resources:
         use = np.nan_to_num(frame[res.column].to_numpy(dtype=float), nan=0.0)
         keep &= subsets @ use <= res.capacity + 1e-9
-    measure = {"cost": cost.astype(float), "beneficiaries": benefit, "count": np.ones(n)}
+    keep &= _keep_groups(problem, rules, subsets)
+    keep &= _keep_distinct(problem, rules, subsets)
+    count = subsets.sum(axis=1)
+    if rules.count is not None and rules.count.min is not None:
+        keep &= count >= rules.count.min
+    if rules.count is not None and rules.count.max is not None:
+        keep &= count <= rules.count.max
+    keep &= _keep_relations(problem, rules, subsets)
+    for name, table in rules.tables.items():
+        keep &= np.asarray((tables or {})[name](subsets, problem, table), dtype=bool)
+    return keep
+
+
+def _keep_groups(problem: Problem, rules: Rules, subsets: np.ndarray) -> np.ndarray:
+    frame = problem.proposals.frame
+    keep = np.ones(len(subsets), dtype=bool)
+    measure = {"cost": problem.cost.astype(float), "beneficiaries": problem.benefit,
+               "count": np.ones(problem.n)}
     for g in rules.groups:
         m = measure[g.measure]
         unit = 100.0 if g.measure == "cost" else 1.0
         labels = g.values if g.values else tuple(_labels(frame[g.column]))
-        groups = [g.values] if g.combine else [(lab,) for lab in labels]
         tot = subsets @ m
-        for grp in groups:
+        for grp in [g.values] if g.combine else [(lab,) for lab in labels]:
             member = np.array([_in(v, grp) for v in frame[g.column]], dtype=bool)
-            s = (subsets & member) @ m
+            part = (subsets & member) @ m
             if g.max_share is not None:
-                keep &= _share_holds(s, tot, g.max_share, g.measure, below=True)
+                keep &= _share_holds(part, tot, g.max_share, g.measure, below=True)
             if g.min_share is not None:
-                keep &= _share_holds(s, tot, g.min_share, g.measure, below=False)
+                keep &= _share_holds(part, tot, g.min_share, g.measure, below=False)
             if g.max_total is not None:
-                keep &= s <= float(g.max_total) * unit + 1e-7
+                keep &= part <= float(g.max_total) * unit + 1e-7
             if g.min_total is not None:
-                keep &= s >= float(g.min_total) * unit - 1e-7
+                keep &= part >= float(g.min_total) * unit - 1e-7
+    return keep
+
+
+def _keep_distinct(problem: Problem, rules: Rules, subsets: np.ndarray) -> np.ndarray:
+    frame = problem.proposals.frame
+    keep = np.ones(len(subsets), dtype=bool)
     for d in rules.distinct:
-        labels = tuple(_labels(frame[d.column]))
         covered = np.zeros(len(subsets), dtype=np.int64)
-        for lab in labels:
+        for lab in _labels(frame[d.column]):
             member = np.array([_in(v, (lab,)) for v in frame[d.column]], dtype=bool)
             covered += (subsets & member).any(axis=1)
         keep &= covered >= d.min
-    count = subsets.sum(axis=1)
-    if rules.count is not None:
-        if rules.count.min is not None:
-            keep &= count >= rules.count.min
-        if rules.count.max is not None:
-            keep &= count <= rules.count.max
+    return keep
+
+
+def _keep_relations(problem: Problem, rules: Rules, subsets: np.ndarray) -> np.ndarray:
+    frame = problem.proposals.frame
+    keep = np.ones(len(subsets), dtype=bool)
     idx = problem.index
-    requires = frame["requires"].to_numpy(dtype=object)
-    excludes = frame["excludes"].to_numpy(dtype=object)
-    for i in range(n):
-        if rules.relations.requires:
-            for o in requires[i]:
-                if str(o) in idx:
-                    keep &= ~subsets[:, i] | subsets[:, idx[str(o)]]
-        if rules.relations.excludes:
-            for o in excludes[i]:
-                if str(o) in idx and idx[str(o)] != i:
-                    keep &= ~(subsets[:, i] & subsets[:, idx[str(o)]])
+    pairs = []
+    if rules.relations.requires:   # i selected ⇒ o selected
+        pairs += [(i, idx[str(o)], "requires") for i, needs in enumerate(frame["requires"])
+                  for o in needs if str(o) in idx]
+    if rules.relations.excludes:   # not both
+        pairs += [(i, idx[str(o)], "excludes") for i, other in enumerate(frame["excludes"])
+                  for o in other if str(o) in idx and idx[str(o)] != i]
+    for i, j, kind in pairs:
+        keep &= (~subsets[:, i] | subsets[:, j]) if kind == "requires" \
+            else ~(subsets[:, i] & subsets[:, j])
     if rules.relations.variants:
         for lab in _labels(frame["variant_group"]):
             member = np.array([_in(v, (lab,)) for v in frame["variant_group"]], dtype=bool)
             keep &= (subsets & member).sum(axis=1) <= 1
-    value = subsets @ w
-    order = np.flatnonzero(keep)
-    order = order[np.argsort(-value[order], kind="stable")]
+    return keep
+
+
+def _plans_exist(problem: Problem, rules: Rules, chosen: list[int]) -> bool:
+    """A payment plan from the pools (max flow) and a monthly plan exist for ``chosen``."""
+    cost = problem.cost.astype(np.int64)
     pools = rules.pools
-    allowed = [[p for p, pool in enumerate(pools) if _may_pay(frame.iloc[i], pool)]
-               for i in range(n)]
-    amounts = [_fen(p.amount) for p in pools]
-    for s in order:
-        chosen = [int(i) for i in np.flatnonzero(subsets[s])]
-        if pools and not _max_flow_ok([int(cost[i]) for i in chosen],
-                                      [allowed[i] for i in chosen], amounts):
-            continue
-        if not _schedule_ok(problem, rules, chosen, cost):
-            continue
-        return float(value[s])
-    return None
+    if pools:
+        frame = problem.proposals.frame
+        allowed = [[p for p, pool in enumerate(pools) if _may_pay(frame.iloc[i], pool)]
+                   for i in chosen]
+        if not _max_flow_ok([int(cost[i]) for i in chosen], allowed,
+                            [to_fen(p.amount, "amount", rounding="floor") for p in pools]):
+            return False
+    return _schedule_ok(problem, rules, chosen, cost)
 
 
 def _labels(column: object) -> list[str]:

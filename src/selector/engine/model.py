@@ -2,26 +2,29 @@
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, replace
-from decimal import Decimal, InvalidOperation
+from dataclasses import replace
+from decimal import Decimal
 from typing import Literal
 
 import numpy as np
 
-from selector._errors import InfeasibleError, InputProblem, InvalidInputError
-from selector.engine.diagnose import infeasible_error
-from selector.engine.formulate import Formulation, Inputs, formulate, money_words
-from selector.engine.screening import (
-    Screening,
-    check_columns,
-    pool_eligibility,
-    screen_problem,
-    to_minor,
-    yuan,
+from selector._errors import InputProblem, InvalidInputError
+from selector.engine.binding import binding_keys
+from selector.engine.case import (
+    Case,
+    Overrides,
+    answer_holds_from,
+    build_case,
+    with_forces,
 )
+from selector.engine.diagnose import RulesConflict, infeasible_error
+from selector.engine.families.base import Outcome, Reason
+from selector.engine.families.pools import pool_amounts
+from selector.engine.formulate import Formulation, formulate
+from selector.engine.objective import objective_weights
+from selector.engine.screening import check_columns, pool_eligibility
 from selector.engine.solve import (
     Solved,
     complete_start,
@@ -30,57 +33,17 @@ from selector.engine.solve import (
     solve_formulation,
 )
 from selector.engine.verify import rule_violations, verify_selection
+from selector.engine.words import Words
+from selector.i18n import fmt_money
 from selector.model import ProposalSet
+from selector.money import MoneyLike, from_fen, parse_money
 from selector.problem import Problem
 from selector.result import Selection, Status
-from selector.rules import Force, Rules, exact_share
+from selector.rules import Rules
 
 __all__ = ["Model", "objective_weights"]
 
 SolverName = Literal["cbc", "highs"]
-MoneyLike = Decimal | int | float | str
-
-
-def _money(value: MoneyLike, what: str) -> Decimal:
-    try:
-        amount = Decimal(str(value))
-    except (InvalidOperation, ValueError):
-        raise InvalidInputError(InputProblem(f"{what} must be an amount of money",
-                                             column=what, value=str(value))) from None
-    if not amount.is_finite() or amount < 0:
-        raise InvalidInputError(InputProblem(f"{what} must be >= 0", column=what,
-                                             value=str(value)))
-    return amount
-
-
-def objective_weights(problem: Problem, rules: Rules, benefit: np.ndarray) -> np.ndarray:
-    """The objective coefficient of every proposal.
-
-    ``beneficiaries``: the estimate; ``risk_adjusted``: times the completion probability
-    (a missing probability counts as 1); ``weighted``: ``Σ weight × column`` (a missing
-    value counts as 0; the column ``beneficiaries`` is the estimate after overrides).
-    """
-    kind = rules.objective.kind
-    if kind == "beneficiaries":
-        return benefit.astype(np.float64)
-    if kind == "risk_adjusted":
-        p = np.nan_to_num(problem.column("completion_probability"), nan=1.0)
-        return np.asarray(benefit * p, dtype=np.float64)
-    out = np.zeros(problem.n)
-    for col, w in rules.objective.weights.items():
-        values = benefit if col == "beneficiaries" else problem.column(col)
-        out += w * np.nan_to_num(values, nan=0.0)
-    return out
-
-
-@dataclass(frozen=True)
-class _Case:
-    rules: Rules
-    cost: np.ndarray
-    benefit: np.ndarray
-    budget: Decimal | None
-    screening: Screening
-    inputs: Inputs
 
 
 class Model:
@@ -112,25 +75,34 @@ class Model:
     """
 
     def __init__(self, proposals: ProposalSet, rules: Rules, problem: Problem,
-                 budget: Decimal | None, base: _Case, default_solver: SolverName) -> None:
+                 budget: Decimal | None, base: Case, default_solver: SolverName) -> None:
         self.proposals = proposals
         self.rules = rules
         self.problem = problem
         self.budget = budget
         self._base = base
-        self._form: Formulation | None = None
-        self._relaxed: tuple[_Case, Formulation] | None = None
+        self._form: Formulation = base.form     # the base case's program
+        self._without_schedule: Model | None = None
         # start months placed for a list: {(positions, their costs): {position: month}}
         self._plans: dict[tuple[bytes, bytes], dict[int, int] | None] = {}
         self.default_solver: SolverName = default_solver
         self.eligible: np.ndarray = base.screening.eligible
-        self.ineligible: dict[str, tuple[str, ...]] = base.screening.reasons
+
+    @property
+    def ineligible(self) -> dict[str, tuple[str, ...]]:
+        """``{id: (reason, ...)}`` for every proposal that is never a candidate (English;
+        :attr:`reasons` holds them structured)."""
+        return self._base.screening.reasons
+
+    @property
+    def reasons(self) -> dict[str, tuple[Reason, ...]]:
+        """``{id: (Reason, ...)}`` for every proposal that is never a candidate."""
+        return self._base.screening.why
 
     @property
     def integral_objective(self) -> bool:
         """True when every objective coefficient is a whole number (optima tie exactly)."""
-        assert self._form is not None
-        return self._form.integral_objective
+        return self._base.form.integral_objective
 
     @classmethod
     def build(cls, proposals: ProposalSet, rules: Rules | None = None, *,
@@ -145,11 +117,9 @@ class Model:
         rules = rules or Rules()
         problem = Problem(proposals)
         check_columns(problem, rules)
-        total = _money(budget, "budget") if budget is not None else rules.total_budget
-        case = _case(problem, rules, problem.cost, problem.benefit, total)
-        model = cls(proposals, rules, problem, total, case, solver)
-        model._form = formulate(case.inputs)
-        return model
+        total = parse_money(budget, "budget") if budget is not None else rules.total_budget
+        case = build_case(problem, rules, problem.cost, problem.benefit, total)
+        return cls(proposals, rules, problem, total, case, solver)
 
     def solve(self, *, budget: MoneyLike | None = None, force_in: Iterable[str] = (),
               force_out: Iterable[str] = (), cost: Mapping[str, MoneyLike] | None = None,
@@ -194,7 +164,6 @@ class Model:
                                                  column="solver", value=str(solver_name)))
         case, form = self._case_for(budget, force_in, force_out, cost, beneficiaries)
         timings = {"build": time.perf_counter() - t0}
-        rules = case.rules
         self._check_forced(case)
         gap = 1e-6 if gap is None else gap
         solved = None
@@ -209,59 +178,73 @@ class Model:
                                        tie_break=tie_break, accept=accept,
                                        start=self._start(form, hinted, accept))
         if solved.status is Status.INFEASIBLE:
-            raise infeasible_error(form, "highs", len(case.screening.reasons), diagnose,
+            raise infeasible_error(form, "highs", len(case.screening.why), diagnose,
                                    time_limit)
         chosen = np.zeros(self.problem.n, dtype=bool)
         chosen[form.cand[solved.x.astype(bool)]] = True
         payments = self._payments(case, chosen)
         starts = self._starts(form, solved.columns)
-        verify_selection(self.problem, rules, chosen, cost=case.cost, benefit=case.benefit,
-                         budget_minor=case.inputs.budget_minor,
-                         eligible=case.screening.eligible, payments=payments, starts=starts)
+        checks = verify_selection(self._outcome(case, chosen, payments, starts))
         timings.update(solved.timings)
-        return self._selection(case, form, solved, chosen, payments, starts, timings,
-                               time.perf_counter() - t0)
+        return replace(self._selection(case, form, solved, chosen, payments, starts, timings,
+                                       time.perf_counter() - t0), checks=checks)
+
+    # -- what-if: cases -------------------------------------------------------------------
+    def case(self, overrides: Overrides | None = None) -> Case:
+        """The model with ``overrides`` (see :class:`~selector.engine.case.Overrides`),
+        screened and formulated; the base case without any.
+
+        Raises
+        ------
+        InvalidInputError
+            Overrides naming ids that are not proposals.
+        """
+        if overrides is None or overrides.none:
+            return self._base
+        problem = self.problem
+        unknown = [i for i in (*overrides.force_in, *overrides.force_out,
+                               *(i for i, _ in overrides.cost),
+                               *(i for i, _ in overrides.beneficiaries))
+                   if i not in problem.index]
+        if unknown:
+            raise InvalidInputError([InputProblem(str(Words("rules.invalid.no_id", {"id": i})),
+                                                  value=i) for i in unknown])
+        cost = problem.cost.copy()
+        for i, amount in overrides.cost:
+            cost[problem.index[i]] = int(amount * 100)
+        benefit = problem.benefit.copy()
+        for i, b in overrides.beneficiaries:
+            benefit[problem.index[i]] = b
+        budget = self.budget if overrides.budget is None else overrides.budget
+        return build_case(problem, with_forces(self.rules, overrides), cost, benefit, budget)
+
+    def without_schedule(self) -> Model:
+        """This model without its monthly schedule: a relaxation with the same candidates
+        (built once and kept; the model itself when it has no schedule)."""
+        if self.rules.schedule is None:
+            return self
+        if self._without_schedule is None:
+            rules = self.rules.model_copy(update={"schedule": None})
+            base = self._base
+            relaxed = replace(base, rules=rules, inputs=replace(base.inputs, rules=rules),
+                              form=formulate(replace(base.inputs, rules=rules)))
+            self._without_schedule = Model(self.proposals, rules, self.problem, self.budget,
+                                           relaxed, self.default_solver)
+        return self._without_schedule
+
+    def objective_weights(self, benefit: np.ndarray | None = None) -> np.ndarray:
+        """The objective coefficient of every proposal, at these beneficiaries (default:
+        the estimates); see :mod:`selector.engine.objective`."""
+        return objective_weights(self.problem, self.rules,
+                                 self.problem.benefit if benefit is None else benefit)
 
     # -- pieces ---------------------------------------------------------------------------
     def _case_for(self, budget: MoneyLike | None, force_in: Iterable[str],
                   force_out: Iterable[str], cost: Mapping[str, MoneyLike] | None,
-                  beneficiaries: Mapping[str, float] | None) -> tuple[_Case, Formulation]:
-        fin, fout = tuple(str(i) for i in force_in), tuple(str(i) for i in force_out)
-        if budget is None and not fin and not fout and not cost and not beneficiaries:
-            assert self._form is not None
-            return self._base, self._form
-        problem = self.problem
-        unknown = [i for i in (*fin, *fout, *(cost or {}), *(beneficiaries or {}))
-                   if str(i) not in problem.index]
-        if unknown:
-            raise InvalidInputError([InputProblem("no proposal with this id", value=str(i))
-                                     for i in unknown])
-        both = set(fin) & set(fout)
-        if both:
-            raise InvalidInputError(f"forced both in and out: {sorted(both)}")
-        rules = self.rules
-        if fin or fout:
-            keep_in = tuple(f for f in rules.force_in if f.id not in fout)
-            keep_out = tuple(f for f in rules.force_out if f.id not in fin)
-            have_in = {f.id for f in keep_in}
-            have_out = {f.id for f in keep_out}
-            rules = rules.model_copy(update={
-                "force_in": keep_in + tuple(Force(id=i, reason="scenario") for i in fin
-                                            if i not in have_in),
-                "force_out": keep_out + tuple(Force(id=i, reason="scenario") for i in fout
-                                              if i not in have_out)})
-        cost_v = problem.cost.copy()
-        for i, c in (cost or {}).items():
-            cost_v[problem.index[str(i)]] = to_minor(_money(c, f"cost[{i}]"))
-        benefit_v = problem.benefit.copy()
-        for i, b in (beneficiaries or {}).items():
-            if not math.isfinite(float(b)) or float(b) < 0:
-                raise InvalidInputError(InputProblem("beneficiaries must be >= 0",
-                                                     column=f"beneficiaries[{i}]", value=str(b)))
-            benefit_v[problem.index[str(i)]] = float(b)
-        total = self.budget if budget is None else _money(budget, "budget")
-        case = _case(problem, rules, cost_v, benefit_v, total)
-        return case, formulate(case.inputs)
+                  beneficiaries: Mapping[str, float] | None) -> tuple[Case, Formulation]:
+        case = self.case(Overrides.of(budget=budget, force_in=force_in, force_out=force_out,
+                                      cost=cost, beneficiaries=beneficiaries))
+        return case, case.form
 
     def answer_holds_from(self, selected: Iterable[str], cost_fen: int) -> int:
         """The least budget (fen) down to which a list optimal at a larger budget stays the
@@ -274,17 +257,9 @@ class Model:
         cannot rise (fewer lists), and the cheapest optimal list, then the earliest in id
         order, stays so (the tie-break picks it again).
         """
-        low = int(cost_fen)
-        share = self.rules.max_project_share
-        ids = list(selected)
-        if share is not None and ids:
-            problem = self.problem
-            dearest = max(int(problem.cost[problem.index[i]]) for i in ids)
-            frac = exact_share(share)   # the least budget B with dearest ≤ share × B
-            low = max(low, -(-dearest * frac.denominator // frac.numerator))
-        return low
+        return answer_holds_from(self.problem, self.rules, selected, cost_fen)
 
-    def _solve_schedule_last(self, case: _Case, form: Formulation, solver: SolverName,
+    def _solve_schedule_last(self, case: Case, form: Formulation, solver: SolverName,
                              time_limit: float | None, gap: float,
                              tie_break: bool | None,
                              hint: tuple[str, ...] | None = None) -> Solved | None:
@@ -299,15 +274,13 @@ class Model:
         relaxation is several times faster to prove, and the monthly caps rarely bind.
         """
         t0 = time.perf_counter()
-        if self._base.inputs is case.inputs and self._relaxed is not None:
-            rel_case, rel_form = self._relaxed
+        if self._base.inputs is case.inputs:
+            rel_case = self.without_schedule().case()
         else:
             rules = case.rules.model_copy(update={"schedule": None})
             inputs = replace(case.inputs, rules=rules)
-            rel_case = replace(case, rules=rules, inputs=inputs)
-            rel_form = formulate(inputs)
-            if self._base.inputs is case.inputs:
-                self._relaxed = (rel_case, rel_form)
+            rel_case = replace(case, rules=rules, inputs=inputs, form=formulate(inputs))
+        rel_form = rel_case.form
         accept = self._acceptor(rel_case, rel_form)
         relaxed = solve_formulation(rel_form, cost=case.cost, ids=self.problem.ids,
                                     solver=solver, time_limit=time_limit, gap=gap,
@@ -343,7 +316,7 @@ class Model:
             return None   # a hinted proposal is not a candidate here
         return complete_start(form, chosen[form.cand].astype(np.float64), accept)
 
-    def _plan(self, case: _Case, form: Formulation, head: np.ndarray, solver: SolverName,
+    def _plan(self, case: Case, form: Formulation, head: np.ndarray, solver: SolverName,
               time_limit: float | None) -> np.ndarray | None:
         """:func:`place_schedule`, remembered per list and costs of its projects (the
         monthly rows depend on nothing else): what-ifs meet the same lists again and again."""
@@ -363,21 +336,21 @@ class Model:
                 form, np.concatenate([head, starts]))
         return starts
 
-    def _check_forced(self, case: _Case) -> None:
-        reasons = case.screening.reasons
+    def _check_forced(self, case: Case) -> None:
+        reasons = case.screening.why
         for f in case.rules.force_in:
             if f.id in reasons:
-                why = "; ".join(r for r in reasons[f.id] if not r.startswith("forced out"))
-                raise InfeasibleError(
-                    f"'{f.id} is forced in' cannot hold: {f.id} is not a candidate ({why})",
-                    conflict=[f"force_in[{f.id}]", "eligibility"])
+                why = tuple(r.words for r in reasons[f.id] if r.family != "force")
+                raise RulesConflict(Words("rules.conflict.forced_screened",
+                                          {"id": f.id, "why": why}),
+                                    conflict=[f"force_in[{f.id}]", "eligibility"])
 
-    def _payments(self, case: _Case, chosen: np.ndarray) -> np.ndarray | None:
+    def _payments(self, case: Case, chosen: np.ndarray) -> np.ndarray | None:
         rules = case.rules
         if not rules.pools:
             return None
         allowed = pool_eligibility(self.problem, rules.pools)
-        amounts = np.array([to_minor(p.amount) for p in rules.pools], dtype=np.int64)
+        amounts = pool_amounts(rules.pools)
         sel = np.flatnonzero(chosen)
         y = exact_pool_payments(case.cost[sel], allowed[sel], amounts)
         out = np.zeros((self.problem.n, len(rules.pools)), dtype=np.int64)
@@ -385,16 +358,23 @@ class Model:
             out[sel] = y
         return out
 
-    def _acceptor(self, case: _Case, form: Formulation) -> Callable[[np.ndarray], bool]:
+    def _acceptor(self, case: Case, form: Formulation) -> Callable[[np.ndarray], bool]:
         """The exact check of a rounded answer: every rule holds (plain numpy, in fen)."""
         def accept(cols: np.ndarray) -> bool:
             chosen = np.zeros(self.problem.n, dtype=bool)
             chosen[form.cand[cols[: form.n_x] > 0.5]] = True
-            return not rule_violations(
-                self.problem, case.rules, chosen, cost=case.cost, benefit=case.benefit,
-                budget_minor=case.inputs.budget_minor, eligible=case.screening.eligible,
-                payments=self._payments(case, chosen), starts=self._starts(form, cols))
+            return not rule_violations(self._outcome(
+                case, chosen, self._payments(case, chosen), self._starts(form, cols),
+                detail=False))
         return accept
+
+    def _outcome(self, case: Case, chosen: np.ndarray, payments: np.ndarray | None,
+                 starts: dict[int, int], *, detail: bool = True) -> Outcome:
+        """The list ``chosen`` of ``case`` as the rule checks read it."""
+        return Outcome(problem=self.problem, rules=case.rules, chosen=chosen, cost=case.cost,
+                       benefit=case.benefit, budget_minor=case.inputs.budget_minor,
+                       eligible=case.screening.eligible, payments=payments, starts=starts,
+                       detail=detail)
 
     @staticmethod
     def _starts(form: Formulation, columns: np.ndarray) -> dict[int, int]:
@@ -404,50 +384,38 @@ class Model:
         pairs = form.start_pairs[on]
         return {int(form.cand[k]): int(m) for k, m in pairs}
 
-    def _selection(self, case: _Case, form: Formulation, solved: Solved, chosen: np.ndarray,
+    def _selection(self, case: Case, form: Formulation, solved: Solved, chosen: np.ndarray,
                    payments: np.ndarray | None, starts: dict[int, int],
                    timings: dict[str, float], seconds: float) -> Selection:
-        from selector.engine.binding import binding_rows
-
         ids = self.problem.ids
         sel = np.flatnonzero(chosen)
         pool_payments: dict[str, dict[str, Decimal]] = {}
         if payments is not None:
             names = [p.name for p in case.rules.pools]
             for i in sel:
-                pool_payments[str(ids[i])] = {names[p]: yuan(payments[i, p])
+                pool_payments[str(ids[i])] = {names[p]: from_fen(payments[i, p])
                                               for p in np.flatnonzero(payments[i])}
         return Selection(
             status=solved.status, objective=solved.objective, bound=solved.bound,
             gap=solved.gap, selected=tuple(str(ids[i]) for i in sel),
-            total_cost=yuan(int(case.cost[chosen].sum())),
+            total_cost=from_fen(int(case.cost[chosen].sum())),
             beneficiaries=float(case.benefit[chosen].sum()),
             proposals=self.proposals, rules=case.rules, budget=case.budget,
             pool_payments=pool_payments,
             schedule={str(ids[i]): m for i, m in sorted(starts.items())},
             ineligible=dict(case.screening.reasons),
-            binding=binding_rows(form, solved.columns, case, payments),
+            ineligible_reasons=dict(case.screening.why),
+            binding=binding_keys(form, solved.columns,
+                                 self._outcome(case, chosen, payments, starts, detail=False)),
             forced_in={f.id: f.reason for f in case.rules.force_in},
             forced_out={f.id: f.reason for f in case.rules.force_out},
             solver=solved.solver, solver_version=solved.solver_version, seconds=seconds,
             timings=timings, tie_break=solved.tie_break)
 
     def __repr__(self) -> str:
-        assert self._form is not None
-        rows, cols = self._form.shape
-        budget = "no budget" if self.budget is None else f"budget {money_words(to_minor(self.budget))}"
+        rows, cols = self._base.form.shape
+        budget = "no budget" if self.budget is None else \
+            f"budget {fmt_money(self.budget, 'en', currency=self.proposals.currency, decimals=None)}"
         return (f"<Model: {self.problem.n} proposals, {int(self.eligible.sum())} candidates, "
                 f"{rows} rows × {cols} columns, {budget}>")
 
-
-def _case(problem: Problem, rules: Rules, cost: np.ndarray, benefit: np.ndarray,
-          budget: Decimal | None) -> _Case:
-    budget_minor = None if budget is None else to_minor(budget)
-    screening = screen_problem(problem, rules, cost, budget_minor)
-    weight = objective_weights(problem, rules, benefit)
-    inputs = Inputs(problem=problem, rules=rules, cost=cost, weight=weight, benefit=benefit,
-                    budget_minor=budget_minor, eligible=screening.eligible,
-                    force_in=tuple(f.id for f in rules.force_in
-                                   if f.id not in screening.reasons))
-    return _Case(rules=rules, cost=cost, benefit=benefit, budget=budget, screening=screening,
-                 inputs=inputs)

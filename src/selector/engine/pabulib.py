@@ -47,8 +47,7 @@ def rules_from_pabulib(meta: Mapping[str, Any], proposals: ProposalSet | None = 
     for category, amount in dict(meta.get("budget_per_category") or {}).items():
         if present is not None and str(category) not in present:
             continue
-        groups.append(GroupRule(name=f"budget for {category}", column="categories",
-                                values=(str(category),), measure="cost",
+        groups.append(GroupRule(column="categories", values=(str(category),), measure="cost",
                                 max_total=Decimal(str(amount))))
     budget = meta.get("budget")
     return Rules(budget=None if budget is None else Decimal(str(budget)), groups=tuple(groups),

@@ -13,7 +13,7 @@ review             mean of the min–max normalised review columns              
 forced_in_loss     objective lost if it were forced in: ``z* − z*(x_i = 1)``;  lower
                    forcing it in breaks the rules: component 0
 entry_budget       smallest budget at which it is selected, minus the budget   lower
-                   (:func:`selector.whatif.entry_budget`, searched up to
+                   (:func:`selector.engine.whatif.entry_budget`, searched up to
                    ``max_budget_factor × budget``); not selected by then: 0
 =================  ==========================================================  =========
 
@@ -22,9 +22,9 @@ with the weights of :class:`ScoringWeights`. A component that cannot be computed
 this call (no review column, or no budget for ``entry_budget``) gets weight 0.
 
 The two distance components need re-solves through one shared
-:class:`selector.whatif.Resolver` (cached) and, optionally, a
+:class:`selector.engine.whatif.Resolver` (cached) and, optionally, a
 :class:`concurrent.futures.Executor`: the forced-in loss one value-only re-solve each
-(:meth:`~selector.whatif.Resolver.value`: the optimum's value is the claim, so the
+(:meth:`~selector.engine.whatif.Resolver.value`: the optimum's value is the claim, so the
 tie-break stage that picks among equal lists is skipped), the entry budget a verified
 budget search of several solves each. By default every
 runner-up gets both. For very large calls two documented shortcuts bound the work:
@@ -43,29 +43,24 @@ and scoring at least ``threshold`` (when set).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from selector import whatif
+from selector.engine import Model
+from selector.engine.whatif import Resolver, entry_budget, map_each
+from selector.money import from_fen
 from selector.result import Selection
-
-if TYPE_CHECKING:
-    from selector.engine import Model
 
 __all__ = ["COMPONENTS", "RunnerUps", "ScoringConfig", "ScoringWeights", "normalise",
            "score_runner_ups"]
 
 COMPONENTS = ("value_for_money", "review", "forced_in_loss", "entry_budget")
-
-_T = TypeVar("_T")
-_R = TypeVar("_R")
 
 
 class ScoringWeights(BaseModel):
@@ -171,15 +166,9 @@ def normalise(raw: np.ndarray, *, higher_is_better: bool = True) -> np.ndarray:
     return out
 
 
-def _map(fn: Callable[[_T], _R], items: Sequence[_T], executor: Executor | None) -> list[_R]:
-    if executor is None or len(items) < 2:
-        return [fn(x) for x in items]
-    return list(executor.map(fn, items))
-
-
 def score_runner_ups(model: Model, base: Selection, config: ScoringConfig | None = None, *,
                      executor: Executor | None = None,
-                     resolver: whatif.Resolver | None = None) -> RunnerUps:
+                     resolver: Resolver | None = None) -> RunnerUps:
     """Score and rank every eligible proposal the optimum leaves out.
 
     Parameters
@@ -192,125 +181,152 @@ def score_runner_ups(model: Model, base: Selection, config: ScoringConfig | None
         Optional executor for the re-solves (threads or processes that can share the
         model).
     resolver:
-        A shared :class:`selector.whatif.Resolver` (its cache is reused).
+        A shared :class:`selector.engine.whatif.Resolver` (its cache is reused).
 
     Returns
     -------
     RunnerUps
         See the module docstring for the score.
     """
-    cfg = config or ScoringConfig()
-    problem = model.problem
-    chosen = np.zeros(problem.n, dtype=bool)
-    for pid in base.selected:
-        chosen[problem.index[pid]] = True
-    pos = np.flatnonzero(np.asarray(model.eligible, dtype=bool) & ~chosen)
-    ids = [str(problem.ids[p]) for p in pos]
-    frame = model.proposals.frame
-    cost = problem.cost[pos].astype(np.float64) / 100.0
-    benefit = problem.benefit[pos]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        vfm = np.where(cost > 0, benefit / np.where(cost > 0, cost, 1.0), np.inf)
+    scoring = _Scoring(model, base, config or ScoringConfig(), resolver or Resolver(model, base),
+                       executor)
+    resolved, loss = scoring.forced_in_loss()
+    searched, entry = scoring.entry_budget(resolved)
+    return scoring.ranked(resolved, loss, searched, entry)
 
-    review_cols = [c for c in cfg.review_columns if c in frame.columns]
-    normed = [normalise(problem.column(c)[pos]) for c in review_cols]
-    have = [np.isfinite(problem.column(c)[pos]) for c in review_cols]
-    review_raw = np.full(len(pos), np.nan)
-    if review_cols:
+
+class _Scoring:
+    """The steps of :func:`score_runner_ups`: the cheap components first, then the two
+    components that need re-solves, for as many runner-ups as the limits allow."""
+
+    def __init__(self, model: Model, base: Selection, cfg: ScoringConfig, res: Resolver,
+                 executor: Executor | None) -> None:
+        self.model, self.base, self.cfg, self.res, self.executor = model, base, cfg, res, executor
+        problem = model.problem
+        chosen = np.zeros(problem.n, dtype=bool)
+        chosen[[problem.index[pid] for pid in base.selected]] = True
+        self.pos = np.flatnonzero(np.asarray(model.eligible, dtype=bool) & ~chosen)
+        self.ids = [str(problem.ids[p]) for p in self.pos]
+        self.order_ids = np.array(self.ids, dtype=object).astype(str)
+        cost = problem.cost[self.pos].astype(np.float64) / 100.0
+        self.benefit = problem.benefit[self.pos]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            self.vfm = np.where(cost > 0, self.benefit / np.where(cost > 0, cost, 1.0), np.inf)
+        self.review = self._review()
+        self.comp = {"value_for_money": normalise(self.vfm),
+                     "review": np.nan_to_num(self.review, nan=0.0)}
+        self.weights = {c: float(getattr(cfg.weights, c)) for c in COMPONENTS}
+        if not np.isfinite(self.review).any():
+            self.weights["review"] = 0.0
+        self.budget = base.budget if base.budget is not None else model.budget
+        if self.budget is None:
+            self.weights["entry_budget"] = 0.0
+
+    def _review(self) -> np.ndarray:
+        """Mean of the min–max normalised review columns a runner-up has (NaN: none)."""
+        problem = self.model.problem
+        cols = [c for c in self.cfg.review_columns if c in self.model.proposals.frame.columns]
+        if not cols:
+            return np.full(len(self.pos), np.nan)
+        normed = [normalise(problem.column(c)[self.pos]) for c in cols]
+        have = [np.isfinite(problem.column(c)[self.pos]) for c in cols]
         count = np.sum(have, axis=0)
         total = np.sum([np.where(h, v, 0.0) for h, v in zip(have, normed, strict=True)], axis=0)
         with np.errstate(invalid="ignore", divide="ignore"):
-            review_raw = np.where(count > 0, total / np.maximum(count, 1), np.nan)
-    comp = {"value_for_money": normalise(vfm), "review": np.nan_to_num(review_raw, nan=0.0)}
+            return np.asarray(np.where(count > 0, total / np.maximum(count, 1), np.nan))
 
-    w = cfg.weights
-    weights = {c: float(getattr(w, c)) for c in COMPONENTS}
-    if not review_cols or not np.isfinite(review_raw).any():
-        weights["review"] = 0.0
-    budget = base.budget if base.budget is not None else model.budget
-    if budget is None:
-        weights["entry_budget"] = 0.0
-
-    res = resolver or whatif.Resolver(model, base)
-    order_ids = np.array(ids, dtype=object).astype(str)
-
-    def best(partial: np.ndarray, among: np.ndarray, limit: int | None) -> np.ndarray:
+    def best(self, partial: np.ndarray, among: np.ndarray, limit: int | None) -> np.ndarray:
         """Boolean mask of the ``limit`` best of ``among`` by ``partial`` (all when None)."""
         if limit is None or limit >= int(among.sum()):
             return among.copy()
         cand = np.flatnonzero(among)
-        order = np.lexsort((order_ids[cand], -benefit[cand], -partial[cand]))
-        mask = np.zeros(len(pos), dtype=bool)
+        order = np.lexsort((self.order_ids[cand], -self.benefit[cand], -partial[cand]))
+        mask = np.zeros(len(self.pos), dtype=bool)
         mask[cand[order[:limit]]] = True
         return mask
 
-    def partial_score(names: Sequence[str]) -> np.ndarray:
-        wsum = sum(weights[c] for c in names) or 1.0
-        return np.asarray(sum(weights[c] * comp[c] for c in names), dtype=np.float64) / wsum
+    def partial_score(self, names: Sequence[str]) -> np.ndarray:
+        wsum = sum(self.weights[c] for c in names) or 1.0
+        return np.asarray(sum(self.weights[c] * self.comp[c] for c in names),
+                          dtype=np.float64) / wsum
 
-    # forced-in loss: every runner-up, or the resolve_limit best on the cheap components
-    resolved = np.zeros(len(pos), dtype=bool)
-    loss = np.full(len(pos), np.nan)
-    comp["forced_in_loss"] = np.zeros(len(pos))
-    if weights["forced_in_loss"] > 0:
-        resolved = best(partial_score(("value_for_money", "review")),
-                        np.ones(len(pos), dtype=bool), cfg.resolve_limit)
+    def _cheap_best(self) -> np.ndarray:
+        return self.best(self.partial_score(("value_for_money", "review")),
+                         np.ones(len(self.pos), dtype=bool), self.cfg.resolve_limit)
+
+    def forced_in_loss(self) -> tuple[np.ndarray, np.ndarray]:
+        """Every runner-up's loss if forced in, or the ``resolve_limit`` best on the cheap
+        components': ``(resolved, loss)``."""
+        resolved = np.zeros(len(self.pos), dtype=bool)
+        loss = np.full(len(self.pos), np.nan)
+        self.comp["forced_in_loss"] = np.zeros(len(self.pos))
+        if self.weights["forced_in_loss"] <= 0:
+            return resolved, loss
+        resolved = self._cheap_best()
         todo = np.flatnonzero(resolved)
+        base, res = self.base, self.res
 
         def forced_loss(pid: str) -> float:
             sel = res.value(force_in=[pid])
             return math.inf if sel is None else base.objective - sel.objective
 
-        for k, lost in zip(todo, _map(forced_loss, [ids[k] for k in todo], executor),
-                           strict=True):
-            loss[k] = lost
-        comp["forced_in_loss"][resolved] = normalise(loss[resolved], higher_is_better=False)
+        loss[todo] = map_each(forced_loss, [self.ids[k] for k in todo], self.executor)
+        self.comp["forced_in_loss"][resolved] = normalise(loss[resolved], higher_is_better=False)
+        return resolved, loss
 
-    # entry budget: of those, the entry_budget_limit best on the components so far
-    searched = np.zeros(len(pos), dtype=bool)
-    entry: list[Decimal | None] = [None] * len(pos)
-    comp["entry_budget"] = np.zeros(len(pos))
-    if weights["entry_budget"] > 0 and budget is not None:
-        among = resolved if weights["forced_in_loss"] > 0 else best(
-            partial_score(("value_for_money", "review")), np.ones(len(pos), dtype=bool),
-            cfg.resolve_limit)
-        searched = best(partial_score(("value_for_money", "review", "forced_in_loss")),
-                        among, cfg.entry_budget_limit)
+    def entry_budget(self, resolved: np.ndarray) -> tuple[np.ndarray, list[Decimal | None]]:
+        """Of those, the ``entry_budget_limit`` best on the components so far: their
+        verified entry budgets, ``(searched, entry)``."""
+        searched = np.zeros(len(self.pos), dtype=bool)
+        entry: list[Decimal | None] = [None] * len(self.pos)
+        self.comp["entry_budget"] = np.zeros(len(self.pos))
+        budget = self.budget
+        if self.weights["entry_budget"] <= 0 or budget is None:
+            return searched, entry
+        among = resolved if self.weights["forced_in_loss"] > 0 else self._cheap_best()
+        searched = self.best(self.partial_score(("value_for_money", "review", "forced_in_loss")),
+                             among, self.cfg.entry_budget_limit)
         todo = np.flatnonzero(searched)
-        cap = (Decimal(budget) * Decimal(str(cfg.max_budget_factor))).to_integral_value()
+        cap = (Decimal(budget) * Decimal(str(self.cfg.max_budget_factor))).to_integral_value()
+        model, base, res = self.model, self.base, self.res
 
         def find(pid: str) -> Decimal | None:
-            return whatif.entry_budget(model, base, pid, max_budget=cap, resolver=res)
+            return entry_budget(model, base, pid, max_budget=cap, resolver=res)
 
-        for k, found in zip(todo, _map(find, [ids[k] for k in todo], executor), strict=True):
+        for k, found in zip(todo, map_each(find, [self.ids[k] for k in todo], self.executor),
+                            strict=True):
             entry[k] = found
         extra = np.array([np.inf if e is None else float(e - Decimal(budget)) for e in entry])
-        comp["entry_budget"][searched] = normalise(extra[searched], higher_is_better=False)
+        self.comp["entry_budget"][searched] = normalise(extra[searched], higher_is_better=False)
+        return searched, entry
 
-    total_w = sum(weights.values()) or 1.0
-    score = sum(weights[c] * comp[c] for c in COMPONENTS) / total_w
-    score = np.clip(score, 0.0, 1.0)
-    out = pd.DataFrame({
-        "id": pd.Series(ids, dtype=object),
-        "title": pd.Series([str(v) for v in frame["title"].to_numpy()[pos]], dtype=object),
-        "cost": pd.Series([Decimal(int(c)) / 100 for c in problem.cost[pos]], dtype=object),
-        "beneficiaries": benefit,
-        "value_for_money": vfm,
-        "review": review_raw,
-        "forced_in_loss": loss,
-        "entry_budget": pd.Series(entry, dtype=object),
-        **{f"c_{c}": comp[c] for c in COMPONENTS},
-        "score": score,
-        "resolved": resolved,
-        "searched": searched,
-    })
-    order = np.lexsort((order_ids, -benefit, -score))
-    out = out.iloc[order].reset_index(drop=True)
-    out.insert(0, "rank", np.arange(1, len(out) + 1, dtype=np.int64))
-    keep = np.ones(len(out), dtype=bool)
-    if cfg.top_n is not None:
-        keep &= out["rank"].to_numpy() <= cfg.top_n
-    if cfg.threshold is not None:
-        keep &= out["score"].to_numpy() >= cfg.threshold
-    out["reserved"] = keep
-    return RunnerUps(frame=out, weights=weights, config=cfg)
+    def ranked(self, resolved: np.ndarray, loss: np.ndarray, searched: np.ndarray,
+               entry: list[Decimal | None]) -> RunnerUps:
+        """The table in rank order, and the year's reserve."""
+        weights, comp, problem, pos = self.weights, self.comp, self.model.problem, self.pos
+        total_w = sum(weights.values()) or 1.0
+        score = np.clip(sum(weights[c] * comp[c] for c in COMPONENTS) / total_w, 0.0, 1.0)
+        out = pd.DataFrame({
+            "id": pd.Series(self.ids, dtype=object),
+            "title": pd.Series([str(v) for v in self.model.proposals.frame["title"]
+                                .to_numpy()[pos]], dtype=object),
+            "cost": pd.Series([from_fen(c) for c in problem.cost[pos]], dtype=object),
+            "beneficiaries": self.benefit,
+            "value_for_money": self.vfm,
+            "review": self.review,
+            "forced_in_loss": loss,
+            "entry_budget": pd.Series(entry, dtype=object),
+            **{f"c_{c}": comp[c] for c in COMPONENTS},
+            "score": score,
+            "resolved": resolved,
+            "searched": searched,
+        })
+        out = out.iloc[np.lexsort((self.order_ids, -self.benefit, -score))].reset_index(drop=True)
+        out.insert(0, "rank", np.arange(1, len(out) + 1, dtype=np.int64))
+        keep = np.ones(len(out), dtype=bool)
+        if self.cfg.top_n is not None:
+            keep &= out["rank"].to_numpy() <= self.cfg.top_n
+        if self.cfg.threshold is not None:
+            keep &= out["score"].to_numpy() >= self.cfg.threshold
+        out["reserved"] = keep
+        return RunnerUps(frame=out, weights=weights, config=self.cfg)

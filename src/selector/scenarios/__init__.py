@@ -7,15 +7,18 @@
   uncertain estimates; :func:`robust_select`: the best list in the worst case or at a
   percentile of the sampled scenarios.
 
-Every function runs its solves on any :class:`concurrent.futures.Executor` or Dask
-client (see :mod:`selector.scenarios.execution`); plots are in
-:mod:`selector.scenarios.plots`.
+Every function takes the same two settings objects with the same defaults:
+:class:`SolveOptions` (each solve: solver, time limit, gap) and :class:`RunOptions` (where
+the solves run: in this process by default, or local processes, any
+:class:`concurrent.futures.Executor` or a Dask client; see
+:mod:`selector.scenarios.execution`). Plots are in :mod:`selector.scenarios.plots`.
 """
 
 from __future__ import annotations
 
+from selector.engine.options import SolveOptions
 from selector.scenarios.compare import Comparison, Scenario, compare
-from selector.scenarios.execution import run_tasks
+from selector.scenarios.execution import RunOptions, run_tasks
 from selector.scenarios.frontier import Frontier, frontier
 from selector.scenarios.robustness import RobustChoice, Robustness, robust_select, robustness
 from selector.scenarios.sweep import budget_grid, sweep
@@ -26,7 +29,9 @@ __all__ = [
     "Frontier",
     "RobustChoice",
     "Robustness",
+    "RunOptions",
     "Scenario",
+    "SolveOptions",
     "Uncertainty",
     "budget_grid",
     "compare",

@@ -1,96 +1,74 @@
-"""Shared pieces of the scenario functions: money in fen, solve options, light results.
+"""Shared pieces of the scenario functions: solve options, light results.
 
-A scenario computation ships :class:`Point` records between processes rather than
-whole :class:`~selector.Selection` objects (which carry the proposals): a point is the
-proof and the list of one solve, small enough to pickle by the thousand.
+Money is :mod:`selector.money` (exact fen inside, ``Decimal`` yuan at the edges) and the
+solver settings one :class:`~selector.engine.options.SolveOptions`. A scenario
+computation ships :class:`Point` records between processes rather than whole
+:class:`~selector.Selection` objects (which carry the proposals): a point is the proof
+and the list of one solve, small enough to pickle by the thousand.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
+from typing import Any
 
-from selector._errors import InfeasibleError, InvalidInputError, SolverError
-
-if TYPE_CHECKING:
-    from selector.engine import Model
-    from selector.model import ProposalSet
-    from selector.result import Selection
-    from selector.rules import Rules
+from selector._errors import InfeasibleError, SolverError
+from selector.engine import Model
+from selector.engine.options import SolveOptions
+from selector.model import ProposalSet
+from selector.money import MoneyLike, from_fen, to_fen
+from selector.result import Selection
+from selector.rules import Rules
+from selector.scenarios.execution import RunOptions
 
 __all__ = [
     "INFEASIBLE",
+    "MoneyLike",
     "Point",
+    "RunOptions",
     "SolveOptions",
     "build_model",
     "same_value",
+    "settings",
     "solve_point",
-    "to_fen",
-    "to_yuan",
 ]
 
 INFEASIBLE = "infeasible"
-MoneyLike = Decimal | int | float | str
 
 
-def to_fen(value: MoneyLike, what: str = "budget") -> int:
-    """An amount of money in exact minor units (fen).
+#: Keywords a scenario function takes as shorthands for its two settings objects.
+SOLVE_KEYS = ("solver", "time_limit", "gap")
+RUN_KEYS = ("workers", "executor", "chunks", "progress")
 
-    Examples
-    --------
-    >>> to_fen("1234.56"), to_fen(10)
-    (123456, 1000)
+
+def settings(name: str, options: SolveOptions | None, run: RunOptions | None,
+             shorthands: Mapping[str, Any], *, run_keys: tuple[str, ...] = RUN_KEYS
+             ) -> tuple[SolveOptions, RunOptions]:
+    """The :class:`SolveOptions` and :class:`RunOptions` of a call to scenario function
+    ``name``: ``options`` and ``run`` with any shorthand keyword in place of the same
+    setting (``solver=``, ``time_limit=``, ``gap=``; ``workers=``, ``executor=``,
+    ``chunks=``, ``progress=``).
+
+    Raises
+    ------
+    TypeError
+        A keyword that is neither.
     """
-    try:
-        amount = Decimal(str(value))
-    except (InvalidOperation, ValueError):
-        raise InvalidInputError(f"{what} must be a number of yuan, got {value!r}") from None
-    if not amount.is_finite() or amount < 0:
-        raise InvalidInputError(f"{what} must be a finite amount >= 0, got {value!r}")
-    fen = amount * 100
-    if fen != fen.to_integral_value():
-        raise InvalidInputError(f"{what} must be a whole number of fen (0.01), got {value!r}")
-    return int(fen)
-
-
-def to_yuan(fen: int) -> Decimal:
-    """Exact major units of ``fen`` minor units.
-
-    Examples
-    --------
-    >>> to_yuan(123456), to_yuan(1000)
-    (Decimal('1234.56'), Decimal('10'))
-    """
-    return Decimal(int(fen)) / 100
-
-
-@dataclass(frozen=True)
-class SolveOptions:
-    """Solver settings passed to every re-solve (``None`` = the engine's default)."""
-
-    solver: str | None = None
-    time_limit: float | None = None
-    gap: float | None = None
-
-    def kwargs(self) -> dict[str, Any]:
-        """Keyword arguments for ``Model.solve``."""
-        out: dict[str, Any] = {"diagnose": False}
-        if self.solver is not None:
-            out["solver"] = self.solver
-        if self.time_limit is not None:
-            out["time_limit"] = self.time_limit
-        if self.gap is not None:
-            out["gap"] = self.gap
-        return out
+    unknown = sorted(set(shorthands) - set(SOLVE_KEYS) - set(run_keys))
+    if unknown:
+        raise TypeError(f"{name}() got an unexpected keyword argument {unknown[0]!r}")
+    solve = (options or SolveOptions()).merged(
+        **{k: shorthands[k] for k in SOLVE_KEYS if k in shorthands})
+    where = replace(run or RunOptions(), **{k: shorthands[k] for k in run_keys
+                                            if k in shorthands})
+    return solve, where
 
 
 def build_model(proposals: ProposalSet, rules: Rules | None) -> Model:
     """Compile the engine's model once (screening, arrays, constraint matrices)."""
-    from selector.engine import Model
-
     return Model.build(proposals, rules)
 
 
@@ -143,12 +121,12 @@ class Point:
     def row(self) -> dict[str, Any]:
         """The tidy-table row of this point (money as exact ``Decimal`` yuan)."""
         return {
-            "budget": to_yuan(self.budget_fen),
+            "budget": from_fen(self.budget_fen),
             "status": self.status,
             "objective": self.objective,
             "bound": self.bound,
             "gap": self.gap,
-            "cost_used": to_yuan(self.cost_fen) if self.feasible else None,
+            "cost_used": from_fen(self.cost_fen) if self.feasible else None,
             "count": self.count if self.feasible else 0,
             "beneficiaries": self.beneficiaries,
             "ids": self.ids,
@@ -165,7 +143,7 @@ def point_of(selection: Selection, budget_fen: int) -> Point:
         objective=float(selection.objective),
         bound=float(selection.bound),
         gap=float(selection.gap),
-        cost_fen=to_fen(selection.total_cost, "total cost"),
+        cost_fen=to_fen(selection.total_cost, "total cost", rounding="floor"),
         ids=tuple(selection.selected),
         beneficiaries=float(selection.beneficiaries),
         seconds=float(selection.seconds),
@@ -187,13 +165,13 @@ def solve_point(
     A :class:`~selector.SolverError` is raised, or recorded as an ``"error"`` point when
     ``catch_errors`` is true.
     """
-    kwargs = options.kwargs()
+    kwargs = options.solve_kwargs()
     if cost is not None:
         kwargs["cost"] = cost
     if beneficiaries is not None:
         kwargs["beneficiaries"] = beneficiaries
     try:
-        selection = model.solve(budget=to_yuan(budget_fen), **kwargs)
+        selection = model.solve(budget=from_fen(budget_fen), **kwargs)
     except InfeasibleError as exc:
         return Point(budget_fen=budget_fen, status=INFEASIBLE, message=str(exc))
     except SolverError as exc:

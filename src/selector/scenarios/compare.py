@@ -12,20 +12,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from selector import _display  # __repr__ and _repr_html_ only
 from selector._errors import InfeasibleError, InvalidInputError, SolverError
-from selector.scenarios._common import MoneyLike, SolveOptions, to_fen, to_yuan
+from selector.engine import Model
+from selector.model import ProposalSet
+from selector.money import MoneyLike, from_fen, parse_money
+from selector.result import Selection
+from selector.rules import Rules
+from selector.scenarios._common import RunOptions, SolveOptions, settings
 from selector.scenarios.execution import run_tasks
-
-if TYPE_CHECKING:
-    from selector.model import ProposalSet
-    from selector.result import Selection
-    from selector.rules import Rules
 
 __all__ = ["Comparison", "Scenario", "compare"]
 
@@ -51,7 +51,7 @@ class _Task:
     name: str
     proposals: ProposalSet
     rules: Rules | None
-    budget: MoneyLike | None
+    budget: Decimal | None
     options: SolveOptions
 
 
@@ -64,14 +64,9 @@ class _Outcome:
 
 
 def _solve(task: _Task) -> _Outcome:
-    from selector.engine import Model
-
-    kwargs = task.options.kwargs()
-    kwargs["diagnose"] = True
     try:
         model = Model.build(task.proposals, task.rules)
-        budget = None if task.budget is None else to_yuan(to_fen(task.budget))
-        selection = model.solve(budget=budget, **kwargs)
+        selection = model.solve(budget=task.budget, **task.options.solve_kwargs(diagnose=True))
     except InfeasibleError as exc:
         return _Outcome(task.name, None, "infeasible", str(exc))
     except SolverError as exc:
@@ -147,12 +142,9 @@ def compare(
     proposals: ProposalSet | None = None,
     rules: Rules | None = None,
     baseline: str | None = None,
-    solver: str | None = None,
-    time_limit: float | None = None,
-    gap: float | None = None,
-    executor: Any = None,
-    workers: int | None = 1,
-    progress: bool = True,
+    options: SolveOptions | None = None,
+    run: RunOptions | None = None,
+    **shorthands: Any,
 ) -> Comparison:
     """Solve named scenarios side by side and tabulate what changes.
 
@@ -164,10 +156,14 @@ def compare(
         Used by every scenario that does not bring its own.
     baseline:
         The scenario to compare with (default: the first).
-    solver, time_limit, gap:
-        Passed to every solve.
-    executor, workers, progress:
-        Where the scenarios run (see :mod:`selector.scenarios.execution`).
+    options:
+        Passed to every solve (:class:`~selector.engine.options.SolveOptions`).
+    run:
+        Where the scenarios run (:class:`~selector.scenarios.execution.RunOptions`; by
+        default in this process; one task per scenario, so ``chunks`` does not apply).
+    **shorthands:
+        ``solver=``, ``time_limit=``, ``gap=``, ``workers=``, ``executor=``,
+        ``progress=``: one setting of ``options`` or ``run`` each.
 
     Returns
     -------
@@ -199,16 +195,18 @@ def compare(
     base = names[0] if baseline is None else baseline
     if base not in names:
         raise InvalidInputError(f"baseline must be one of the scenarios {names}, got {base!r}")
-    options = SolveOptions(solver=solver, time_limit=time_limit, gap=gap)
+    options, where = settings("compare", options, run, shorthands,
+                              run_keys=("workers", "executor", "progress"))
     tasks = []
     for s in scenarios:
         ps = s.proposals if s.proposals is not None else proposals
         if ps is None:
             raise InvalidInputError(f"scenario {s.name!r} has no proposals (give proposals=)")
-        tasks.append(_Task(s.name, ps, s.rules if s.rules is not None else rules, s.budget,
+        budget = None if s.budget is None else parse_money(s.budget, "budget")
+        tasks.append(_Task(s.name, ps, s.rules if s.rules is not None else rules, budget,
                            options))
-    outcomes = run_tasks(_solve, tasks, executor=executor, workers=workers, progress=progress,
-                         description="Scenarios")
+    outcomes = run_tasks(_solve, tasks, executor=where.executor, workers=where.workers,
+                         progress=where.progress, description="Scenarios")
     selections = {o.name: o.selection for o in outcomes if o.selection is not None}
     messages = {o.name: o.message for o in outcomes if o.selection is None}
     changes = _changes(names, base, selections)
@@ -231,7 +229,7 @@ def _totals(outcomes: list[_Outcome], tasks: list[_Task], base: str,
         if s is not None:
             budget = s.budget
         elif t.budget is not None:
-            budget = to_yuan(to_fen(t.budget))
+            budget = t.budget
         else:
             budget = None if t.rules is None else t.rules.total_budget
         rows.append({
@@ -267,7 +265,7 @@ def _by_group(names: list[str], selections: dict[str, Selection], column: str) -
             beneficiaries=("beneficiaries", "sum"))
         for group, g in grouped.iterrows():
             parts.append({"scenario": name, "group": str(group), "count": int(g["count"]),
-                          "cost": to_yuan(int(g["cost"])),
+                          "cost": from_fen(int(g["cost"])),
                           "beneficiaries": float(g["beneficiaries"])})
     return pd.DataFrame(parts, columns=cols)
 
@@ -296,5 +294,5 @@ def _changes(names: list[str], base: str, selections: dict[str, Selection]) -> p
                 k = pos[i]
                 rows.append({"scenario": name, "change": change, "id": i,
                              "title": title[k], "domain": domain[k],
-                             "cost": to_yuan(int(cost[k])), "beneficiaries": float(benefit[k])})
+                             "cost": from_fen(int(cost[k])), "beneficiaries": float(benefit[k])})
     return pd.DataFrame(rows, columns=cols)

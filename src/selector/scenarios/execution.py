@@ -16,11 +16,11 @@ Where the tasks run:
 - a Dask ``distributed.Client`` (anything with ``get_executor``): its
   ``get_executor(pure=False)`` is used, so a cluster works unchanged.
 
-Defaults follow the work: :func:`~selector.scenarios.sweep` and
-:func:`~selector.scenarios.robustness` (many independent solves) use local processes;
-:func:`~selector.scenarios.frontier` (a sequential search) and
-:func:`~selector.scenarios.compare` (a few scenarios) solve in this process unless given
-``workers`` or an executor.
+Every scenario function takes the same :class:`RunOptions` (``run=``, or the keywords
+``workers=``, ``executor=``, ``chunks=``, ``progress=``) with the same defaults: the solves
+run in this process (``workers=1``), so a script needs no ``if __name__ == "__main__":``
+guard. Local processes are used only when asked for (``workers=k``, or ``None`` for one
+per CPU), and then the guard *is* needed, as for any program using ``multiprocessing``.
 
 Results come back in task order whichever executor ran them, so a seeded computation
 gives the same answer everywhere. A progress bar (rich, on stderr) shows finished
@@ -33,12 +33,64 @@ import multiprocessing
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
-__all__ = ["chunked", "default_workers", "run_tasks"]
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from selector._errors import InvalidInputError
+
+__all__ = ["RunOptions", "chunked", "default_workers", "run_tasks"]
 
 T = TypeVar("T")
 R = TypeVar("R")
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """Where the many solves of a scenario function run (see the module docstring).
+
+    Attributes
+    ----------
+    workers:
+        ``1`` (default): in this process; ``k``: ``k`` local processes; ``None``: one
+        local process per CPU. Ignored when ``executor`` is given.
+    executor:
+        A :class:`concurrent.futures.Executor` or a Dask ``distributed.Client``.
+    chunks:
+        Parts the work is cut into (each builds the model once); default: one in this
+        process, four per worker otherwise.
+    progress:
+        Show a progress bar on stderr.
+
+    Examples
+    --------
+    >>> RunOptions().workers, RunOptions().parts(), RunOptions(workers=2).parts()
+    (1, 1, 8)
+    """
+
+    workers: int | None = 1
+    executor: Any = None
+    chunks: int | None = None
+    progress: bool = True
+
+    def __post_init__(self) -> None:
+        if self.workers is not None and self.workers < 1:
+            raise InvalidInputError(f"workers must be >= 1, got {self.workers}")
+        if self.chunks is not None and self.chunks < 1:
+            raise InvalidInputError(f"chunks must be >= 1, got {self.chunks}")
+
+    @property
+    def here(self) -> bool:
+        """True when the work runs in this process, one item after the other."""
+        return self.executor is None and self.workers == 1
+
+    def parts(self) -> int:
+        """The number of chunks: as given, else one here and four per worker otherwise."""
+        if self.chunks is not None:
+            return self.chunks
+        return 1 if self.here else 4 * (self.workers or default_workers())
 
 
 def default_workers() -> int:
@@ -166,15 +218,6 @@ class _Progress:
         self._bar: Any = None
         self._task: Any = None
         if enabled and total > 0:
-            from rich.console import Console
-            from rich.progress import (
-                BarColumn,
-                MofNCompleteColumn,
-                Progress,
-                TextColumn,
-                TimeElapsedColumn,
-            )
-
             self._bar = Progress(
                 TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                 TimeElapsedColumn(), console=Console(stderr=True), transient=True,

@@ -44,28 +44,26 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 
 from selector import _display  # __repr__ and _repr_html_ only
 from selector._errors import InvalidInputError, SolverError
+from selector.engine import Model
+from selector.model import ProposalSet
+from selector.money import MoneyLike, from_fen, to_fen
+from selector.rules import Rules
 from selector.scenarios._common import (
-    MoneyLike,
     Point,
+    RunOptions,
     SolveOptions,
     build_model,
     same_value,
+    settings,
     solve_point,
-    to_fen,
-    to_yuan,
 )
 from selector.scenarios.execution import default_workers, run_tasks
-
-if TYPE_CHECKING:
-    from selector.engine import Model
-    from selector.model import ProposalSet
-    from selector.rules import Rules
 
 __all__ = ["FRONTIER_COLUMNS", "Frontier", "frontier"]
 
@@ -125,10 +123,10 @@ class Frontier:
 
         NaN when the rules cannot hold at that budget.
         """
-        fen = to_fen(budget)
-        if not to_fen(self.low) <= fen <= to_fen(self.high):
+        fen = to_fen(budget, "budget")
+        if not to_fen(self.low, "budget") <= fen <= to_fen(self.high, "budget"):
             raise InvalidInputError(f"budget must be within [{self.low}, {self.high}], got {budget}")
-        starts = [to_fen(b) for b in self.points["budget"]]
+        starts = [to_fen(b, "budget") for b in self.points["budget"]]
         k = max(i for i, s in enumerate(starts) if s <= fen)
         return float(self.points["objective"].iloc[k])
 
@@ -182,8 +180,8 @@ class _Searcher:
                 got = "no list" if not upper.feasible else f"objective {upper.objective:g}"
                 raise SolverError(
                     f"the solver's answers are not monotone in the budget: {got} at "
-                    f"{to_yuan(upper.budget_fen)} but objective {lower.objective:g} at the "
-                    f"smaller budget {to_yuan(lower.budget_fen)} (a solver tolerance at a "
+                    f"{from_fen(upper.budget_fen)} but objective {lower.objective:g} at the "
+                    f"smaller budget {from_fen(lower.budget_fen)} (a solver tolerance at a "
                     "budget edge?); the frontier would not be exact", solver_status="monotone")
         self._budgets.insert(k, point.budget_fen)
         self._points.insert(k, point)
@@ -254,13 +252,9 @@ def frontier(
     low: MoneyLike = 0,
     high: MoneyLike | None = None,
     *,
-    solver: str | None = None,
-    time_limit: float | None = None,
-    gap: float = 0.0,
-    executor: Any = None,
-    workers: int | None = 1,
-    chunks: int | None = None,
-    progress: bool = True,
+    options: SolveOptions | None = None,
+    run: RunOptions | None = None,
+    **shorthands: Any,
 ) -> Frontier:
     """The exact efficient frontier of the optimum between two budgets.
 
@@ -272,16 +266,17 @@ def frontier(
         The call (rules default to ``Rules()``: the budget alone).
     low, high:
         The budget range in yuan (whole fen); ``high`` defaults to the rules' budget.
-    solver, time_limit, gap:
-        Passed to every solve; ``gap=0`` keeps the frontier exact.
-    executor, workers:
-        Where the chunks run (see :mod:`selector.scenarios.execution`); the default
-        ``workers=1`` walks the whole range in this process.
-    chunks:
-        Parts the range is cut into (default: one per worker, four per worker with an
-        executor). Each chunk costs one extra solve and one model build.
-    progress:
-        Show a progress bar (chunks done).
+    options:
+        Passed to every solve (:class:`~selector.engine.options.SolveOptions`). Without a
+        gap the solves use ``gap=0``, which keeps the frontier exact.
+    run:
+        Where the search runs (:class:`~selector.scenarios.execution.RunOptions`): by
+        default the whole range in this process. The range may be cut into ``chunks``
+        (default: one per worker, four per worker with an executor); each chunk costs one
+        extra solve and one model build.
+    **shorthands:
+        ``solver=``, ``time_limit=``, ``gap=``, ``workers=``, ``executor=``, ``chunks=``,
+        ``progress=``: one setting of ``options`` or ``run`` each.
 
     Returns
     -------
@@ -315,24 +310,19 @@ def frontier(
         high = rules.total_budget
     hi = to_fen(high, "high")
     if hi < lo:
-        raise InvalidInputError(f"high must be >= low, got {to_yuan(hi)} < {to_yuan(lo)}")
-    options = SolveOptions(solver=solver, time_limit=time_limit, gap=gap)
-    if chunks is not None:
-        parts = chunks
-    elif executor is not None:
-        parts = 4 * (workers or default_workers())
-    else:
-        parts = workers or default_workers()
-    if parts < 1:
-        raise InvalidInputError(f"chunks must be >= 1, got {parts}")
-    edges = _edges(lo, hi, parts)
+        raise InvalidInputError(f"high must be >= low, got {from_fen(hi)} < {from_fen(lo)}")
+    options, where = settings("frontier", options, run, shorthands)
+    if options.gap is None:
+        options = options.merged(gap=0.0)
+    edges = _edges(lo, hi, where.parts() if where.chunks is not None or where.executor is not None
+                   else where.workers or default_workers())
     tasks = [_Walk(proposals, rules, a, b, options) for a, b in zip(edges, edges[1:], strict=False)]
     if not tasks:
         tasks = [_Walk(proposals, rules, lo, hi, options)]
-    results = run_tasks(_walk, tasks, executor=executor, workers=workers, progress=progress,
-                        description="Frontier")
+    results = run_tasks(_walk, tasks, executor=where.executor, workers=where.workers,
+                        progress=where.progress, description="Frontier")
     steps = [results[0].floor] + [s for r in results for s in r.steps]
-    return Frontier(points=_frame(steps, hi), low=to_yuan(lo), high=to_yuan(hi),
+    return Frontier(points=_frame(steps, hi), low=from_fen(lo), high=from_fen(hi),
                     solves=sum(r.solves for r in results),
                     unproven=sum(r.unproven for r in results))
 
@@ -348,14 +338,14 @@ def _frame(steps: Sequence[Point], hi: int) -> pd.DataFrame:
     for k, p in enumerate(steps):
         row = p.row()
         nxt = steps[k + 1].budget_fen - 1 if k + 1 < len(steps) else hi
-        row["budget_to"] = to_yuan(nxt)
+        row["budget_to"] = from_fen(nxt)
         if k == 0:
             row["marginal"] = math.nan
             row["added"], row["removed"] = (), ()
         else:
             prev = steps[k - 1]
             before = prev.objective if prev.feasible else math.nan
-            row["marginal"] = (p.objective - before) / float(to_yuan(p.budget_fen - prev.budget_fen))
+            row["marginal"] = (p.objective - before) / float(from_fen(p.budget_fen - prev.budget_fen))
             old = set(prev.ids)
             new = set(p.ids)
             row["added"] = tuple(i for i in p.ids if i not in old)

@@ -31,30 +31,31 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
 from selector._errors import InvalidInputError, SolverError
+from selector.engine import Model
+from selector.engine.backends import RawResult
+from selector.engine.extend import Columns, Rows, solve_extended
+from selector.engine.program import Formulation
+from selector.model import ProposalSet
+from selector.money import MoneyLike, from_fen, to_fen
+from selector.result import Selection
+from selector.rules import Rules
 from selector.scenarios._common import (
-    MoneyLike,
     Point,
+    RunOptions,
     SolveOptions,
     build_model,
+    settings,
     solve_point,
-    to_fen,
-    to_yuan,
 )
-from selector.scenarios.execution import chunked, default_workers, run_tasks
+from selector.scenarios.execution import chunked, run_tasks
 from selector.scenarios.uncertainty import Bounds, Uncertainty, scenario_seeds
-
-if TYPE_CHECKING:
-    from selector.model import ProposalSet
-    from selector.result import Selection
-    from selector.rules import Rules
 
 __all__ = ["RobustChoice", "Robustness", "robust_select", "robustness"]
 
@@ -115,18 +116,18 @@ def _solve_chunk(chunk: _Chunk) -> list[Point]:
         out.append(solve_point(
             model, chunk.budget_fen, chunk.options, catch_errors=True,
             beneficiaries={ids[k]: float(benefit[k]) for k in vary_b} or None,
-            cost={ids[k]: to_yuan(int(cost[k])) for k in vary_c} or None,
+            cost={ids[k]: from_fen(int(cost[k])) for k in vary_c} or None,
         ))
     return out
 
 
 def _budget_fen(rules: Rules | None, budget: MoneyLike | None) -> int:
     if budget is not None:
-        return to_fen(budget)
+        return to_fen(budget, "budget")
     total = None if rules is None else rules.total_budget
     if total is None:
         raise InvalidInputError("a budget is needed: give budget= or a budget in the rules")
-    return to_fen(total)
+    return to_fen(total, "budget")
 
 
 def robustness(
@@ -137,13 +138,9 @@ def robustness(
     samples: int = 100,
     seed: int = 0,
     budget: MoneyLike | None = None,
-    solver: str | None = None,
-    time_limit: float | None = None,
-    gap: float | None = None,
-    executor: Any = None,
-    workers: int | None = None,
-    chunks: int | None = None,
-    progress: bool = True,
+    options: SolveOptions | None = None,
+    run: RunOptions | None = None,
+    **shorthands: Any,
 ) -> Robustness:
     """How often each proposal is selected when the estimates vary.
 
@@ -158,11 +155,14 @@ def robustness(
         these, not on the executor or the chunking.
     budget:
         Overrides the rules' budget.
-    solver, time_limit, gap:
-        Passed to every solve.
-    executor, workers, chunks, progress:
-        Where the scenarios run (see :mod:`selector.scenarios.execution`): by default one
-        local process per CPU; ``workers=1`` solves in this process.
+    options:
+        Passed to every solve (:class:`~selector.engine.options.SolveOptions`).
+    run:
+        Where the scenarios run (:class:`~selector.scenarios.execution.RunOptions`; by
+        default in this process, safe in any script).
+    **shorthands:
+        ``solver=``, ``time_limit=``, ``gap=``, ``workers=``, ``executor=``, ``chunks=``,
+        ``progress=``: one setting of ``options`` or ``run`` each.
 
     Returns
     -------
@@ -184,15 +184,12 @@ def robustness(
     uncertainty = uncertainty or Uncertainty()
     bounds = uncertainty.bounds(proposals)
     budget_fen = _budget_fen(rules, budget)
-    options = SolveOptions(solver=solver, time_limit=time_limit, gap=gap)
+    options, where = settings("robustness", options, run, shorthands)
     nominal = solve_point(build_model(proposals, rules), budget_fen, options)
-    seeds = list(enumerate(scenario_seeds(seed, samples)))
-    n_workers = 1 if executor is None and workers == 1 else (workers or default_workers())
-    parts = chunks or (1 if n_workers == 1 and executor is None else 4 * n_workers)
-    groups = chunked(seeds, parts)
+    groups = chunked(list(enumerate(scenario_seeds(seed, samples))), where.parts())
     tasks = [_Chunk(proposals, rules, budget_fen, bounds, tuple(g), options) for g in groups]
-    results = run_tasks(_solve_chunk, tasks, executor=executor, workers=workers,
-                        progress=progress, description="Scenarios",
+    results = run_tasks(_solve_chunk, tasks, executor=where.executor, workers=where.workers,
+                        progress=where.progress, description="Scenarios",
                         sizes=[len(g) for g in groups])
     points = [p for chunk in results for p in chunk]
     return Robustness(
@@ -218,7 +215,7 @@ def _frequencies(proposals: ProposalSet, bounds: Bounds, nominal: Point,
         "id": proposals.ids,
         "title": frame["title"].to_numpy(dtype=object),
         "domain": frame["domain"].to_numpy(dtype=object),
-        "cost": [to_yuan(int(c)) for c in frame["cost_minor"]],
+        "cost": [from_fen(int(c)) for c in frame["cost_minor"]],
         "beneficiaries": frame["beneficiaries"].to_numpy(dtype=np.float64),
         "benefit_low": bounds.benefit[0],
         "benefit_high": bounds.benefit[2],
@@ -233,7 +230,7 @@ def _scenarios(points: list[Point]) -> pd.DataFrame:
     rows = []
     for k, p in enumerate(points):
         rows.append({"scenario": k, "status": p.status, "objective": p.objective,
-                     "cost_used": to_yuan(p.cost_fen) if p.feasible else None,
+                     "cost_used": from_fen(p.cost_fen) if p.feasible else None,
                      "count": p.count, "beneficiaries": p.beneficiaries, "ids": p.ids,
                      "message": p.message})
     return pd.DataFrame(rows, columns=["scenario", "status", "objective", "cost_used",
@@ -304,15 +301,16 @@ def robust_select(
     seed: int = 0,
     percentile: float = 0.0,
     budget: MoneyLike | None = None,
-    solver: str | None = None,
-    time_limit: float | None = None,
-    gap: float | None = None,
+    options: SolveOptions | None = None,
+    **shorthands: Any,
 ) -> RobustChoice:
     """The list that maximises the worst case (or a percentile) over sampled scenarios.
 
     See the module docstring for the integer program. Beneficiaries vary by scenario;
     every rule is held at the stated costs (cost ranges are not used here). The same
-    ``samples`` and ``seed`` as :func:`robustness` give the same scenarios.
+    ``samples`` and ``seed`` as :func:`robustness` give the same scenarios. ``options``
+    (:class:`~selector.engine.options.SolveOptions`, or the shorthands ``solver=``,
+    ``time_limit=``, ``gap=``) apply to every solve.
 
     Raises
     ------
@@ -331,23 +329,23 @@ def robust_select(
     >>> rc.value >= rc.nominal_value
     True
     """
-    from selector.engine import Model
-
     uncertainty = uncertainty or Uncertainty()
     bounds = uncertainty.bounds(proposals)
-    budget_yuan = to_yuan(_budget_fen(rules, budget))
+    budget_yuan = from_fen(_budget_fen(rules, budget))
     k_needed = _needed(samples, percentile)
-    options = SolveOptions(solver=solver, time_limit=time_limit, gap=gap)
+    options, _ = settings("robust_select", options, None, shorthands, run_keys=())
     model = Model.build(proposals, rules, budget=budget_yuan)
-    nominal = model.solve(**{**options.kwargs(), "diagnose": True})
-    form, weights = _scenario_weights(model, bounds, scenario_seeds(seed, samples), budget_yuan)
+    nominal = model.solve(**options.solve_kwargs(diagnose=True))
+    form = model.case().form
+    weights = np.vstack([model.objective_weights(bounds.sample(s)[0])[form.cand]
+                         for s in scenario_seeds(seed, samples)])
     x, raw = _solve_max_min(form, weights, k_needed, options)
     cand = form.cand
     chosen = cand[x > 0.5]
     ids = model.problem.ids
     selection = model.solve(force_in=[str(ids[i]) for i in chosen],
                             force_out=[str(ids[i]) for i in cand[x < 0.5]],
-                            **options.kwargs())
+                            **options.solve_kwargs())
     nominal_x = np.isin(ids[cand], list(nominal.selected)).astype(np.float64)
     values = weights @ x
     nominal_values = weights @ nominal_x
@@ -361,77 +359,44 @@ def robust_select(
     )
 
 
-def _scenario_weights(model: Any, bounds: Bounds, seeds: list[np.random.SeedSequence],
-                      budget: Decimal) -> tuple[Any, np.ndarray]:
-    """The nominal formulation and the ``N × candidates`` objective weights per scenario."""
-    from selector.engine.formulate import Inputs, formulate
-    from selector.engine.model import objective_weights
-    from selector.engine.screening import screen_problem, to_minor
-
-    problem = model.problem
-    rules = model.rules
-    budget_minor = to_minor(budget)
-    screening = screen_problem(problem, rules, problem.cost, budget_minor)
-    inputs = Inputs(problem=problem, rules=rules, cost=problem.cost,
-                    weight=objective_weights(problem, rules, problem.benefit),
-                    benefit=problem.benefit, budget_minor=budget_minor,
-                    eligible=screening.eligible,
-                    force_in=tuple(f.id for f in rules.force_in if f.id not in screening.reasons))
-    form = formulate(inputs)
-    weights = np.vstack([objective_weights(problem, rules, bounds.sample(s)[0])[form.cand]
-                         for s in seeds])
-    return form, weights
-
-
-def _solve_max_min(form: Any, weights: np.ndarray, k_needed: int,
-                   options: SolveOptions) -> tuple[np.ndarray, Any]:
-    """Solve the max-min (or percentile) program; return the x columns and the raw result."""
-    from selector.engine.backends import MatrixModel
-    from selector.engine.solve import run
-
+def _solve_max_min(form: Formulation, weights: np.ndarray, k_needed: int,
+                   options: SolveOptions) -> tuple[np.ndarray, RawResult]:
+    """Solve the max-min (or percentile) program of the module docstring over the rows of
+    ``form``; return the x columns and the raw result."""
     n_s, nx = weights.shape
-    ncol = len(form.objective)
+    ncol = form.shape[1]
     use_y = k_needed < n_s
     t_lo = float(np.minimum(weights, 0).sum(axis=1).min())
     t_hi = float(np.maximum(weights, 0).sum(axis=1).max())
     big_m = t_hi - np.minimum(weights, 0).sum(axis=1)
     extra = 1 + (n_s if use_y else 0)
     t_col = ncol
-    # scenario rows: t - w_s·x + M_s y_s <= M_s   (t - w_s·x <= 0 without y)
-    base = form.matrix.tocoo()
-    m0 = base.shape[0]
-    s_idx = np.repeat(np.arange(n_s), nx)
-    parts_r = [base.row, m0 + s_idx, m0 + np.arange(n_s)]
-    parts_c = [base.col, np.tile(np.arange(nx), n_s), np.full(n_s, t_col)]
-    parts_v = [base.data, -weights.ravel(), np.ones(n_s)]
-    lower = [form.row_lower, np.full(n_s, -math.inf)]
-    upper = [form.row_upper, big_m if use_y else np.zeros(n_s)]
-    n_rows = m0 + n_s
-    if use_y:
+    # scenario rows: t − w_s·x + M_s y_s ≤ M_s   (t − w_s·x ≤ 0 without y)
+    rows_r = [np.repeat(np.arange(n_s), nx), np.arange(n_s)]
+    rows_c = [np.tile(np.arange(nx), n_s), np.full(n_s, t_col)]
+    rows_v = [-weights.ravel(), np.ones(n_s)]
+    lower = [np.full(n_s, -math.inf)]
+    upper = [big_m if use_y else np.zeros(n_s)]
+    if use_y:   # and Σ_s y_s ≥ k
         y_cols = t_col + 1 + np.arange(n_s)
-        parts_r += [m0 + np.arange(n_s), np.full(n_s, m0 + n_s)]
-        parts_c += [y_cols, y_cols]
-        parts_v += [big_m, np.ones(n_s)]
+        rows_r += [np.arange(n_s), np.full(n_s, n_s)]
+        rows_c += [y_cols, y_cols]
+        rows_v += [big_m, np.ones(n_s)]
         lower.append(np.array([float(k_needed)]))
         upper.append(np.array([math.inf]))
-        n_rows += 1
     matrix = sp.csr_matrix(
-        (np.concatenate(parts_v), (np.concatenate(parts_r), np.concatenate(parts_c))),
-        shape=(n_rows, ncol + extra))
+        (np.concatenate(rows_v), (np.concatenate(rows_r), np.concatenate(rows_c))),
+        shape=(n_s + (1 if use_y else 0), ncol + extra))
     objective = np.zeros(ncol + extra)
     objective[t_col] = 1.0
-    integral = bool(np.all(weights == np.round(weights)))
-    model = MatrixModel(
-        objective=objective, matrix=matrix,
-        row_lower=np.concatenate(lower), row_upper=np.concatenate(upper),
-        col_lower=np.concatenate([form.col_lower, [t_lo], np.zeros(extra - 1)]),
-        col_upper=np.concatenate([form.col_upper, [t_hi], np.ones(extra - 1)]),
-        integer=np.concatenate([form.integer, [False], np.ones(extra - 1, dtype=bool)]),
-        maximize=True,
-    )
-    raw = run(model, options.solver or "cbc", time_limit=options.time_limit,
-              rel_gap=1e-6 if options.gap is None else options.gap,
-              abs_gap=1.0 - 1e-6 if integral else 1e-6)
+    raw = solve_extended(
+        form, objective, maximize=True,
+        options=options if options.gap is not None else options.merged(gap=1e-6),
+        integral=bool(np.all(weights == np.round(weights))),
+        columns=Columns(np.concatenate([[t_lo], np.zeros(extra - 1)]),
+                        np.concatenate([[t_hi], np.ones(extra - 1)]),
+                        np.concatenate([[False], np.ones(extra - 1, dtype=bool)])),
+        rows=Rows(matrix, np.concatenate(lower), np.concatenate(upper)))
     if raw.status not in ("optimal", "feasible") or raw.x is None:
         raise SolverError(f"robust list: the solver found no list ({raw.raw_status})",
                           solver_status=raw.raw_status)

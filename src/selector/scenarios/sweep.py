@@ -2,8 +2,9 @@
 
 The model is compiled once per chunk of budgets and re-solved with a budget override
 for every budget of the chunk (:meth:`selector.engine.Model.solve`), so a sweep costs
-one build per chunk plus the solves. Chunks run on any executor (see
-:mod:`selector.scenarios.execution`); the table is the same whichever runs them.
+one build per chunk plus the solves. Chunks run in this process by default, or on local
+processes or any executor (see :mod:`selector.scenarios.execution`); the table is the
+same whichever runs them.
 """
 
 from __future__ import annotations
@@ -12,26 +13,24 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 
 from selector._errors import InvalidInputError
+from selector.engine import Model
+from selector.model import ProposalSet
+from selector.money import MoneyLike, from_fen, to_fen
+from selector.rules import Rules
 from selector.scenarios._common import (
-    MoneyLike,
     Point,
+    RunOptions,
     SolveOptions,
     build_model,
+    settings,
     solve_point,
-    to_fen,
-    to_yuan,
 )
-from selector.scenarios.execution import chunked, default_workers, run_tasks
-
-if TYPE_CHECKING:
-    from selector.engine import Model
-    from selector.model import ProposalSet
-    from selector.rules import Rules
+from selector.scenarios.execution import chunked, run_tasks
 
 __all__ = ["SWEEP_COLUMNS", "budget_grid", "sweep"]
 
@@ -56,8 +55,8 @@ def budget_grid(start: MoneyLike, stop: MoneyLike, num: int) -> list[Decimal]:
         raise InvalidInputError(f"num must be >= 1, got {num}")
     lo, hi = to_fen(start, "start"), to_fen(stop, "stop")
     if num == 1:
-        return [to_yuan(lo)]
-    return [to_yuan(lo + (hi - lo) * k // (num - 1)) for k in range(num)]
+        return [from_fen(lo)]
+    return [from_fen(lo + (hi - lo) * k // (num - 1)) for k in range(num)]
 
 
 @dataclass(frozen=True)
@@ -85,7 +84,7 @@ def _solve_chunk(chunk: _Chunk) -> list[Point]:
         hit = next((p for low, high, p in known if low <= b <= high), None)
         if hit is not None:
             done[b] = replace(hit, budget_fen=b, seconds=0.0,
-                              message=f"the list solved at budget {to_yuan(hit.budget_fen)}")
+                              message=f"the list solved at budget {from_fen(hit.budget_fen)}")
             continue
         point = solve_point(model, b, chunk.options, catch_errors=True)
         done[b] = point
@@ -109,13 +108,9 @@ def sweep(
     rules: Rules | None = None,
     budgets: Iterable[MoneyLike] = (),
     *,
-    solver: str | None = None,
-    time_limit: float | None = None,
-    gap: float | None = None,
-    executor: Any = None,
-    workers: int | None = None,
-    chunks: int | None = None,
-    progress: bool = True,
+    options: SolveOptions | None = None,
+    run: RunOptions | None = None,
+    **shorthands: Any,
 ) -> pd.DataFrame:
     """The optimum at every budget of ``budgets``, one row each, in the order given.
 
@@ -125,15 +120,15 @@ def sweep(
         The call; each budget overrides the rules' budget.
     budgets:
         Amounts in yuan (whole fen), e.g. from :func:`budget_grid`.
-    solver, time_limit, gap:
-        Passed to every solve (``None`` = the engine's defaults).
-    executor, workers:
-        Where the chunks run (see :mod:`selector.scenarios.execution`): by default one
-        local process per CPU; ``workers=1`` solves in this process.
-    chunks:
-        Number of chunks (each builds the model once); default four per worker.
-    progress:
-        Show a progress bar (budgets solved).
+    options:
+        Passed to every solve (:class:`~selector.engine.options.SolveOptions`; default:
+        the engine's).
+    run:
+        Where the solves run (:class:`~selector.scenarios.execution.RunOptions`; default:
+        in this process, with a progress bar). A chunk of budgets builds the model once.
+    **shorthands:
+        ``solver=``, ``time_limit=``, ``gap=``, ``workers=``, ``executor=``, ``chunks=``,
+        ``progress=``: one setting of ``options`` or ``run`` each.
 
     Returns
     -------
@@ -159,14 +154,13 @@ def sweep(
     >>> bool(table["objective"].is_monotonic_increasing)
     True
     """
-    fens = [to_fen(b) for b in budgets]
-    options = SolveOptions(solver=solver, time_limit=time_limit, gap=gap)
-    n_workers = 1 if executor is None and workers == 1 else (workers or default_workers())
-    parts = chunks or (1 if n_workers == 1 and executor is None else 4 * n_workers)
-    groups = chunked(fens, parts) if fens else []
+    fens = [to_fen(b, "budget") for b in budgets]
+    options, where = settings("sweep", options, run, shorthands)
+    groups = chunked(fens, where.parts()) if fens else []
     tasks = [_Chunk(proposals, rules, tuple(g), options) for g in groups]
-    results = run_tasks(_solve_chunk, tasks, executor=executor, workers=workers,
-                        progress=progress, description="Sweep", sizes=[len(g) for g in groups])
+    results = run_tasks(_solve_chunk, tasks, executor=where.executor, workers=where.workers,
+                        progress=where.progress, description="Sweep",
+                        sizes=[len(g) for g in groups])
     points = [p for chunk in results for p in chunk]
     return sweep_frame(points)
 
@@ -186,5 +180,5 @@ def _marginal(points: list[Point]) -> list[float]:
     for prev, k in zip(order, order[1:], strict=False):
         a, b = points[prev], points[k]
         if a.feasible and b.feasible and b.budget_fen > a.budget_fen:
-            out[k] = (b.objective - a.objective) / float(to_yuan(b.budget_fen - a.budget_fen))
+            out[k] = (b.objective - a.objective) / float(from_fen(b.budget_fen - a.budget_fen))
     return out

@@ -17,14 +17,12 @@ fen.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 import numpy as np
 
 from selector._errors import InputProblem, InvalidInputError
-
-if TYPE_CHECKING:
-    from selector.model import ProposalSet
+from selector.model import ProposalSet
 
 __all__ = ["Bounds", "Uncertainty", "scenario_seeds"]
 
