@@ -65,14 +65,14 @@ import pandas as pd
 
 from selector._errors import InputProblem, InvalidInputError
 from selector.baselines import greedy
-from selector.engine import Model
-from selector.engine.screening import check_columns, pool_eligibility, screen_problem, to_minor
+from selector.engine import Model, Outcome, RuleCheck
+from selector.engine.screening import check_columns, pool_eligibility, screen_problem
 from selector.engine.solve import exact_pool_payments
 from selector.engine.verify import rule_violations
 from selector.i18n import DEFAULT_LANG, Lang, t
 from selector.io import detect_encoding
 from selector.model import ProposalSet
-from selector.money import from_fen
+from selector.money import from_fen, to_fen
 from selector.problem import Problem
 from selector.rules import Rules
 from selector.taxonomy import normalise_label
@@ -278,7 +278,7 @@ def mes(proposals: ProposalSet, ballots: Ballots, budget: Decimal | int | str, *
         The funded ids, in the proposals' order.
     """
     election, rules, fractions = _pabutools(lang)
-    limit = Fraction(to_minor(budget), 100)
+    limit = Fraction(to_fen(budget, "budget", rounding="floor"), 100)
     ids = [str(i) for i in proposals.frame["id"]]
     allowed = set(ids if eligible is None else (str(i) for i in eligible))
     projects = {pid: election.Project(pid, Fraction(int(c), 100))
@@ -305,8 +305,9 @@ def mes(proposals: ProposalSet, ballots: Ballots, budget: Decimal | int | str, *
 
 def broken_rules(proposals: ProposalSet, rules: Rules, selected: Sequence[str], *,
                  budget: Decimal | None = None, starts: Mapping[str, int] | None = None
-                 ) -> tuple[str, ...]:
-    """Every rule of ``rules`` the list ``selected`` breaks, by the engine's exact verifier.
+                 ) -> tuple[RuleCheck, ...]:
+    """Every rule of ``rules`` the list ``selected`` breaks, by the engine's exact verifier
+    (``check.render(lang, proposals)`` says each in words).
 
     Pools are paid by :func:`~selector.engine.solve.exact_pool_payments` (the list breaks
     the pools only when no payment plan exists). This is the one adapter to the verifier:
@@ -317,14 +318,14 @@ def broken_rules(proposals: ProposalSet, rules: Rules, selected: Sequence[str], 
     if budget is not None:
         rules = rules.with_budget(budget)
     total = rules.total_budget
-    budget_minor = None if total is None else to_minor(total)
+    budget_minor = None if total is None else to_fen(total, "budget", rounding="floor")
     chosen = np.zeros(problem.n, dtype=bool)
     for pid in selected:
         chosen[problem.index[str(pid)]] = True
     screening = screen_problem(problem, rules, problem.cost, budget_minor, explain=False)
     payments = None
     if rules.pools:
-        amounts = np.array([to_minor(p.amount) for p in rules.pools], dtype=np.int64)
+        amounts = np.array([to_fen(p.amount, "pool") for p in rules.pools], dtype=np.int64)
         allowed = pool_eligibility(problem, rules.pools)
         sel = np.flatnonzero(chosen)
         plan = exact_pool_payments(problem.cost[sel], allowed[sel], amounts)
@@ -332,9 +333,9 @@ def broken_rules(proposals: ProposalSet, rules: Rules, selected: Sequence[str], 
             payments = np.zeros((problem.n, len(rules.pools)), dtype=np.int64)
             payments[sel] = plan
     at = {problem.index[str(i)]: m for i, m in (starts or {}).items()}
-    return tuple(rule_violations(problem, rules, chosen, cost=problem.cost,
-                                 benefit=problem.benefit, budget_minor=budget_minor,
-                                 eligible=screening.eligible, payments=payments, starts=at))
+    return tuple(rule_violations(Outcome(
+        problem=problem, rules=rules, chosen=chosen, cost=problem.cost, benefit=problem.benefit,
+        budget_minor=budget_minor, eligible=screening.eligible, payments=payments, starts=at)))
 
 
 @dataclass(frozen=True)
@@ -346,7 +347,7 @@ class RuleList:
     total_cost: Decimal
     beneficiaries: float
     coverage: float
-    broken: tuple[str, ...]
+    broken: tuple[RuleCheck, ...]
     seconds: float
     status: str = ""
 
@@ -399,7 +400,7 @@ class RuleComparison:
             "lists": [{"rule": r.rule, "selected": list(r.selected), "count": r.count,
                        "total_cost": str(r.total_cost), "beneficiaries": r.beneficiaries,
                        "coverage": None if math.isnan(r.coverage) else r.coverage,
-                       "broken": list(r.broken), "status": r.status, "seconds": r.seconds}
+                       "broken": [b.render("en") for b in r.broken], "status": r.status, "seconds": r.seconds}
                       for r in self.lists],
             "by_group": [{**row, "cost": str(row["cost"])}
                          for row in self.by_group.to_dict("records")],
@@ -472,7 +473,7 @@ def compare_rules(proposals: ProposalSet, rules: Rules | None = None, *,
             raise InvalidInputError(t("proportional.mes_needs_budget", lang))
     problem = Problem(proposals)
     check_columns(problem, rules)
-    budget_minor = None if total is None else to_minor(total)
+    budget_minor = None if total is None else to_fen(total, "budget", rounding="floor")
     eligible_mask = screen_problem(problem, rules, problem.cost, budget_minor,
                                    explain=False).eligible
     eligible = [str(i) for i in problem.ids[eligible_mask]]

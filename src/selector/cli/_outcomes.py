@@ -245,7 +245,7 @@ def rules_view(result: RuleComparison, lang: Lang) -> Group:
         if item.broken:
             parts += [Text(""), Text(_say("breaks", lang, rule=_say(f"rule_{item.rule}", lang),
                                           n=len(item.broken)), style="bold")]
-            parts += [Text(f"  - {terminal_safe(b)}") for b in item.broken[:20]]
+            parts += [Text(f"  - {terminal_safe(b.render(lang))}") for b in item.broken[:20]]
     return Group(*parts)
 
 
