@@ -209,24 +209,17 @@ def test_pools_show_their_labels(pages: dict[str, Any], allowed: set[str]) -> No
     assert not words & POOL_NAMES
 
 
-@pytest.mark.xfail(strict=True, reason="rule rows (report/rulecheck.py), ineligibility reasons "
-                                       "and 'why it missed' (explain) are translated by the "
-                                       "rule-families engineer")
 def test_rule_rows_reasons_and_explanations_in_chinese(pages: dict[str, Any],
                                                         allowed: set[str]) -> None:
     assert _latin(pages["report.html"]["texts"], allowed | POOL_NAMES, pending=True) == set()
 
 
 def test_xlsx_cells_have_no_latin_words(report_dir: Path, allowed: set[str]) -> None:
-    """The same check over every cell and sheet name of the workbook, outside the sheets of
-    rules and reasons (translated elsewhere, see the xfail tests)."""
+    """The same check over every cell and sheet name of the workbook."""
     wb = load_workbook(report_dir / "report.xlsx")
-    pending_sheets = {"规则执行情况", "不符合条件的项目", "不符合条件的原因", "备选项目"}
     found = set()
     for ws in wb.worksheets:
         found |= {w for w in LATIN.findall(ws.title) if w not in allowed}
-        if ws.title in pending_sheets:
-            continue
         for row in ws.iter_rows(values_only=True):
             for value in row:
                 if isinstance(value, str):

@@ -13,7 +13,8 @@ from openpyxl import load_workbook
 from selector.datasets import generate_call
 from selector.engine import Model
 from selector.report import build_report, write_reports
-from selector.report.content import reason_kind
+from selector.engine import screen_reasons
+from selector.i18n import t
 from selector.rules import Count, GroupRule, Pool, Rules
 
 INJECTED = ("=1+2", "+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)", "\t=evil()")
@@ -114,12 +115,15 @@ def test_shares_scores_and_the_summary_are_numbers(outputs: Path) -> None:
 
 
 def test_ineligible_counted_by_reason(outputs: Path) -> None:
+    """Counted by the screening's own reason codes (re-screened here, independently of
+    the report), each proposal once under each kind of its reasons."""
     data = _data(outputs)
     ws = load_workbook(outputs / "report.xlsx").worksheets[4]
     counted = {r[0]: r[1] for r in ws.iter_rows(min_row=2, values_only=True) if r[1] is not None}
     expected: dict[str, int] = {}
-    for reasons in data["ineligible"].values():
-        for kind in {reason_kind(r) for r in reasons}:
+    for reasons in screen_reasons(generate_call(70, seed=3), RULES).values():
+        for code in {r.code for r in reasons}:
+            kind = t(f"report.reason_kind.{code}", _lang(outputs))  # type: ignore[arg-type]
             expected[kind] = expected.get(kind, 0) + 1
     assert counted == expected and sum(counted.values()) >= len(data["ineligible"])
 

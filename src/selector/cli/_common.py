@@ -52,7 +52,6 @@ __all__ = [
     "VerboseOpt",
     "cap",
     "check_plot_path",
-    "default_budget",
     "default_rules",
     "err_console",
     "error_line",
@@ -284,22 +283,6 @@ def default_rules(proposals: ProposalSet) -> Rules:
     if proposals.meta.get("format") == "pabulib":
         return Rules(eligibility=Eligibility(require_indicator=False), completion=None)
     return Rules()
-
-
-def default_budget(proposals: ProposalSet, rules: Rules, amount: Decimal | None
-                   ) -> Decimal | None:
-    """The total budget of a command: ``--budget``, else the rules' (their ``budget``, or
-    the sum of their pools), else the file's own (a Pabulib META budget), else ``None``.
-
-    The one place the command line decides the budget (select, explain, frontier and
-    compare call it); to be replaced by the library's default-budget function when it lands.
-    """
-    if amount is not None:
-        return amount
-    if rules.total_budget is not None:
-        return rules.total_budget
-    meta = proposals.meta.get("budget")
-    return None if meta is None else Decimal(str(meta))
 
 
 def _default(obj: Any) -> Any:

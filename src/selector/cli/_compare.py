@@ -20,7 +20,6 @@ from selector.cli._common import (
     SolverOpt,
     VerboseOpt,
     check_plot_path,
-    default_budget,
     default_rules,
     help_text,
     money_option,
@@ -103,6 +102,7 @@ def compare_command(
     """Solve named scenarios side by side: totals, per domain and target group, who enters."""
     # deferred: pandas, the solvers and matplotlib are not needed for --help
     from selector.cli._views import comparison_dict, comparison_view
+    from selector.engine import default_budget
     from selector.io import load_proposals
     from selector.rules import load_rules
     from selector.scenarios import Scenario, compare

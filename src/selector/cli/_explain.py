@@ -18,7 +18,6 @@ from selector.cli._common import (
     SheetOpt,
     SolverOpt,
     VerboseOpt,
-    default_budget,
     help_text,
     load_inputs,
     money_option,
@@ -50,7 +49,8 @@ def explain(
     verbose: VerboseOpt = False,
 ) -> int:
     """Explain why proposals were selected, missed, or were never candidates."""
-    from selector.engine import Model  # deferred: the solver stack (not needed for --help)
+    # deferred: the solver stack (not needed for --help)
+    from selector.engine import Model, default_budget
     from selector.explain import explain as explain_selection
 
     amount = money_option(budget, "--budget", lang)

@@ -21,7 +21,6 @@ from selector.cli._common import (
     SolverOpt,
     VerboseOpt,
     check_plot_path,
-    default_budget,
     help_text,
     load_inputs,
     money_option,
@@ -65,6 +64,7 @@ def frontier_command(
     # deferred: pandas, the solvers and matplotlib are not needed for --help
     from selector.cli._tables import write_csv
     from selector.cli._views import frontier_dict, frontier_view, sweep_dict, sweep_view
+    from selector.engine import default_budget
     from selector.scenarios import Frontier, budget_grid, frontier, sweep
 
     check_plot_path(plot_out, lang)

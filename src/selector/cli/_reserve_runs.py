@@ -20,9 +20,9 @@ from selector._errors import ReserveError, SolverError
 from selector.cli._common import EXIT_OK, err_console, out_console, write_json
 from selector.cli._common import money_option as parse_money  # the one --budget parser
 from selector.cli._reserve import DEFAULT_DB, Db, JsonOut, entries_view, open_store
-from selector.cli._select import default_budget, load_inputs, solve_with_progress
+from selector.cli._select import load_inputs, solve_with_progress
 from selector.cli._tables import records, rich_table
-from selector.engine import Model
+from selector.engine import Model, default_budget
 from selector.io import load_proposals, save_proposals
 from selector.io._write import WRITE_FORMATS
 from selector.report.fmt import money, number

@@ -26,7 +26,6 @@ from selector.cli._common import (
     Solver,
     SolverOpt,
     VerboseOpt,
-    default_budget,
     default_rules,
     help_text,
     load_inputs,
@@ -47,7 +46,7 @@ if TYPE_CHECKING:
     from selector.result import Selection
     from selector.rules import Rules
 
-__all__ = ["RESERVE_SIZE", "default_budget", "default_rules", "load_inputs",
+__all__ = ["RESERVE_SIZE", "default_rules", "load_inputs",
            "register", "reserve_and_reasons", "solve_with_progress"]
 
 #: ``--reserve`` when not given: none (the selection alone prints in about a second).
@@ -201,7 +200,8 @@ def select(
     verbose: VerboseOpt = False,
 ) -> int:
     """Select the proposals that serve the most workers under the rules; write the reports."""
-    from selector.engine import Model  # deferred: the solver stack and the report writers
+    # deferred: the solver stack and the report writers
+    from selector.engine import Model, default_budget
     from selector.report import Provenance, build_report, report_dict, write_reports
 
     wanted = _formats(formats, lang)

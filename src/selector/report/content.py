@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import math
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -19,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from selector.i18n import DEFAULT_LANG, Lang, fmt_date, fmt_datetime
+from selector.i18n import DEFAULT_LANG, Lang, fmt_date, fmt_datetime, t
 from selector.money import from_fen
 from selector.problem import Problem
 from selector.report.i18n import text
@@ -41,7 +40,6 @@ __all__ = [
     "build_report",
     "file_sha256",
     "notice_of",
-    "reason_kind",
 ]
 
 
@@ -162,6 +160,7 @@ class IneligibleRow:
     id: str
     title: str
     reasons: tuple[str, ...]
+    kinds: tuple[str, ...] = ()   # the reasons' codes (rules.reason.<code>), same order
 
 
 @dataclass(frozen=True)
@@ -240,26 +239,6 @@ def notice_of(rules: Rules) -> Notice | None:
                   address=str(get("address") or ""))
 
 
-_FIGURE = re.compile(r"\(?[¥￥]?\d[\d,.]*%?\)?")
-
-
-def reason_kind(reason: str) -> str:
-    """The kind of an ineligibility reason: its words before any figure or detail.
-
-    Used to count proposals by reason (a structured reason code replaces this once the
-    screening reasons carry one).
-
-    Examples
-    --------
-    >>> reason_kind("cannot finish by month 12: starts month 4 and runs 10 months")
-    'cannot finish by month 12'
-    >>> reason_kind("completion probability 0.55 is below the minimum 0.6")
-    'completion probability … is below the minimum …'
-    """
-    head = re.match(r"([^:：]*)[:：]", reason)
-    if head:
-        return head.group(1).strip()
-    return _FIGURE.sub("…", reason).strip()
 
 
 @dataclass(frozen=True)
@@ -427,8 +406,10 @@ def build_report(
             cost=from_fen(row["cost_minor"]), beneficiaries=float(row["beneficiaries"]),
             score=score, why_missed=why_not.get(pid, "")))
     ineligible = tuple(
-        IneligibleRow(id=pid, title=str(frame.iloc[index[pid]]["title"]), reasons=tuple(reasons))
-        for pid, reasons in selection.ineligible.items() if pid in index
+        IneligibleRow(id=pid, title=str(frame.iloc[index[pid]]["title"]),
+                      reasons=tuple(r.render(lang, proposals) for r in reasons),
+                      kinds=tuple(r.code for r in reasons))
+        for pid, reasons in selection.ineligible_reasons.items() if pid in index
     )
     return Report(
         lang=lang,
@@ -454,16 +435,17 @@ def build_report(
         provenance=provenance or Provenance.of(selection),
         result=selection.to_dict(),
         notice=notice if notice is not None else notice_of(selection.rules),
-        reasons=_reason_counts(ineligible),
+        reasons=_reason_counts(ineligible, lang),
         domain_cap=_domain_cap(selection.rules),
     )
 
 
-def _reason_counts(rows: Sequence[IneligibleRow]) -> tuple[ReasonCount, ...]:
+def _reason_counts(rows: Sequence[IneligibleRow], lang: Lang) -> tuple[ReasonCount, ...]:
     """Proposals per kind of reason (a proposal counts once under each of its kinds)."""
     counts: dict[str, int] = {}
     for row in rows:
-        for kind in dict.fromkeys(reason_kind(r) for r in row.reasons):
+        for code in dict.fromkeys(row.kinds):
+            kind = t(f"report.reason_kind.{code}", lang)
             counts[kind] = counts.get(kind, 0) + 1
     ordered = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
     return tuple(ReasonCount(reason=k, count=n) for k, n in ordered)
