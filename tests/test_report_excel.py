@@ -11,10 +11,9 @@ import pytest
 from openpyxl import load_workbook
 
 from selector.datasets import generate_call
-from selector.engine import Model
-from selector.report import build_report, write_reports
-from selector.engine import screen_reasons
+from selector.engine import Model, screen_reasons
 from selector.i18n import t
+from selector.report import build_report, write_reports
 from selector.rules import Count, GroupRule, Pool, Rules
 
 INJECTED = ("=1+2", "+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)", "\t=evil()")
