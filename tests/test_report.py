@@ -85,7 +85,7 @@ def test_rule_rows_recomputed_independently(selection: Selection) -> None:
     frame = selection.selected_frame()
     total = sum(frame["cost"], Decimal(0))
     by_domain = {d: sum(g["cost"], Decimal(0)) for d, g in frame.groupby("domain")}
-    label = selection.rules.groups[0].label
+    label = selection.rules.groups[0].key
     for domain, cost in by_domain.items():
         assert rows[f"{label}[{domain}]"].achieved.endswith(f"({100 * cost / total:.1f}%)")
     assert rows["distinct[district]"].achieved == str(frame["district"].dropna().nunique())

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import textwrap
+from datetime import date
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
 from selector import InvalidInputError, Proposal, ProposalSet, Rules, load_rules, select
-from selector.rules import Distinct, Force, GroupRule, Pool, Resource
+from selector.rules import Distinct, Force, GroupRule, Notice, Pool, Resource
 
 from .conftest import EXAMPLES
 
@@ -88,3 +91,54 @@ def test_negative_budget_override() -> None:
 def test_example_rules_file_round_trips(tmp_path: Path) -> None:
     rules = load_rules(EXAMPLES / "rules.toml")
     assert load_rules(write(tmp_path, rules.to_toml())) == rules
+
+
+def _docstring_rules_file() -> str:
+    import selector.rules
+
+    doc = selector.rules.__doc__ or ""
+    block = doc[doc.index("    budget = 30_000_000"):doc.index("What the rules mean")]
+    return textwrap.dedent(block)
+
+
+def test_the_documented_rules_file_is_valid_and_round_trips(tmp_path: Path) -> None:
+    rules = load_rules(write(tmp_path, _docstring_rules_file()))
+    assert rules.pools[0].label == "财政专项资金" and rules.pools[1].label is None
+    assert rules.resources[0].label == "工会工作人员（人·月）"
+    assert rules.groups[0].label == "单一领域资金占比不超过30%"
+    assert rules.groups[0].key == "domain[each].cost"
+    assert rules.distinct[0].label == "覆盖至少8个区县"
+    notice = rules.notice
+    assert notice is not None and notice.issuer == "某市总工会"
+    assert (notice.start, notice.last_day, notice.length) == (date(2026, 3, 2), date(2026, 3, 8), 7)
+    assert notice.objections is not None and notice.objections.phone == "010-12345678"
+    assert load_rules(write(tmp_path, rules.to_toml())) == rules
+
+
+def test_labels_are_plain_text() -> None:
+    assert Pool(name="fiscal", amount=1, label="\u200b财政\ufeff专项 ").label == "财政专项"
+    for bad in ("财政\n专项", "x\x1b[31m", "\u200b", "长" * 201):
+        with pytest.raises(ValidationError):
+            Pool(name="fiscal", amount=1, label=bad)
+
+
+@pytest.mark.parametrize("notice,words", [
+    ("start = 2026-03-08\nend = 2026-03-02", "end must not be before start"),
+    ("end = 2026-03-08", "end needs a start date"),
+    ("start = 2026-03-02\nend = 2026-03-08\ndays = 5", "disagrees with start and end (7 days)"),
+    ("days = 0", "greater than or equal to 1"),
+    ("[notice.objections]", "at least one of phone, email, address"),
+    ("issuer = \"市总\\n工会\"", "control characters"),
+    ("[notice.objections]\nfax = \"1\"", "unknown key 'fax'"),
+])
+def test_bad_notice_is_refused_with_the_key(tmp_path: Path, notice: str, words: str) -> None:
+    with pytest.raises(InvalidInputError) as err:
+        load_rules(write(tmp_path, "[notice]\n" + notice + "\n"))
+    assert words in str(err.value)
+    assert all(p.column is not None and p.column.startswith("notice") for p in err.value.problems)
+
+
+def test_days_alone_and_days_with_start() -> None:
+    assert Notice(days=7).last_day is None and Notice(days=7).length == 7
+    assert Notice(start=date(2026, 12, 28), days=7).last_day == date(2027, 1, 3)
+    assert Rules().notice is None

@@ -4,18 +4,20 @@ All money in a rules file is in major units (yuan) and exact (parsed as ``Decima
 Shares are fractions in [0, 1]. Every table rejects unknown keys; the error names the
 key and the nearest valid one.
 
-A complete rules file (every key optional)::
+A complete rules file (every key optional; top-level keys come before the first table)::
 
     budget = 30_000_000                 # total money; omitted: the sum of the pools
+    max_project_share = 0.10            # no single project above 10 % of the budget
 
     [objective]
     kind = "beneficiaries"              # "beneficiaries" | "risk_adjusted" | "weighted"
-    weights = { beneficiaries = 1.0, expert_score = 50.0 }   # kind = "weighted" only
+    # weights = { beneficiaries = 1.0, expert_score = 50.0 }  # with kind = "weighted" only
     # ties among equal optima: fewer yuan spent, then the smallest sum of the ids'
     # positions in ascending text order (earlier ids preferred); see selector.engine.solve
 
     [[pools]]                           # funding pools, each with its own amount
     name = "fiscal"                     # a project may be paid from several pools
+    label = "财政专项资金"                # optional: the name reports show (else `name`)
     amount = 20_000_000
     column = "pools"                    # eligible when `name` is listed in this column
                                         # (an empty list = eligible for every pool)
@@ -26,10 +28,12 @@ A complete rules file (every key optional)::
 
     [[resources]]                       # other capacities, e.g. staff-months
     name = "staff"
+    label = "工会工作人员（人·月）"        # optional display label
     column = "staff_months"             # a numeric column of the proposals
     capacity = 400
 
     [[groups]]                          # breadth of benefit, over any column
+    label = "单一领域资金占比不超过30%"   # optional display label
     column = "domain"                   # single- or multi-valued (target_groups, ...)
     values = []                         # empty: each value of the column on its own
     combine = false                     # true: the listed values form one union group
@@ -40,10 +44,9 @@ A complete rules file (every key optional)::
     min_total = 1                       # e.g. at least one project per domain
 
     [[distinct]]                        # a minimum number of distinct values covered
+    label = "覆盖至少8个区县"             # optional display label
     column = "district"
     min = 8
-
-    max_project_share = 0.10            # no single project above 10 % of the budget
 
     [eligibility]
     require_indicator = true            # at least one indicator with a target value
@@ -77,12 +80,26 @@ A complete rules file (every key optional)::
     excludes = true                     # columns of the proposals
     variants = true
 
+    [notice]                            # the public notice (公示) of the list; all optional
+    issuer = "某市总工会"                 # issuing body (发布单位)
+    start = 2026-03-02                  # publicity period (公示期): first day,
+    end = 2026-03-08                    # and last day -- or `days = 7` instead of `end`
+    [notice.objections]                 # objection channel (异议渠道): at least one of
+    phone = "010-12345678"
+    email = "shishi@example.org"
+    address = "某市某区某路1号 市总工会权益保障部"
+
 What the rules mean (the engine, ``selector.engine``, and its verifier hold to this):
 
 - ``[[groups]]`` and ``[[distinct]]`` may carry a ``name``: the planner's own words, used
   in messages (e.g. ``name = "every domain gets a project"``). ``values = []`` means every
   value that occurs in the column; a listed value that no proposal has is an error.
   A multi-valued column (``target_groups``) puts a proposal in each of its groups.
+- ``label`` (pools, resources, groups, distinct) is what reports and the public notice
+  show for the rule; without it they show ``name`` (a group without either: its
+  :attr:`GroupRule.key`). Labels and every ``[notice]`` text are plain text of at most
+  200 characters: invisible characters are removed and control characters (a line
+  break, an escape) are refused.
 - Shares are of the *selected* total of the measure; ``max_total``/``min_total`` of
   ``measure = "cost"`` are in yuan.
 - ``[[resources]]``: a missing value in the column counts as 0.
@@ -99,20 +116,33 @@ What the rules mean (the engine, ``selector.engine``, and its verifier hold to t
 - ``force_in`` of a proposal that screening rules out is a conflict (reported, with the
   screening reasons); ``requires`` of a missing or screened-out id screens the project out;
   ``excludes`` of a missing id is ignored.
+- ``[notice]``: the publicity period is ``start`` with ``end`` (inclusive) or with
+  ``days``; ``days`` alone says only how long. ``[notice.objections]`` needs at least
+  one of ``phone``, ``email``, ``address``. Nothing in ``[notice]`` changes the selection.
 """
 
 from __future__ import annotations
 
 import difflib
 import tomllib
+from datetime import date, timedelta
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 
 from selector._errors import InputProblem, InvalidInputError
+from selector.text import control_characters, strip_invisible
 
 __all__ = [
     "Completion",
@@ -121,6 +151,9 @@ __all__ = [
     "Eligibility",
     "Force",
     "GroupRule",
+    "Label",
+    "Notice",
+    "Objections",
     "Objective",
     "Pool",
     "PoolFilter",
@@ -132,6 +165,24 @@ __all__ = [
 ]
 
 Money = Decimal
+
+#: The longest label or notice text accepted (characters).
+MAX_LABEL = 200
+
+
+def _plain_text(value: str) -> str:
+    text = strip_invisible(value).strip()
+    if control_characters(text):
+        raise PydanticCustomError("control_characters",
+                                  "must not contain control characters (line breaks, escapes)")
+    if not text:
+        raise PydanticCustomError("empty_text", "must not be empty")
+    return text
+
+
+#: Display text a planner writes (a label, the issuing body): invisible characters removed,
+#: control characters refused, 1 to :data:`MAX_LABEL` characters.
+Label = Annotated[str, Field(max_length=MAX_LABEL), AfterValidator(_plain_text)]
 
 
 class _Strict(BaseModel):
@@ -164,6 +215,7 @@ class Pool(_Strict):
     """A funding pool with its own amount and eligibility."""
 
     name: str = Field(min_length=1)
+    label: Label | None = None
     amount: Money = Field(ge=0)
     column: str = "pools"
     only: PoolFilter | None = None
@@ -173,6 +225,7 @@ class Resource(_Strict):
     """A generic capacity: the sum of a numeric column over the selection is capped."""
 
     name: str = Field(min_length=1)
+    label: Label | None = None
     column: str
     capacity: float = Field(ge=0)
 
@@ -181,6 +234,7 @@ class GroupRule(_Strict):
     """Breadth of benefit over the groups of one column."""
 
     name: str | None = None
+    label: Label | None = None
     column: str = "domain"
     values: tuple[str, ...] = ()
     combine: bool = False
@@ -205,8 +259,9 @@ class GroupRule(_Strict):
         return self
 
     @property
-    def label(self) -> str:
-        """A stable name for messages and constraint names."""
+    def key(self) -> str:
+        """A stable name for messages and constraint names (``name``, else built from the
+        column, the values and the measure); :attr:`label` is what reports show."""
         if self.name:
             return self.name
         which = "+".join(self.values) if self.combine else (",".join(self.values) or "each")
@@ -217,6 +272,7 @@ class Distinct(_Strict):
     """At least ``min`` distinct values of ``column`` are covered by the selection."""
 
     name: str | None = None
+    label: Label | None = None
     column: str
     min: int = Field(ge=1)
 
@@ -279,6 +335,70 @@ class Relations(_Strict):
     variants: bool = True
 
 
+class Objections(_Strict):
+    """Where the public may object during the publicity period (异议渠道)."""
+
+    phone: Label | None = None
+    email: Label | None = None
+    address: Label | None = None
+
+    @model_validator(mode="after")
+    def _some_channel(self) -> Objections:
+        if self.phone is None and self.email is None and self.address is None:
+            raise PydanticCustomError("no_channel", "give at least one of phone, email, address")
+        return self
+
+
+class Notice(_Strict):
+    """The public notice (公示) of the list: who issues it, how long it is shown and where
+    to object. It changes nothing in the selection; the reports render it.
+
+    Examples
+    --------
+    >>> Notice(issuer="某市总工会", start=date(2026, 3, 2), days=7).last_day
+    datetime.date(2026, 3, 8)
+    """
+
+    issuer: Label | None = None
+    start: date | None = None
+    end: date | None = None
+    days: int | None = Field(default=None, ge=1, le=366)
+    objections: Objections | None = None
+
+    @model_validator(mode="after")
+    def _period(self) -> Notice:
+        if self.end is not None and self.start is None:
+            raise PydanticCustomError("notice_end_without_start", "end needs a start date")
+        if self.end is not None and self.start is not None:
+            if self.end < self.start:
+                raise PydanticCustomError("notice_end_before_start",
+                                          "end must not be before start")
+            if self.days is not None and self.days != (self.end - self.start).days + 1:
+                raise PydanticCustomError(
+                    "notice_days_disagree",
+                    "days ({days}) disagrees with start and end ({span} days); give one of them",
+                    {"days": self.days, "span": (self.end - self.start).days + 1})
+        return self
+
+    @property
+    def last_day(self) -> date | None:
+        """The last day of the publicity period (``end``, or ``start + days - 1``)."""
+        if self.end is not None:
+            return self.end
+        if self.start is not None and self.days is not None:
+            return self.start + timedelta(days=self.days - 1)
+        return None
+
+    @property
+    def length(self) -> int | None:
+        """The publicity period in days (inclusive), when known."""
+        if self.days is not None:
+            return self.days
+        if self.start is not None and self.end is not None:
+            return (self.end - self.start).days + 1
+        return None
+
+
 class Rules(_Strict):
     """Every rule of a call. ``Rules()`` means: budget only (given at solve time).
 
@@ -303,6 +423,7 @@ class Rules(_Strict):
     force_in: tuple[Force, ...] = ()
     force_out: tuple[Force, ...] = ()
     relations: Relations = Relations()
+    notice: Notice | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> Rules:

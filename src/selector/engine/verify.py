@@ -87,7 +87,7 @@ def rule_violations(problem: Problem, rules: Rules, chosen: np.ndarray, *,
         tol = 1e-6 * max(1.0, total)
         for label, mask in group_sets(problem, rule):
             got = float(m[chosen & mask].sum())
-            where = f"group {rule.label} ({rule.column}={label})"
+            where = f"group {rule.key} ({rule.column}={label})"
             if rule.max_share is not None and _over(got, total, rule.max_share, exact, tol):
                 bad.append(f"{where}: share {got / total:.6f} > {rule.max_share}")
             if rule.min_share is not None and _over(-got, -total, rule.min_share, exact, tol):

@@ -113,7 +113,7 @@ def _group_rows(problem: Problem, x: np.ndarray, g: int, rule: GroupRule, lang: 
         if rule.min_total is not None:
             limits.append(f"≥ {_show(rule.measure, float(rule.min_total) * scale)}")
             ok &= val >= float(rule.min_total) * scale - _TOL
-        key = f"{rule.label}[{label}]"
+        key = f"{rule.key}[{label}]"
         tag = f"[{rule.column}={label}{'' if rule.measure == 'cost' else ',' + rule.measure}]"
         names = [f"{n}{tag}" for n in ("share_max", "share_min", "total_max", "total_min")]
         rows.append(RuleRow(
