@@ -52,7 +52,6 @@ def test_canonical_frame_and_user_frame() -> None:
     user = call.to_frame()
     assert isinstance(user["cost"].iloc[0], Decimal)
     assert proposals_from_frame(user) == call
-    assert ProposalSet.from_frame(user) == call
     sub = call.subset(call.ids[:3])
     assert sub.ids == call.ids[:3] and len(sub) == 3
     assert call[call.ids[2]] == call.proposal(2)

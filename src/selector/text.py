@@ -10,8 +10,16 @@ At the door (loaders, rules, command-line arguments):
 - :func:`control_characters` — the control characters left in a text (a line break,
   an escape), which ids and titles refuse.
 
+A whole column at once: :func:`clean_keys` and :func:`clean_texts` apply the same rules to a
+:class:`pandas.Series` (the loaders' door) and return the mask of cells holding control
+characters. They scan the column's UTF-8 bytes with numpy first: a column without
+invisible or control characters (almost every column) costs one pass over its bytes, and
+an ASCII column skips NFKC altogether.
+
 On the way out, :func:`terminal_safe` shows such characters as visible escapes so that a
-title cannot move the cursor, recolour or rewrite a terminal.
+title cannot move the cursor, recolour or rewrite a terminal, and
+:func:`neutralise_cell` keeps a spreadsheet from running a cell as a formula (see
+:data:`DANGEROUS_START`).
 
 Examples
 --------
@@ -23,17 +31,34 @@ Examples
 ['\\n', '\\x1b']
 >>> terminal_safe("ok\\x1b[2Jgone")
 'ok\\\\x1b[2Jgone'
+>>> neutralise_cell("=HYPERLINK(\\"http://x\\")")
+'\\'=HYPERLINK("http://x")'
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 __all__ = [
+    "DANGEROUS_START",
     "INVISIBLE",
+    "arrow_strings",
+    "clean_keys",
+    "clean_texts",
     "control_characters",
+    "neutralise_cell",
+    "neutralise_series",
     "normalise_key",
+    "restore_series",
+    "restore_text",
     "strip_invisible",
     "terminal_safe",
 ]
@@ -45,6 +70,7 @@ INVISIBLE = "\ufeff\u200b\u200c\u200d\u2060\u00ad\u200e\u200f\u061c\u202a-\u202e
 _INVISIBLE = re.compile(f"[{INVISIBLE}]")
 #: C0 and C1 control characters and DEL (tab, line breaks and escape included).
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+_CONTROL_RE2 = r"[\x00-\x1f\x7f-\x{9f}]"
 
 
 def strip_invisible(text: str) -> str:
@@ -53,8 +79,12 @@ def strip_invisible(text: str) -> str:
 
 
 def normalise_key(text: str) -> str:
-    """An id or key as compared: NFKC, invisible characters removed, trimmed."""
-    return strip_invisible(unicodedata.normalize("NFKC", text)).strip()
+    """An id or key as compared: invisible characters removed, NFKC, trimmed.
+
+    Idempotent: the invisible characters go first, so that NFKC sees the text as it is
+    compared (``e``, a zero-width space, then a combining accent is ``é``).
+    """
+    return unicodedata.normalize("NFKC", strip_invisible(text)).strip()
 
 
 def control_characters(text: str) -> list[str]:
@@ -70,3 +100,164 @@ def terminal_safe(text: str) -> str:
         return char if char == "\n" else char.encode("unicode_escape").decode("ascii")
 
     return re.sub(f"[\x00-\x1f\x7f-\x9f{INVISIBLE}]", shown, text)
+
+
+# -- a whole column at the door ------------------------------------------------------------
+def clean_keys(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    r""":func:`normalise_key` over a column of text (missing cells stay missing).
+
+    Returns the normalised column (Arrow-backed ``str``, same index; a cell that is empty
+    once normalised is missing) and the mask of cells that still hold control characters.
+
+    >>> keys, control = clean_keys(pd.Series(["Ａ１\u200b", "a\nb", None, "\ufeff"]))
+    >>> keys.tolist(), control.tolist()
+    (['A1', 'a\nb', nan, nan], [False, True, False, False])
+    """
+    return _clean(values, normalise_key, nfkc=True)
+
+
+def clean_texts(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    r""":func:`strip_invisible` (then trimming) over a column of free text, like
+    :func:`clean_keys` but keeping every visible character as written.
+
+    >>> texts, control = clean_texts(pd.Series(["职工\u202e书屋 ", "ＡＢ", "x\x1b[2J"]))
+    >>> texts.tolist(), control.tolist()
+    (['职工书屋', 'ＡＢ', 'x\x1b[2J'], [False, False, True])
+    """
+    return _clean(values, lambda text: strip_invisible(text).strip(), nfkc=False)
+
+
+_ARROW_STR = pd.StringDtype("pyarrow", na_value=np.nan)
+
+
+def arrow_strings(values: pd.Series) -> pa.Array:
+    """A column of text as one Arrow ``string`` array (no copy when it is Arrow-backed)."""
+    if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
+        array = pa.array(values.array)
+    else:
+        objects = values.astype(object).where(values.notna(), None).to_numpy()
+        array = pa.array(objects, type=pa.string(), from_pandas=True)
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    if pa.types.is_large_string(array.type):
+        array = array.cast(pa.string())
+    return array
+
+
+def _utf8(array: pa.Array) -> np.ndarray:
+    """The UTF-8 bytes of the values of a string array (no copy)."""
+    data = array.buffers()[2]
+    if data is None or len(array) == 0:
+        return np.zeros(0, dtype=np.uint8)
+    offsets = np.frombuffer(array.buffers()[1], dtype=np.int32)
+    start, stop = offsets[array.offset], offsets[array.offset + len(array)]
+    return np.frombuffer(data, dtype=np.uint8)[start:stop]
+
+
+def _follows(raw: np.ndarray, lead: int, test: Callable[[np.ndarray, np.ndarray], Any]) -> bool:
+    """Whether some ``lead`` byte is followed by two bytes for which ``test`` holds."""
+    at = np.flatnonzero(raw[:-2] == lead) if len(raw) > 2 else np.zeros(0, dtype=np.int64)
+    if not len(at):
+        return False
+    return bool(np.any(test(raw[at + 1], raw[at + 2])))
+
+
+def _scan(raw: np.ndarray) -> tuple[bool, bool]:
+    """``(control, invisible)``: whether the UTF-8 bytes hold a control character (C0,
+    DEL, C1) or an :data:`INVISIBLE` one. Exact, from the byte patterns of UTF-8."""
+    padded = np.concatenate([raw, np.zeros(2, dtype=np.uint8)])
+    control = bool(np.any(raw < 0x20) or np.any(raw == 0x7F))
+    control |= _follows(padded, 0xC2, lambda b1, _: (b1 >= 0x80) & (b1 <= 0x9F))
+    invisible = _follows(padded, 0xC2, lambda b1, _: b1 == 0xAD)                 # U+00AD
+    invisible |= _follows(padded, 0xD8, lambda b1, _: b1 == 0x9C)                # U+061C
+    invisible |= _follows(padded, 0xEF, lambda b1, b2: (b1 == 0xBB) & (b2 == 0xBF))  # FEFF
+    invisible |= _follows(padded, 0xE2, lambda b1, b2: (                         # U+20xx
+        ((b1 == 0x80) & (((b2 >= 0x8B) & (b2 <= 0x8F)) | ((b2 >= 0xAA) & (b2 <= 0xAE))))
+        | ((b1 == 0x81) & ((b2 == 0xA0) | ((b2 >= 0xA6) & (b2 <= 0xA9))))))
+    return control, invisible
+
+
+def _clean(values: pd.Series, clean: Callable[[str], str], *, nfkc: bool
+           ) -> tuple[pd.Series, np.ndarray]:
+    array = arrow_strings(values)
+    control, invisible = _scan(_utf8(array))
+    redo = None
+    if invisible:
+        redo = np.asarray(pc.fill_null(pc.match_substring_regex(array, f"[{INVISIBLE}]"),
+                                       False), dtype=bool)
+    if nfkc and not pc.all(pc.fill_null(pc.string_is_ascii(array), True)).as_py():
+        ascii_ = np.asarray(pc.fill_null(pc.string_is_ascii(array), True), dtype=bool)
+        redo = ~ascii_ if redo is None else (redo | ~ascii_)
+    if redo is not None and redo.any():
+        rows = np.flatnonzero(redo)
+        distinct, codes = np.unique(np.asarray(array.take(pa.array(rows)).to_pylist(),
+                                               dtype=object), return_inverse=True)
+        cleaned = np.array([clean(str(text)) for text in distinct], dtype=object)[codes]
+        items = np.asarray(array.to_numpy(zero_copy_only=False), dtype=object)
+        items[rows] = cleaned
+        array = pa.array(items, type=pa.string(), from_pandas=True)
+        array = pc.if_else(pc.equal(array, ""), pa.scalar(None, pa.string()), array)
+    mask = np.zeros(len(array), dtype=bool)
+    if control:
+        mask = np.asarray(pc.fill_null(pc.match_substring_regex(array, _CONTROL_RE2), False),
+                          dtype=bool)
+    out = pd.Series(pd.arrays.ArrowStringArray(array, dtype=_ARROW_STR),  # type: ignore[call-arg]
+                    index=values.index)
+    return out, mask
+
+
+# -- on the way out: spreadsheets --------------------------------------------------------
+#: Characters that make a spreadsheet treat a cell as a formula when they come first
+#: (``=``, ``+``, ``-``, ``@``, and in some programs a leading tab or carriage return).
+#:
+#: Every text cell the writers of ``selector`` produce goes through :func:`neutralise_cell`,
+#: which puts one apostrophe in front of such text; the loaders undo it with
+#: :func:`restore_text`, so load → save → load gives the same proposals. The rule is a
+#: bijection on text: a value matching ``'*[=+\-@\t\r]...`` (any number of apostrophes,
+#: then a dangerous character) gains one apostrophe on writing and loses one on reading;
+#: every other value is left alone. A planner's own cell written as ``'=SUM(A1)`` loads as
+#: ``=SUM(A1)`` (as Excel itself shows it), and text that starts with apostrophes is kept.
+DANGEROUS_START = "=+-@\t\r"
+
+_NEEDS_QUOTE = re.compile(r"'*[=+\-@\t\r]")
+_QUOTED = r"^'+[=+\-@\t\r]"
+
+T = TypeVar("T")
+
+
+def neutralise_cell(value: T) -> T | str:
+    """Make a text cell safe to open in a spreadsheet (non-text values pass through).
+
+    >>> neutralise_cell("-5 人"), restore_text(neutralise_cell("-5 人")), neutralise_cell(12.5)
+    ("'-5 人", '-5 人', 12.5)
+    """
+    if isinstance(value, str) and _NEEDS_QUOTE.match(value):
+        return "'" + value
+    return value
+
+
+def restore_text(text: str) -> str:
+    """Undo :func:`neutralise_cell` on one loaded text cell."""
+    if re.match(_QUOTED, text):
+        return text[1:]
+    return text
+
+
+def neutralise_series(series: pd.Series) -> pd.Series:
+    """Vectorised :func:`neutralise_cell` over a Series of text (missing values kept)."""
+    text = series.astype(object)
+    mask = text.map(lambda v: isinstance(v, str) and bool(_NEEDS_QUOTE.match(v))).astype(bool)
+    if mask.any():
+        text = text.copy()
+        text[mask] = "'" + text[mask].astype(str)
+    return text
+
+
+def restore_series(series: pd.Series) -> pd.Series:
+    """Vectorised :func:`restore_text` over a Series of loaded text (missing values kept)."""
+    mask = series.str.contains(_QUOTED, regex=True, na=False).astype(bool)
+    if not mask.any():
+        return series
+    out = series.copy()
+    out[mask] = series[mask].str.slice(1)
+    return out
