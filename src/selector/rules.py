@@ -141,7 +141,10 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from selector._errors import InputProblem, InvalidInputError
+from selector._errors import InputProblem, InvalidInputError, Phrase
+from selector.i18n import has
+from selector.model import Key
+from selector.money import MAX_YUAN, Money, MoneyLike, parse_money
 from selector.text import control_characters, strip_invisible
 
 __all__ = [
@@ -164,19 +167,30 @@ __all__ = [
     "load_rules",
 ]
 
-Money = Decimal
+#: The largest count a rule may ask for (projects, distinct values, concurrent projects).
+MAX_COUNT = 10**7
+#: The largest capacity of a resource (beyond it doubles are not exact integers).
+MAX_CAPACITY = 1e15
+#: The largest rules file read, in bytes, and the deepest nesting of its tables and arrays.
+MAX_RULES_BYTES = 1 << 20
+MAX_RULES_DEPTH = 16
 
 #: The longest label or notice text accepted (characters).
 MAX_LABEL = 200
 
 
+def _fail(kind: str, template: str, **context: Any) -> PydanticCustomError:
+    """A rule error of type ``rules_<kind>``, worded by catalogue entry ``io.rules.<kind>``."""
+    return PydanticCustomError(f"rules_{kind}", template, context or None)
+
+
 def _plain_text(value: str) -> str:
     text = strip_invisible(value).strip()
     if control_characters(text):
-        raise PydanticCustomError("control_characters",
-                                  "must not contain control characters (line breaks, escapes)")
+        raise _fail("control_characters",
+                    "must not contain control characters (line breaks, escapes)")
     if not text:
-        raise PydanticCustomError("empty_text", "must not be empty")
+        raise _fail("empty_text", "must not be empty")
     return text
 
 
@@ -186,7 +200,8 @@ Label = Annotated[str, Field(max_length=MAX_LABEL), AfterValidator(_plain_text)]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
 
 
 class Objective(_Strict):
@@ -198,9 +213,10 @@ class Objective(_Strict):
     @model_validator(mode="after")
     def _weights_only_when_weighted(self) -> Objective:
         if self.kind == "weighted" and not self.weights:
-            raise ValueError("objective.weights must name at least one column when kind = 'weighted'")
+            raise _fail("weights_missing", "objective.weights must name at least one column "
+                        "when kind = 'weighted'")
         if self.kind != "weighted" and self.weights:
-            raise ValueError("objective.weights is used only when kind = 'weighted'")
+            raise _fail("weights_unused", "objective.weights is used only when kind = 'weighted'")
         return self
 
 
@@ -208,7 +224,7 @@ class PoolFilter(_Strict):
     """Eligibility of a pool by a rule: the proposal's ``column`` has one of ``values``."""
 
     column: str
-    values: tuple[str, ...] = Field(min_length=1)
+    values: tuple[Key, ...] = Field(min_length=1)
 
 
 class Pool(_Strict):
@@ -216,7 +232,7 @@ class Pool(_Strict):
 
     name: str = Field(min_length=1)
     label: Label | None = None
-    amount: Money = Field(ge=0)
+    amount: Money
     column: str = "pools"
     only: PoolFilter | None = None
 
@@ -227,7 +243,7 @@ class Resource(_Strict):
     name: str = Field(min_length=1)
     label: Label | None = None
     column: str
-    capacity: float = Field(ge=0)
+    capacity: float = Field(ge=0, le=MAX_CAPACITY)
 
 
 class GroupRule(_Strict):
@@ -236,26 +252,29 @@ class GroupRule(_Strict):
     name: str | None = None
     label: Label | None = None
     column: str = "domain"
-    values: tuple[str, ...] = ()
+    values: tuple[Key, ...] = ()
     combine: bool = False
     measure: Literal["cost", "beneficiaries", "count"] = "cost"
     max_share: float | None = Field(default=None, ge=0, le=1)
     min_share: float | None = Field(default=None, ge=0, le=1)
-    max_total: Decimal | None = Field(default=None, ge=0)
-    min_total: Decimal | None = Field(default=None, ge=0)
+    max_total: Money | None = None
+    min_total: Money | None = None
 
     @model_validator(mode="after")
     def _something_to_do(self) -> GroupRule:
         if all(v is None for v in (self.max_share, self.min_share, self.max_total, self.min_total)):
-            raise ValueError("a group rule needs max_share, min_share, max_total or min_total")
+            raise _fail("group_empty", "a group rule needs max_share, min_share, max_total or "
+                        "min_total")
         if self.combine and not self.values:
-            raise ValueError("combine = true needs the values to combine")
+            raise _fail("combine_values", "combine = true needs the values to combine")
         if (self.min_share is not None and self.max_share is not None
                 and self.min_share > self.max_share):
-            raise ValueError(f"min_share must be <= max_share, got {self.min_share} > {self.max_share}")
+            raise _fail("share_order", "min_share must be <= max_share, got {low} > {high}",
+                        low=str(self.min_share), high=str(self.max_share))
         if (self.min_total is not None and self.max_total is not None
                 and self.min_total > self.max_total):
-            raise ValueError(f"min_total must be <= max_total, got {self.min_total} > {self.max_total}")
+            raise _fail("total_order", "min_total must be <= max_total, got {low} > {high}",
+                        low=str(self.min_total), high=str(self.max_total))
         return self
 
     @property
@@ -274,7 +293,7 @@ class Distinct(_Strict):
     name: str | None = None
     label: Label | None = None
     column: str
-    min: int = Field(ge=1)
+    min: int = Field(ge=1, le=MAX_COUNT)
 
 
 class Eligibility(_Strict):
@@ -297,34 +316,35 @@ class Completion(_Strict):
 class Schedule(_Strict):
     """Optional monthly plan: each selected project gets a start month."""
 
-    monthly_spend_cap: Money | None = Field(default=None, ge=0)
-    max_concurrent: int | None = Field(default=None, ge=1)
+    monthly_spend_cap: Money | None = None
+    max_concurrent: int | None = Field(default=None, ge=1, le=MAX_COUNT)
 
     @model_validator(mode="after")
     def _some_cap(self) -> Schedule:
         if self.monthly_spend_cap is None and self.max_concurrent is None:
-            raise ValueError("schedule needs monthly_spend_cap or max_concurrent")
+            raise _fail("schedule_empty", "schedule needs monthly_spend_cap or max_concurrent")
         return self
 
 
 class Count(_Strict):
     """Cardinality of the selection."""
 
-    min: int | None = Field(default=None, ge=0)
-    max: int | None = Field(default=None, ge=0)
+    min: int | None = Field(default=None, ge=0, le=MAX_COUNT)
+    max: int | None = Field(default=None, ge=0, le=MAX_COUNT)
 
     @model_validator(mode="after")
     def _ordered(self) -> Count:
         if self.min is not None and self.max is not None and self.min > self.max:
-            raise ValueError(f"count.min must be <= count.max, got {self.min} > {self.max}")
+            raise _fail("count_order", "count.min must be <= count.max, got {low} > {high}",
+                        low=self.min, high=self.max)
         return self
 
 
 class Force(_Strict):
     """A proposal forced in or out, with the reason."""
 
-    id: str
-    reason: str = ""
+    id: Key
+    reason: str = Field(default="", max_length=1000)
 
 
 class Relations(_Strict):
@@ -345,7 +365,7 @@ class Objections(_Strict):
     @model_validator(mode="after")
     def _some_channel(self) -> Objections:
         if self.phone is None and self.email is None and self.address is None:
-            raise PydanticCustomError("no_channel", "give at least one of phone, email, address")
+            raise _fail("no_channel", "give at least one of phone, email, address")
         return self
 
 
@@ -368,16 +388,14 @@ class Notice(_Strict):
     @model_validator(mode="after")
     def _period(self) -> Notice:
         if self.end is not None and self.start is None:
-            raise PydanticCustomError("notice_end_without_start", "end needs a start date")
+            raise _fail("end_without_start", "end needs a start date")
         if self.end is not None and self.start is not None:
             if self.end < self.start:
-                raise PydanticCustomError("notice_end_before_start",
-                                          "end must not be before start")
+                raise _fail("end_before_start", "end must not be before start")
             if self.days is not None and self.days != (self.end - self.start).days + 1:
-                raise PydanticCustomError(
-                    "notice_days_disagree",
-                    "days ({days}) disagrees with start and end ({span} days); give one of them",
-                    {"days": self.days, "span": (self.end - self.start).days + 1})
+                raise _fail("days_disagree",
+                            "days ({days}) disagrees with start and end ({span} days); give "
+                            "one of them", days=self.days, span=(self.end - self.start).days + 1)
         return self
 
     @property
@@ -409,7 +427,7 @@ class Rules(_Strict):
     Decimal('1000000')
     """
 
-    budget: Money | None = Field(default=None, ge=0)
+    budget: Money | None = None
     objective: Objective = Objective()
     pools: tuple[Pool, ...] = ()
     resources: tuple[Resource, ...] = ()
@@ -430,10 +448,12 @@ class Rules(_Strict):
         names = [p.name for p in self.pools]
         dup = {n for n in names if names.count(n) > 1}
         if dup:
-            raise ValueError(f"pool names must be unique, got {sorted(dup)} twice")
+            raise _fail("pools_twice", "pool names must be unique, got {names} twice",
+                        names=", ".join(sorted(dup)))
         both = {f.id for f in self.force_in} & {f.id for f in self.force_out}
         if both:
-            raise ValueError(f"a proposal cannot be forced both in and out: {sorted(both)}")
+            raise _fail("forced_both", "a proposal cannot be forced both in and out: {ids}",
+                        ids=", ".join(sorted(both)))
         return self
 
     @property
@@ -445,9 +465,12 @@ class Rules(_Strict):
             return sum((p.amount for p in self.pools), Decimal(0))
         return None
 
-    def with_budget(self, budget: Decimal | float | int | str) -> Rules:
-        """A copy with another total budget."""
-        return self.model_copy(update={"budget": Decimal(str(budget))})
+    def with_budget(self, budget: MoneyLike) -> Rules:
+        """A copy with another total budget (parsed as :func:`selector.money.parse_money`).
+
+        Raises :class:`~selector.InvalidInputError` for a budget that is not an amount
+        of money (``1e40``, ``"NaN"``, ``-5``, ...)."""
+        return self.model_copy(update={"budget": parse_money(budget, "budget")})
 
     def to_toml(self) -> str:
         """This rule set as a TOML rules file (round-trips through :func:`load_rules`)."""
@@ -488,35 +511,59 @@ def _walk_types(ann: Any) -> list[Any]:
     return out
 
 
+def _problem(err: Any) -> InputProblem:
+    """One pydantic error as a planner-readable problem naming the key."""
+    loc = tuple(err["loc"])
+    where = ".".join(str(p) for p in loc) or "(rules)"
+    kind = str(err["type"])
+    shown = err.get("input")
+    value = None if shown is None or isinstance(shown, dict | list | tuple) else str(shown)
+    if kind == "extra_forbidden":
+        owner = _model_at(loc)
+        unknown = str(loc[-1])
+        near = difflib.get_close_matches(unknown, _valid_keys(owner), n=1, cutoff=0.4) \
+            if owner is not None else []
+        hint = Phrase("io.rules.did_you_mean", (("key", near[0]),)) if near else ""
+        return InputProblem.of("io.rules.unknown_key", None, where, None, name=unknown,
+                               hint=hint)
+    context = {k: str(v) for k, v in (err.get("ctx") or {}).items() if k != "error"}
+    if kind.startswith("money_"):
+        return InputProblem.of(f"io.money.{kind.removeprefix('money_')}", None, where, value,
+                               max=f"{int(MAX_YUAN):,}")
+    key = f"io.rules.{kind.removeprefix('rules_')}"
+    if has(key):
+        return InputProblem.of(key, None, where, value, **context)
+    return InputProblem.of("io.rules.other", None, where, value, message=str(err["msg"]))
+
+
 def rules_problems(error: ValidationError) -> list[InputProblem]:
     """Turn a pydantic error into planner-readable problems naming the key."""
-    problems = []
-    for err in error.errors():
-        loc = tuple(p for p in err["loc"])
-        key = ".".join(str(p) for p in loc) or "(rules)"
-        if err["type"] == "extra_forbidden":
-            owner = _model_at(loc)
-            unknown = str(loc[-1])
-            hint = ""
-            if owner is not None:
-                near = difflib.get_close_matches(unknown, _valid_keys(owner), n=1, cutoff=0.4)
-                if near:
-                    hint = f"; did you mean {near[0]!r}?"
-            problems.append(InputProblem(f"unknown key {unknown!r}{hint}", column=key))
-        else:
-            msg = str(err["msg"]).removeprefix("Value error, ")
-            shown = err.get("input")
-            value = None if isinstance(shown, dict | list) else (None if shown is None else str(shown))
-            problems.append(InputProblem(msg, column=key, value=value))
-    return problems
+    return [_problem(err) for err in error.errors()]
 
 
 def parse_rules(data: dict[str, Any], source: str = "rules") -> Rules:
     """Validate a mapping (e.g. parsed TOML) into :class:`Rules`."""
+    if _depth(data) > MAX_RULES_DEPTH:
+        raise InvalidInputError(InputProblem.of("io.limit.depth", limit=MAX_RULES_DEPTH),
+                                source)
     try:
         return Rules.model_validate(data)
     except ValidationError as exc:
         raise InvalidInputError(rules_problems(exc), source=source) from None
+
+
+def _depth(value: object) -> int:
+    """Nesting depth of tables and arrays (iterative: never a RecursionError)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict | list | tuple):
+            deepest = max(deepest, level)
+            if deepest > MAX_RULES_DEPTH:
+                break
+            stack.extend((v, level + 1) for v in (item.values() if isinstance(item, dict)
+                                                 else item))
+    return deepest
 
 
 def load_rules(path: str | Path) -> Rules:
@@ -525,21 +572,33 @@ def load_rules(path: str | Path) -> Rules:
     Raises
     ------
     InvalidInputError
-        For a missing or unreadable file, bad TOML, unknown keys (with the nearest valid
-        key), or values out of range; every problem at once.
+        For a missing, unreadable or too large file (over 1 MiB), bad TOML, nesting
+        deeper than 16 levels, unknown keys (with the nearest valid key), or values out
+        of range (money through :data:`selector.money.Money`: ``budget = 1e400`` is
+        refused as above the ceiling); every problem at once.
     """
     p = Path(path)
+    source = str(p)
     try:
+        if p.stat().st_size > MAX_RULES_BYTES:
+            raise InvalidInputError(InputProblem.of(
+                "io.limit.file", size=f"{p.stat().st_size:,}", limit=f"{MAX_RULES_BYTES:,}"),
+                source)
         text = p.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
-        raise InvalidInputError(f"rules file not found: {p}") from None
+        raise InvalidInputError(InputProblem.of("io.rules.not_found"), source) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise InvalidInputError(f"cannot read rules file {p}: {exc}") from None
+        raise InvalidInputError(InputProblem.of("io.rules.unreadable", reason=str(exc)),
+                                source) from None
     try:
         data = tomllib.loads(text, parse_float=Decimal)
     except tomllib.TOMLDecodeError as exc:
-        raise InvalidInputError(f"not valid TOML: {exc}", source=str(p)) from None
-    return parse_rules(_decimals_to_plain(data), source=str(p))
+        raise InvalidInputError(InputProblem.of("io.rules.toml", reason=str(exc)),
+                                source) from None
+    except RecursionError:
+        raise InvalidInputError(InputProblem.of("io.limit.depth", limit=MAX_RULES_DEPTH),
+                                source) from None
+    return parse_rules(data, source=source)
 
 
 def _toml_ready(obj: Any) -> Any:
@@ -550,15 +609,6 @@ def _toml_ready(obj: Any) -> Any:
         return [_toml_ready(v) for v in obj]
     if isinstance(obj, Decimal):
         return int(obj) if obj == obj.to_integral_value() else float(obj)
-    return obj
-
-
-def _decimals_to_plain(obj: Any) -> Any:
-    """Keep Decimals for money; pydantic converts them to float where a float is wanted."""
-    if isinstance(obj, dict):
-        return {k: _decimals_to_plain(v) for k, v in obj.items()}
-    if isinstance(obj, list):
-        return [_decimals_to_plain(v) for v in obj]
     return obj
 
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import sys
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import typer
 from rich.console import Console
 
+from selector import money
 from selector._errors import InvalidInputError, SelectorError
 
 __all__ = [
@@ -63,17 +64,16 @@ def error_line(exc: BaseException) -> str:
 
 
 def parse_money(value: str | None, what: str = "--budget") -> Decimal | None:
-    """A money amount from the command line (exact), or a usage error."""
+    """A money amount from the command line (exact, :func:`selector.money.parse_money`),
+    or a usage error."""
     if value is None:
         return None
     try:
-        amount = Decimal(value.replace(",", "").replace("_", ""))
-    except InvalidOperation:
-        raise typer.BadParameter(f"{what} must be an amount such as 3000000, got {value!r}") \
+        return money.parse_money(value, what)
+    except InvalidInputError as exc:
+        problem = exc.problems[0]
+        raise typer.BadParameter(f"{what} {problem.reason('en')} (got {problem.value!r})") \
             from None
-    if not amount.is_finite() or amount < 0:
-        raise typer.BadParameter(f"{what} must be a finite amount >= 0, got {value!r}")
-    return amount
 
 
 def _default(obj: Any) -> Any:

@@ -31,6 +31,7 @@ from selector.engine.solve import (
 )
 from selector.engine.verify import rule_violations, verify_selection
 from selector.model import ProposalSet
+from selector.money import to_fen
 from selector.problem import Problem
 from selector.result import Selection, Status
 from selector.rules import Force, Rules, exact_share
@@ -42,6 +43,7 @@ MoneyLike = Decimal | int | float | str
 
 
 def _money(value: MoneyLike, what: str) -> Decimal:
+    to_fen(value, what, rounding="floor")  # refuses NaN, infinities and amounts over MAX_YUAN
     try:
         amount = Decimal(str(value))
     except (InvalidOperation, ValueError):
