@@ -33,15 +33,20 @@ True
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Iterable, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
-from selector.i18n import DEFAULT_LANG, Lang, t
+from pydantic import BaseModel, ValidationError
+
+from selector.i18n import DEFAULT_LANG, Lang, has, t
 
 __all__ = [
     "MAX_SHOWN",
+    "CheckedModel",
     "InfeasibleError",
     "InputProblem",
     "InvalidInputError",
@@ -50,6 +55,7 @@ __all__ = [
     "SelectorError",
     "SolverError",
     "shorten",
+    "validation_problems",
 ]
 
 #: Characters of an offending value (or of a parameter from the input) shown in a message.
@@ -228,3 +234,85 @@ class SolverError(SelectorError, RuntimeError):
 class ReserveError(SelectorError):
     """The reserve store refused an operation or failed; nothing was written."""
 
+
+
+# -- pydantic errors as input problems -------------------------------------------------------
+_NESTING: ContextVar[int] = ContextVar("selector_model_nesting", default=0)
+
+
+class CheckedModel(BaseModel):
+    """A pydantic model whose construction raises :class:`InvalidInputError` (every
+    problem, named by its dotted key) instead of pydantic's ``ValidationError``.
+
+    Only the outermost construction converts: a nested model's errors reach its parent
+    as pydantic errors, so their keys keep the whole path (``pools.0.amount``).
+    """
+
+    def __init__(self, **data: Any) -> None:
+        token = _NESTING.set(_NESTING.get() + 1)
+        try:
+            super().__init__(**data)
+        except ValidationError as exc:
+            if _NESTING.get() > 1:  # inside a parent's validation: let the parent name it
+                raise
+            raise InvalidInputError(validation_problems(exc, type(self)),
+                                    source=type(self).__name__) from None
+        finally:
+            _NESTING.reset(token)
+
+
+
+def validation_problems(error: ValidationError, root: type[BaseModel]) -> list[InputProblem]:
+    """Every error of a pydantic validation of ``root`` as a planner-readable problem:
+    the dotted key as the column, the value given, and the message of catalogue entry
+    ``io.rules.<type>`` (``io.money.<kind>`` for money; an unknown key names the nearest
+    valid one)."""
+    return [_validation_problem(err, root) for err in error.errors()]
+
+
+def _validation_problem(err: Any, root: type[BaseModel]) -> InputProblem:
+    loc = tuple(err["loc"])
+    where = ".".join(str(p) for p in loc) or "(rules)"
+    kind = str(err["type"])
+    shown = err.get("input")
+    value = None if shown is None or isinstance(shown, dict | list | tuple) else str(shown)
+    if kind == "extra_forbidden":
+        owner = _model_at(root, loc)
+        unknown = str(loc[-1])
+        near = difflib.get_close_matches(unknown, list(owner.model_fields), n=1, cutoff=0.4) \
+            if owner is not None else []
+        hint = Phrase("io.rules.did_you_mean", (("key", near[0]),)) if near else ""
+        return InputProblem.of("io.rules.unknown_key", None, where, None, name=unknown,
+                               hint=hint)
+    context = {k: str(v) for k, v in (err.get("ctx") or {}).items() if k != "error"}
+    if kind.startswith("money_"):
+        return InputProblem.of(f"io.money.{kind.removeprefix('money_')}", None, where, value,
+                               **context)
+    key = f"io.rules.{kind.removeprefix('rules_')}"
+    if has(key):
+        return InputProblem.of(key, None, where, value, **context)
+    return InputProblem.of("io.rules.other", None, where, value, message=str(err["msg"]))
+
+
+def _model_at(root: type[BaseModel], path: tuple[Any, ...]) -> type[BaseModel] | None:
+    """The pydantic model class that owns the key at ``path`` (for suggestions)."""
+    model = root
+    for part in path[:-1]:
+        if isinstance(part, int):
+            continue
+        info = model.model_fields.get(str(part))
+        if info is None:
+            return None
+        found = next((c for c in _walk_types(info.annotation)
+                      if isinstance(c, type) and issubclass(c, BaseModel)), None)
+        if found is None:
+            return None
+        model = found
+    return model
+
+
+def _walk_types(ann: Any) -> list[Any]:
+    out = [ann]
+    for arg in getattr(ann, "__args__", ()) or ():
+        out.extend(_walk_types(arg))
+    return out

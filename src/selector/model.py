@@ -69,6 +69,7 @@ import pandas as pd
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
 
+from selector._errors import CheckedModel
 from selector.money import Money
 from selector.taxonomy import DEFAULT_DOMAINS, DEFAULT_TARGET_GROUPS, Taxonomy
 from selector.text import control_characters, normalise_key, strip_invisible
@@ -191,7 +192,7 @@ class Indicator(BaseModel):
         return self.target is not None and math.isfinite(self.target)
 
 
-class Proposal(BaseModel):
+class Proposal(CheckedModel):
     """One proposal submitted to the call.
 
     Money is exact: ``cost`` is a :class:`~decimal.Decimal` in major units (yuan) with at

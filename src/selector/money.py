@@ -78,6 +78,7 @@ _DIGITS_OF_MAX = 15   # digits of MAX_FEN (10^14): a fen amount with more is too
 _AMOUNT = (r"^(?P<sign>-?)(?P<int>[0-9]{1,3}(?:,[0-9]{3})+|[0-9]{1,3}(?:_[0-9]{3})+"
            r"|[0-9]{1,3}(?: [0-9]{3})+|[0-9]+)(?:\.(?P<frac>[0-9]+))?$")
 _GROUPED = r"^-?[0-9][0-9, _]*[, _][0-9, _]*(?:\.[0-9]+)?$"   # digits and separators only
+_OTHER_DIGIT = r"[^\P{Nd}0-9]"   # a decimal digit of another script (Arabic-Indic, ...)
 
 
 def parse_money_column(text: pd.Series, exponent: int = 0
@@ -155,8 +156,7 @@ def _parse_text(raw: pa.Array, exponent: int) -> tuple[np.ndarray, dict[str, np.
     too_large |= over
     minor[over] = 0
     grouped = ~matched & _mask(pc.match_substring_regex(text, _GROUPED))
-    other_digits = ~matched & ~grouped & _mask(pc.match_substring_regex(text, r"\p{Nd}"))
-    other_digits &= _mask(pc.match_substring_regex(text, r"[^\x00-\x7f]"))
+    other_digits = ~matched & ~grouped & _mask(pc.match_substring_regex(text, _OTHER_DIGIT))
     return minor, {
         "format": ~matched & ~grouped & ~other_digits,
         "grouping": grouped,
@@ -266,7 +266,8 @@ def _validate(value: Any) -> Any:
         kind = next((k for k in KINDS if kinds[k][0]), None)
         if kind is None:
             return from_fen(int(minor[0]))
-    raise PydanticCustomError(f"money_{kind}", t(f"io.money.{kind}", "en", max=_MAX_SHOWN))
+    raise PydanticCustomError(f"money_{kind}", t(f"io.money.{kind}", "en", max=_MAX_SHOWN),
+                              {"max": _MAX_SHOWN})
 
 
 #: An exact amount of yuan for pydantic models (rules, proposals): parsed at the door with

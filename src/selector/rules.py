@@ -123,7 +123,6 @@ What the rules mean (the engine, ``selector.engine``, and its verifier hold to t
 
 from __future__ import annotations
 
-import difflib
 import tomllib
 from datetime import date, timedelta
 from decimal import Decimal
@@ -133,7 +132,6 @@ from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
-    BaseModel,
     ConfigDict,
     Field,
     ValidationError,
@@ -141,10 +139,9 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from selector._errors import InputProblem, InvalidInputError, Phrase
-from selector.i18n import has
+from selector._errors import CheckedModel, InputProblem, InvalidInputError, validation_problems
 from selector.model import Key
-from selector.money import MAX_YUAN, Money, MoneyLike, parse_money
+from selector.money import Money, MoneyLike, parse_money
 from selector.text import control_characters, strip_invisible
 
 __all__ = [
@@ -199,7 +196,10 @@ def _plain_text(value: str) -> str:
 Label = Annotated[str, Field(max_length=MAX_LABEL), AfterValidator(_plain_text)]
 
 
-class _Strict(BaseModel):
+class _Strict(CheckedModel):
+    """Rules models: unknown keys refused, frozen, floats finite; a bad value raises
+    :class:`~selector.InvalidInputError` naming its key."""
+
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
@@ -479,66 +479,9 @@ class Rules(_Strict):
         return tomli_w.dumps(_toml_ready(self.model_dump(exclude_defaults=True)))
 
 
-def _valid_keys(model: type[BaseModel]) -> list[str]:
-    return list(model.model_fields)
-
-
-def _model_at(path: tuple[Any, ...]) -> type[BaseModel] | None:
-    """The pydantic model class that owns the key at ``path`` (for suggestions)."""
-    model: type[BaseModel] = Rules
-    for part in path[:-1]:
-        if isinstance(part, int):
-            continue
-        field = model.model_fields.get(str(part))
-        if field is None:
-            return None
-        ann = field.annotation
-        found = None
-        for cand in _walk_types(ann):
-            if isinstance(cand, type) and issubclass(cand, BaseModel):
-                found = cand
-                break
-        if found is None:
-            return None
-        model = found
-    return model
-
-
-def _walk_types(ann: Any) -> list[Any]:
-    out = [ann]
-    for arg in getattr(ann, "__args__", ()) or ():
-        out.extend(_walk_types(arg))
-    return out
-
-
-def _problem(err: Any) -> InputProblem:
-    """One pydantic error as a planner-readable problem naming the key."""
-    loc = tuple(err["loc"])
-    where = ".".join(str(p) for p in loc) or "(rules)"
-    kind = str(err["type"])
-    shown = err.get("input")
-    value = None if shown is None or isinstance(shown, dict | list | tuple) else str(shown)
-    if kind == "extra_forbidden":
-        owner = _model_at(loc)
-        unknown = str(loc[-1])
-        near = difflib.get_close_matches(unknown, _valid_keys(owner), n=1, cutoff=0.4) \
-            if owner is not None else []
-        hint = Phrase("io.rules.did_you_mean", (("key", near[0]),)) if near else ""
-        return InputProblem.of("io.rules.unknown_key", None, where, None, name=unknown,
-                               hint=hint)
-    context = {k: str(v) for k, v in (err.get("ctx") or {}).items() if k != "error"}
-    if kind.startswith("money_"):
-        return InputProblem.of(f"io.money.{kind.removeprefix('money_')}", None, where, value,
-                               max=f"{int(MAX_YUAN):,}")
-    key = f"io.rules.{kind.removeprefix('rules_')}"
-    if has(key):
-        return InputProblem.of(key, None, where, value, **context)
-    return InputProblem.of("io.rules.other", None, where, value, message=str(err["msg"]))
-
-
 def rules_problems(error: ValidationError) -> list[InputProblem]:
     """Turn a pydantic error into planner-readable problems naming the key."""
-    return [_problem(err) for err in error.errors()]
+    return validation_problems(error, Rules)
 
 
 def parse_rules(data: dict[str, Any], source: str = "rules") -> Rules:
@@ -546,10 +489,12 @@ def parse_rules(data: dict[str, Any], source: str = "rules") -> Rules:
     if _depth(data) > MAX_RULES_DEPTH:
         raise InvalidInputError(InputProblem.of("io.limit.depth", limit=MAX_RULES_DEPTH),
                                 source)
+    if not isinstance(data, dict) or not all(isinstance(k, str) for k in data):
+        raise InvalidInputError(InputProblem.of("io.rules.dict_type", column="(rules)"), source)
     try:
-        return Rules.model_validate(data)
-    except ValidationError as exc:
-        raise InvalidInputError(rules_problems(exc), source=source) from None
+        return Rules(**data)
+    except InvalidInputError as exc:
+        raise InvalidInputError(exc.problems, source=source) from None
 
 
 def _depth(value: object) -> int:

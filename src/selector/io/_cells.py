@@ -291,7 +291,7 @@ def parse_number(text: pd.Series, *, percent: bool = False
 
 
 def _parse_number_text(text: pd.Series, percent: bool) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    cleaned, _ = clean_keys(text)
+    cleaned, _ = clean_keys(text, trimmed=True)
     array = pc.fill_null(arrow_strings(cleaned), "")
     array = pc.replace_substring_regex(array, r"\s*" + _NUMBER_SUFFIX, "")
     scale = np.ones(len(array))
@@ -309,9 +309,8 @@ def _parse_number_text(text: pd.Series, percent: bool) -> tuple[np.ndarray, dict
     values *= scale
     grouped = ~matched & np.asarray(pc.fill_null(pc.match_substring_regex(array, _GROUPED),
                                                  False), dtype=bool)
-    digits = ~matched & ~grouped & np.asarray(pc.fill_null(pc.and_(
-        pc.match_substring_regex(array, r"\p{Nd}"),
-        pc.invert(pc.string_is_ascii(array))), False), dtype=bool)
+    digits = ~matched & ~grouped & np.asarray(pc.fill_null(
+        pc.match_substring_regex(array, r"[^\P{Nd}0-9]"), False), dtype=bool)
     return values, {"format": np.zeros(len(array), dtype=bool), "grouping": grouped,
                     "digits": digits}
 

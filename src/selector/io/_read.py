@@ -33,6 +33,7 @@ from selector.io._pabulib import load_pabulib
 from selector.io._validate import build_proposals
 from selector.model import FLOAT_COLUMNS, ProposalSet
 from selector.taxonomy import DEFAULT_DOMAINS, DEFAULT_TARGET_GROUPS, Taxonomy
+from selector.text import INVISIBLE_CHARS
 
 __all__ = ["FORMATS", "READ_FORMATS", "detect_encoding", "load_proposals"]
 
@@ -58,8 +59,8 @@ def _looks_binary(text: str) -> bool:
     if "\x00" in text:
         return True
     sample = text[:20000]
-    control = len(_CONTROL.findall(sample))
-    return control > max(2, len(sample) // 200)
+    control = len(_CONTROL.findall(sample))  # a few escapes in cells are reported by cell
+    return control > max(8, len(sample) // 100)
 
 
 def _is_utf8(raw: bytes) -> bool:
@@ -74,10 +75,14 @@ def _is_utf8(raw: bytes) -> bool:
 
 
 def _mostly_chinese(text: str) -> bool:
-    wide = [ch for ch in text[:50000] if ord(ch) > 127]
+    """Whether the non-ASCII characters of ``text`` are (90 %) Chinese: CJK ideographs and
+    punctuation, full-width forms and general punctuation (quotes, dashes); invisible
+    characters do not count either way."""
+    wide = [ch for ch in text[:50000] if ord(ch) > 127 and ch not in INVISIBLE_CHARS]
     if not wide:
         return True
-    cjk = sum(1 for ch in wide if "\u3000" <= ch <= "\u9fff" or "\uff00" <= ch <= "\uffef")
+    cjk = sum(1 for ch in wide if "\u3000" <= ch <= "\u9fff" or "\uff00" <= ch <= "\uffef"
+              or "\u2000" <= ch <= "\u206f")
     return cjk >= 0.9 * len(wide)
 
 

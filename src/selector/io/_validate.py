@@ -302,7 +302,7 @@ class _Table:
         self.log.add_mask(lists.notna(), lists, header, "io.cell.list")
         if field not in _KEYS and field not in _FREE:
             return col, header
-        cleaned, control = (clean_keys if field in _KEYS else clean_texts)(col)
+        cleaned, control = (clean_keys if field in _KEYS else clean_texts)(col, trimmed=True)
         self.log.add_mask(control, col, header, "io.text.control")
         return cleaned, header
 
@@ -517,7 +517,7 @@ def _extra_values(table: _Table, header: str, col: pd.Series, lists: pd.Series) 
         if ((np.abs(numeric) <= MAX_EXTRA_NUMBER) | ~present.to_numpy()).all() \
                 and not col.str.match(r"^[+-]?0\d", na=False).any():
             return numeric
-    text, control = clean_texts(col)
+    text, control = clean_texts(col, trimmed=True)
     table.log.add_mask(control, col, header, "io.text.control")
     return text.astype(object).where(text.notna(), None).to_numpy(dtype=object)
 
