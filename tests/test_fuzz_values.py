@@ -94,7 +94,8 @@ def test_rounded_conversion_is_an_integer_or_our_error(value: object, rounding: 
 
 
 TEXTS = st.lists(st.none() | st.lists(st.characters(codec="utf-8") | st.sampled_from(
-    sorted(INVISIBLE_CHARS) + ["\n", "\x1b", "\x85", "１", "Ａ", "e\u0301"]), max_size=10)
+    sorted(INVISIBLE_CHARS) + ["\n", "\x1b", "\x85", "１", "Ａ", "e\u0301", " ", "\u3000",
+                               "\xa0", "\u2028", "\u1680", "\u205f", "\x1c"]), max_size=10)
     .map("".join), max_size=8)
 
 

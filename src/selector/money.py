@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import math
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal, InvalidOperation
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -110,6 +110,10 @@ def parse_money_column(text: pd.Series, exponent: int = 0
         whole = pc.cast(array.filter(pa.array(plain)), pa.int64())
         minor[plain] = np.asarray(whole, dtype=np.int64) * 10 ** (exponent + 2)
     rest = present & ~plain
+    if rest.any() and exponent + 2 > 0:
+        decimal = _plain_decimals(array, rest, exponent + 2)
+        minor[decimal.rows] = decimal.minor
+        rest[decimal.rows] = False
     if rest.any():
         rows = np.flatnonzero(rest)
         values, found = _parse_text(array.take(pa.array(rows)), exponent)
@@ -119,14 +123,35 @@ def parse_money_column(text: pd.Series, exponent: int = 0
     return minor, kinds
 
 
+class _Decimals(NamedTuple):
+    rows: np.ndarray
+    minor: np.ndarray
+
+
+def _plain_decimals(array: pa.ChunkedArray, rest: np.ndarray, places: int) -> _Decimals:
+    """The cells of ``rest`` written ``123456.5`` / ``123456.78`` (ASCII digits, at most
+    ``places`` decimals, under the ceiling): converted directly, the rest left."""
+    rows = np.flatnonzero(rest)
+    subset = array.take(pa.array(rows))
+    pattern = rf"^[0-9]{{1,{12 - places + 2}}}\.[0-9]{{1,{places}}}$"
+    match = _mask(pc.match_substring_regex(subset, pattern))
+    if not match.any():
+        return _Decimals(rows[:0], np.zeros(0, dtype=np.int64))
+    parts = pc.split_pattern(subset.filter(pa.array(match)), ".")
+    whole = np.asarray(pc.cast(pc.list_element(parts, 0), pa.int64()), dtype=np.int64)
+    frac = np.asarray(pc.cast(pc.utf8_rpad(pc.list_element(parts, 1), width=places,
+                                           padding="0"), pa.int64()), dtype=np.int64)
+    return _Decimals(rows[match], whole * 10**places + frac)
+
+
 def _mask(values: Any) -> np.ndarray:
     return np.asarray(pc.fill_null(values, False), dtype=bool)
 
 
-def _parse_text(raw: pa.Array, exponent: int) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+def _parse_text(raw: pa.ChunkedArray, exponent: int) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """The full grammar on the cells that are not plain digits (each one is present)."""
     cleaned, _ = clean_keys(pd.Series(pd.arrays.ArrowStringArray(raw)))
-    text = pc.fill_null(pa.array(cleaned.array), "")
+    text = pc.fill_null(arrow_strings(cleaned).combine_chunks(), "")
     text = pc.replace_substring_regex(text, r"(?i)^(?:¥|rmb|cny)\s*", "")
     wan = _mask(pc.match_substring_regex(text, r"万元?$"))
     text = pc.replace_substring_regex(text, r"\s*(?:万元|万|元)$", "")

@@ -64,6 +64,7 @@ __all__ = [
     "restore_text",
     "strip_invisible",
     "terminal_safe",
+    "trim_strings",
 ]
 
 #: Characters that change nothing visible but make two texts differ: the byte-order mark,
@@ -139,27 +140,25 @@ def clean_texts(values: pd.Series, *, trimmed: bool = False) -> tuple[pd.Series,
 _ARROW_STR = pd.StringDtype("pyarrow", na_value=np.nan)
 
 
-def arrow_strings(values: pd.Series) -> pa.Array:
-    """A column of text as one Arrow ``string`` array (no copy when it is Arrow-backed)."""
+def arrow_strings(values: pd.Series) -> pa.ChunkedArray:
+    """A column of text as an Arrow string array (chunked, ``string`` or ``large_string``;
+    no copy when the column is Arrow-backed)."""
     if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
         array = pa.array(values.array)
     else:
         objects = values.astype(object).where(values.notna(), None).to_numpy()
-        array = pa.array(objects, type=pa.string(), from_pandas=True)
-    if isinstance(array, pa.ChunkedArray):
-        array = array.combine_chunks()
-    if pa.types.is_large_string(array.type):
-        array = array.cast(pa.string())
-    return array
+        array = pa.array(objects, type=pa.large_string(), from_pandas=True)
+    return array if isinstance(array, pa.ChunkedArray) else pa.chunked_array([array])
 
 
-def _utf8(array: pa.Array) -> np.ndarray:
-    """The UTF-8 bytes of the values of a string array (no copy)."""
-    data = array.buffers()[2]
-    if data is None or len(array) == 0:
+def _utf8(chunk: pa.Array) -> np.ndarray:
+    """The UTF-8 bytes of the values of one string chunk (no copy)."""
+    data = chunk.buffers()[2]
+    if data is None or len(chunk) == 0:
         return np.zeros(0, dtype=np.uint8)
-    offsets = np.frombuffer(array.buffers()[1], dtype=np.int32)
-    start, stop = offsets[array.offset], offsets[array.offset + len(array)]
+    width = np.int64 if pa.types.is_large_string(chunk.type) else np.int32
+    offsets = np.frombuffer(chunk.buffers()[1], dtype=width)
+    start, stop = offsets[chunk.offset], offsets[chunk.offset + len(chunk)]
     return np.frombuffer(data, dtype=np.uint8)[start:stop]
 
 
@@ -171,9 +170,7 @@ def _follows(raw: np.ndarray, lead: int, test: Callable[[np.ndarray, np.ndarray]
     return bool(np.any(test(raw[at + 1], raw[at + 2])))
 
 
-def _scan(raw: np.ndarray) -> tuple[bool, bool]:
-    """``(control, invisible)``: whether the UTF-8 bytes hold a control character (C0,
-    DEL, C1) or an :data:`INVISIBLE` one. Exact, from the byte patterns of UTF-8."""
+def _scan_bytes(raw: np.ndarray) -> tuple[bool, bool]:
     padded = np.concatenate([raw, np.zeros(2, dtype=np.uint8)])
     control = bool(np.any(raw < 0x20) or np.any(raw == 0x7F))
     control |= _follows(padded, 0xC2, lambda b1, _: (b1 >= 0x80) & (b1 <= 0x9F))
@@ -186,29 +183,34 @@ def _scan(raw: np.ndarray) -> tuple[bool, bool]:
     return control, invisible
 
 
+def _scan(array: pa.ChunkedArray) -> tuple[bool, bool]:
+    """``(control, invisible)``: whether the text holds a control character (C0, DEL, C1)
+    or an :data:`INVISIBLE` one. Exact, from the byte patterns of UTF-8."""
+    control = invisible = False
+    for chunk in array.chunks:
+        c, i = _scan_bytes(_utf8(chunk))
+        control, invisible = control or c, invisible or i
+    return control, invisible
+
+
+def trim_strings(array: pa.ChunkedArray) -> pa.ChunkedArray:
+    """``array`` with outer whitespace trimmed (the characters ``str.strip`` removes) and
+    empty values missing.
+
+    >>> trim_strings(pa.chunked_array([["a ", "\u3000b", "", None, "c"]])).to_pylist()
+    ['a', 'b', None, None, 'c']
+    """
+    return _null_empty(pc.utf8_trim_whitespace(array))
+
+
 def _clean(values: pd.Series, clean: Callable[[str], str], *, nfkc: bool, trimmed: bool
            ) -> tuple[pd.Series, np.ndarray]:
     array = arrow_strings(values)
     if not trimmed:
-        array = pc.utf8_trim_whitespace(array)
-        array = pc.if_else(pc.equal(array, ""), pa.scalar(None, pa.string()), array)
-    control, invisible = _scan(_utf8(array))
-    redo = None
-    if invisible:
-        redo = np.asarray(pc.fill_null(pc.match_substring_regex(array, f"[{INVISIBLE}]"),
-                                       False), dtype=bool)
-    if nfkc and not pc.all(pc.fill_null(pc.string_is_ascii(array), True)).as_py():
-        ascii_ = np.asarray(pc.fill_null(pc.string_is_ascii(array), True), dtype=bool)
-        redo = ~ascii_ if redo is None else (redo | ~ascii_)
-    if redo is not None and redo.any():
-        rows = np.flatnonzero(redo)
-        distinct, codes = np.unique(np.asarray(array.take(pa.array(rows)).to_pylist(),
-                                               dtype=object), return_inverse=True)
-        cleaned = np.array([clean(str(text)) for text in distinct], dtype=object)[codes]
-        items = np.asarray(array.to_numpy(zero_copy_only=False), dtype=object)
-        items[rows] = cleaned
-        array = pa.array(items, type=pa.string(), from_pandas=True)
-        array = pc.if_else(pc.equal(array, ""), pa.scalar(None, pa.string()), array)
+        array = trim_strings(array)
+    control, invisible = _scan(array)
+    if invisible or (nfkc and pc.all(pc.string_is_ascii(array)).as_py() is False):
+        array = _clean_distinct(array, clean)
     mask = np.zeros(len(array), dtype=bool)
     if control:
         mask = np.asarray(pc.fill_null(pc.match_substring_regex(array, _CONTROL_RE2), False),
@@ -216,6 +218,27 @@ def _clean(values: pd.Series, clean: Callable[[str], str], *, nfkc: bool, trimme
     out = pd.Series(pd.arrays.ArrowStringArray(array, dtype=_ARROW_STR),  # type: ignore[call-arg]
                     index=values.index)
     return out, mask
+
+
+def _clean_distinct(array: pa.ChunkedArray, clean: Callable[[str], str]) -> pa.ChunkedArray:
+    """``clean`` applied to each distinct non-ASCII text once (ASCII text has neither
+    invisible characters nor anything NFKC changes)."""
+    encoded = pc.dictionary_encode(array.combine_chunks())
+    distinct = encoded.dictionary
+    odd = np.flatnonzero(~np.asarray(pc.string_is_ascii(distinct), dtype=bool)).tolist()
+    texts = distinct.to_pylist()
+    for k in odd:
+        texts[k] = clean(texts[k])
+    cleaned = pc.take(pa.array(texts, type=distinct.type), encoded.indices)
+    return _null_empty(pa.chunked_array([cleaned]))
+
+
+def _null_empty(array: pa.ChunkedArray) -> pa.ChunkedArray:
+    if pc.min(pc.binary_length(array)).as_py() != 0:  # (None when all are missing)
+        return array
+    empty = pc.equal(array, "")
+    out: pa.ChunkedArray = pc.if_else(empty, pa.scalar(None, array.type), array)
+    return out
 
 
 # -- on the way out: spreadsheets --------------------------------------------------------

@@ -38,6 +38,7 @@ from selector.text import (
     normalise_key,
     restore_series,
     strip_invisible,
+    trim_strings,
 )
 
 __all__ = [
@@ -222,15 +223,34 @@ def as_text(column: pd.Series, *, no_lists: pd.Series | None = None
 
 def _arrow_text(column: pd.Series) -> pd.Series:
     """:func:`as_text` of an Arrow-backed ``str`` column, computed in Arrow."""
-    text = pc.utf8_trim_whitespace(pa.array(column.array))
-    empty = pc.equal(text, "")
-    if pc.any(empty).as_py():
-        text = pc.if_else(empty, pa.scalar(None, type=text.type), text)
+    text = trim_strings(arrow_strings(column))
     out = pd.Series(pd.arrays.ArrowStringArray(text, dtype=column.dtype),  # type: ignore[call-arg]
                     index=column.index)
-    if pc.any(pc.starts_with(text, "'")).as_py():
+    if _holds_byte(text, 0x27) and pc.any(pc.starts_with(text, "'")).as_py():
         out = restore_series(out)
     return out
+
+
+def _holds_control(text: pd.Series) -> bool:
+    """Whether some cell holds a control character other than a line break."""
+    for chunk in arrow_strings(text).chunks:
+        data = chunk.buffers()[2]
+        if data is None:
+            continue
+        raw = np.frombuffer(data, dtype=np.uint8)
+        if ((raw < 0x20) & (raw != 0x0A)).any() or (raw == 0x7F).any() \
+                or (raw == 0xC2).any():  # C1 controls are C2 80-9F (a cheap superset)
+            return True
+    return False
+
+
+def _holds_byte(array: pa.ChunkedArray, byte: int) -> bool:
+    """Whether the text's bytes hold ``byte`` anywhere (one memory scan, no copy)."""
+    for chunk in array.chunks:
+        data = chunk.buffers()[2]
+        if data is not None and (np.frombuffer(data, dtype=np.uint8) == byte).any():
+            return True
+    return False
 
 
 # -- numbers -------------------------------------------------------------------------------
@@ -316,14 +336,38 @@ def _parse_number_text(text: pd.Series, percent: bool) -> tuple[np.ndarray, dict
 
 
 # -- multi-valued cells --------------------------------------------------------------------
-def split_items(cell: object) -> tuple[str, ...]:
+def split_items(cell: object, keys: dict[str, str] | None = None) -> tuple[str, ...]:
     """The items of one multi-valued cell (text split at :data:`ITEM_SEPARATORS`, or a
-    list taken as is), each as a key (:func:`~selector.text.normalise_key`)."""
+    list taken as is), each as a key (:func:`~selector.text.normalise_key`; ``keys``
+    caches the normalised items)."""
     if cell is None or (isinstance(cell, float) and math.isnan(cell)):
         return ()
     parts = [str(v) for v in cell if v is not None] if isinstance(
         cell, list | tuple | np.ndarray) else _ITEM_SPLIT.split(str(cell))
-    return tuple(item for item in map(normalise_key, parts) if item)
+    if keys is None:
+        keys = {}
+    out = []
+    for part in parts:
+        item = keys.get(part)
+        if item is None:
+            item = keys[part] = part.strip() if part.isascii() else normalise_key(part)
+        if item:
+            out.append(item)
+    return tuple(out)
+
+
+def _factorize_sparse(text: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """:func:`pandas.factorize` that looks only at the filled cells when most are empty
+    (references to other proposals are rare)."""
+    present = text.notna().to_numpy()
+    filled = int(present.sum())
+    if filled * 4 > len(text):
+        codes, uniques = pd.factorize(text)
+        return codes, uniques
+    codes = np.full(len(text), -1, dtype=np.intp)
+    sub_codes, uniques = pd.factorize(text[present])
+    codes[present] = sub_codes
+    return codes, uniques
 
 
 class Items(NamedTuple):
@@ -336,27 +380,38 @@ class Items(NamedTuple):
 
 
 def parse_items(text: pd.Series, listlike: pd.Series,
-                lookup: Callable[[str], str | None] | None = None) -> Items:
+                lookup: Callable[[str], str | None] | None = None, *,
+                lookup_many: Callable[[list[str]], set[str]] | None = None) -> Items:
     """Tuples of items from a multi-valued column (text cells split, lists taken as is).
 
     Items are keys (NFKC, invisible characters removed); with ``lookup``, every item is
-    mapped through it (duplicates dropped). Each distinct cell is split once and each
-    distinct item looked up once.
+    mapped through it (duplicates dropped); ``lookup_many`` instead keeps the items it
+    returns for a list of all distinct items (one call). Each distinct cell is split once
+    and each distinct item looked up once.
     """
-    codes, uniques = pd.factorize(text)
-    cells = [split_items(u) for u in uniques.tolist()]
+    codes, uniques = _factorize_sparse(text)
+    keys: dict[str, str] = {}  # each distinct item normalised once
+    cells = [split_items(u, keys) for u in uniques.tolist()]
     list_rows = np.flatnonzero(listlike.notna().to_numpy())
     if len(list_rows):
         codes = codes.copy()
         for k in list_rows.tolist():
             codes[k] = len(cells)
-            cells.append(split_items(listlike.iloc[k]))
+            cells.append(split_items(listlike.iloc[k], keys))
     unknown: dict[str, None] = {}
     bad_cell = np.zeros(len(cells) + 1, dtype=bool)
     control = np.zeros(len(cells) + 1, dtype=bool)
-    control[:-1] = [any(control_characters(item) for item in items) for items in cells]
-    if lookup is not None:
-        known = {item: lookup(item) for item in dict.fromkeys(i for c in cells for i in c)}
+    if len(list_rows) or _holds_control(text):  # (line breaks separate items)
+        control[:-1] = [any(control_characters(item) for item in items) for items in cells]
+    known: dict[str, str | None] | None = None
+    if lookup_many is not None or lookup is not None:
+        distinct = list(dict.fromkeys(i for c in cells for i in c))
+        if lookup_many is not None:
+            keep = lookup_many(distinct) if distinct else set()
+            known = {i: i if i in keep else None for i in distinct}
+        elif lookup is not None:
+            known = {i: lookup(i) for i in distinct}
+    if known is not None:
         for c, items in enumerate(cells):
             mapped = [known[item] for item in items]
             if None in mapped:

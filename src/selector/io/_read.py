@@ -177,12 +177,14 @@ def _read_arrow(raw: bytes, enc: str, sep: str, width: int, numeric: set[int]
     if enc not in ("utf-8", "utf-8-sig"):
         return None
     names = [str(j) for j in range(width)]
-    text_types = {n: pa.string() for j, n in enumerate(names) if j not in numeric}
+    text_types = {n: pa.large_string() for j, n in enumerate(names) if j not in numeric}
 
     def read(types: dict[str, Any]) -> Any:
         return pacsv.read_csv(
             io.BytesIO(raw),
-            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1),
+            # big blocks: few chunks, so the passes of the validator loop little
+            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1,
+                                           block_size=16 << 20),
             parse_options=pacsv.ParseOptions(delimiter=sep, newlines_in_values=False,
                                              ignore_empty_lines=False),
             convert_options=pacsv.ConvertOptions(

@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.compute as pc
 
 from selector._errors import InputProblem, Phrase
@@ -158,7 +159,8 @@ def build_proposals(
     log.raise_if_any(source)
     table = _Table(headers, columns, rows, found, log)
     log.raise_if_any(source)
-    out: dict[str, Any] = {"id": _ids(table)}
+    ids, ids_arrow = _ids(table)
+    out: dict[str, Any] = {"id": ids}
     for field in _FREE + ("district", "variant_group"):
         out[field] = _optional_text(table, field)
     out["domain"] = _domains(table, domains)
@@ -166,8 +168,9 @@ def build_proposals(
     for field in FLOAT_COLUMNS:
         out[field] = _numbers(table, field)
     _estimate_order(table, out)
+    id_set = _IdSet(ids, ids_arrow)
     for field in ("target_groups", "pools", "requires", "excludes"):
-        out[field] = _lists(table, field, target_groups, out["id"])
+        out[field] = _lists(table, field, target_groups, id_set)
     out["indicators"] = _indicators(table)
     out["channel"] = _channels(table)
     file_currency = _currency(table, currency)
@@ -308,18 +311,24 @@ class _Table:
 
 
 # -- step 3: fields ------------------------------------------------------------------------
-def _ids(table: _Table) -> np.ndarray:
+def _ids(table: _Table) -> tuple[np.ndarray, pa.ChunkedArray]:
+    """The ids as Python text (for the frame) and as Arrow (for lookups); missing and
+    repeated ids reported, the repeats after normalising (an id differing from an earlier
+    one only invisibly or in width is a repeat)."""
     ids, header = table.single("id")
     raw = table.cells("id")[0]
     table.log.add_mask(ids.isna(), raw, header, "io.id.missing")
     out: np.ndarray = ids.to_numpy(dtype=object, na_value="")
+    present = arrow_strings(ids)
+    if len(pc.unique(present)) == len(present) - present.null_count + (present.null_count > 0):
+        return out, present  # every id once (one hash pass; rows of repeats only if needed)
     later = (ids.duplicated(keep="first") & ids.notna()).to_numpy()
     if later.any():  # shown as written, so that an id differing invisibly is visible
         rows = pd.Series(ids.index.to_numpy(), index=ids.index)
         first = rows.groupby(ids.to_numpy(dtype=object, na_value=""), sort=False).transform("first")
         table.log.add_mask(later, raw, header, "io.id.duplicate",
                            first=first.to_numpy()[later])
-    return out
+    return out, present
 
 
 def _optional_text(table: _Table, field: str) -> np.ndarray:
@@ -412,8 +421,21 @@ def _estimate_order(table: _Table, out: dict[str, Any]) -> None:
                                key)
 
 
+class _IdSet:
+    """The proposal ids, and which of a few referenced items are among them."""
+
+    def __init__(self, ids: np.ndarray, arrow: pa.ChunkedArray) -> None:
+        self.ids = ids
+        self._arrow = arrow
+
+    def known(self, items: list[str]) -> set[str]:
+        """The ``items`` that are ids: the few items are hashed, the many ids probed."""
+        hit = pc.is_in(self._arrow, value_set=pa.array(items, type=self._arrow.type))
+        return set(pc.filter(self._arrow, hit).to_pylist())
+
+
 def _lists(table: _Table, field: str, target_groups: Taxonomy | None,
-           ids: np.ndarray) -> np.ndarray:
+           id_set: _IdSet) -> np.ndarray:
     if not table.has(field):
         return _empty_tuples(len(table))
     text, lists, header = table.cells(field)
@@ -428,8 +450,8 @@ def _lists(table: _Table, field: str, target_groups: Taxonomy | None,
     elif field == "target_groups":
         items = parse_items(text, lists)
     else:
-        id_set = set(ids.tolist())
-        items = parse_items(text, lists, lambda s: s if s in id_set else None)
+        ids = id_set.ids
+        items = parse_items(text, lists, lookup_many=id_set.known)
         table.log.add_mask(items.unknown_rows, cells, header, "io.list.dangling",
                            ids=lambda cell: ", ".join(
                                i for i in split_items(cell) if i in items.unknown))
