@@ -234,3 +234,17 @@ def test_a_line_break_in_a_title_is_refused_with_its_row(tmp_path: Path) -> None
         load_proposals(path)
     assert [(p.row, p.column) for p in err.value.problems] == [(2, "title"), (3, "cost")]
     assert "control characters" in str(err.value) and "two\\nlines" in str(err.value)
+
+
+def test_a_failed_write_leaves_the_old_file_whole(tmp_path: Path) -> None:
+    from selector import InvalidInputError
+
+    call = generate_call(5, seed=3)
+    target = save_proposals(call, tmp_path / "p.csv")
+    before = target.read_bytes()
+    bad = proposals_from_frame(pd.DataFrame({"id": ["A"], "domain": ["health"], "cost": ["1"],
+                                             "beneficiaries": [1], "pools": [["a|b"]]}))
+    with pytest.raises(InvalidInputError, match="separator"):
+        save_proposals(bad, target)
+    assert target.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["p.csv"]  # no temporary file left

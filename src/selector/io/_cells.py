@@ -20,7 +20,7 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
-from typing import Any, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -529,45 +529,59 @@ def _group_tuples(values: np.ndarray, groups: np.ndarray, n: int) -> np.ndarray:
 
 
 def _indicator_from_object(value: object) -> tuple[IndicatorTuple, ...] | None:
+    """Indicators of a typed cell (JSON, Parquet, a frame): a string in the cell syntax, a
+    record ``{"name", "target", "unit"}``, a ``(name, target, unit)`` sequence, or a list of
+    these; ``None`` when malformed."""
     if isinstance(value, str):
         return parse_indicator_cell(value)
     items = [value] if isinstance(value, dict) else value
     out: list[IndicatorTuple] = []
     for item in items:  # type: ignore[attr-defined]
-        if isinstance(item, dict):
-            name, target, unit = item.get("name"), item.get("target"), item.get("unit")
-        elif isinstance(item, list | tuple | np.ndarray) and 1 <= len(item) <= 3:
-            name, target, unit = (*item, None, None)[:3]
-        elif isinstance(item, str):
+        if isinstance(item, str):
             parsed = parse_indicator_cell(item)
-            if parsed is None:
-                return None
-            out.extend(parsed)
-            continue
         else:
+            one = _indicator_record(item)
+            parsed = None if one is None else (one,)
+        if parsed is None:
             return None
-        if not isinstance(name, str) or not strip_invisible(name).strip() \
-                or control_characters(name):
-            return None
-        if target is not None and not (isinstance(target, float) and math.isnan(target)):
-            if isinstance(target, str):  # as text: ASCII digits after NFKC, like the cells
-                target = normalise_key(target)
-                if not target.isascii():
-                    return None
-            try:
-                number = float(target)
-            except (TypeError, ValueError, OverflowError):
-                return None
-            if not math.isfinite(number) or abs(number) > MAX_EXTRA_NUMBER:
-                return None
-        else:
-            number = None
-        text_unit = None if unit is None or (isinstance(unit, float) and math.isnan(unit)) \
-            else strip_invisible(str(unit)).strip() or None
-        if text_unit is not None and control_characters(text_unit):
-            return None
-        out.append((strip_invisible(name).strip(), number, text_unit))
+        out.extend(parsed)
     return tuple(out)
+
+
+def _indicator_record(item: object) -> IndicatorTuple | None:
+    """One indicator from a record or a sequence of 1 to 3 fields; ``None`` when malformed."""
+    if isinstance(item, dict):
+        name, target, unit = item.get("name"), item.get("target"), item.get("unit")
+    elif isinstance(item, list | tuple | np.ndarray) and 1 <= len(item) <= 3:
+        name, target, unit = (*item, None, None)[:3]
+    else:
+        return None
+    if not isinstance(name, str) or not strip_invisible(name).strip() or control_characters(name):
+        return None
+    number = _indicator_target(target)
+    if number is False:
+        return None
+    text_unit = None if unit is None or (isinstance(unit, float) and math.isnan(unit)) \
+        else strip_invisible(str(unit)).strip() or None
+    if text_unit is not None and control_characters(text_unit):
+        return None
+    return strip_invisible(name).strip(), number, text_unit
+
+
+def _indicator_target(target: object) -> float | None | Literal[False]:
+    """A target value (``None`` when absent), or ``False`` when it is not a plausible number:
+    text must be ASCII digits after NFKC, like the cells; at most 10^15 in size."""
+    if target is None or (isinstance(target, float) and math.isnan(target)):
+        return None
+    if isinstance(target, str):
+        target = normalise_key(target)
+        if not target.isascii():
+            return False
+    try:
+        number = float(target)  # type: ignore[arg-type]
+    except (TypeError, ValueError, OverflowError):
+        return False
+    return number if math.isfinite(number) and abs(number) <= MAX_EXTRA_NUMBER else False
 
 
 def parse_indicators(text: pd.Series, listlike: pd.Series) -> tuple[np.ndarray, np.ndarray]:

@@ -53,7 +53,7 @@ import pandas as pd
 from selector._errors import InputProblem, InvalidInputError
 from selector.io._cells import ProblemLog
 from selector.io._limits import read_limited
-from selector.io._validate import build_proposals
+from selector.io._validate import Vocabulary, build_proposals
 from selector.model import ProposalSet
 from selector.money import parse_money
 from selector.taxonomy import Taxonomy
@@ -339,11 +339,13 @@ def _build(projects: pd.DataFrame, support: pd.Series, lines: np.ndarray, meta: 
         meta_text.get("country", ("", 0))[0].strip().lower(), "XXX")).upper()
     table = pd.DataFrame({k: v.reset_index(drop=True) for k, v in frame.items()})
     group_codes = list(dict.fromkeys(g for t in groups for g in t))
-    return build_proposals(
-        list(table.columns), [table.iloc[:, j] for j in range(table.shape[1])], lines,
+    vocabulary = Vocabulary(
         domains=Taxonomy.from_codes("category", _categories(projects, meta_text)),
         target_groups=Taxonomy.from_codes("target", group_codes) if group_codes else None,
-        currency=currency, meta=meta, source=source)
+        currency=currency)
+    return build_proposals(list(table.columns),
+                           [table.iloc[:, j] for j in range(table.shape[1])], lines, vocabulary,
+                           meta=meta, source=source)
 
 
 def _check_costs(proposals: ProposalSet, meta: dict[str, Any], lines: np.ndarray,

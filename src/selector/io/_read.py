@@ -30,7 +30,7 @@ from selector._errors import InputProblem, InvalidInputError
 from selector.io._fields import lookup_header
 from selector.io._limits import LIMITS, read_limited
 from selector.io._pabulib import load_pabulib
-from selector.io._validate import build_proposals
+from selector.io._validate import Vocabulary, build_proposals
 from selector.model import FLOAT_COLUMNS, ProposalSet
 from selector.taxonomy import DEFAULT_DOMAINS, DEFAULT_TARGET_GROUPS, Taxonomy
 from selector.text import INVISIBLE_CHARS
@@ -554,6 +554,6 @@ def load_proposals(
         raise _fail("io.read.format", source, format=str(fmt))
     rows = np.arange(2, (len(columns[0]) if columns else 0) + 2)
     meta: dict[str, Any] = {"source": source, "format": fmt}
-    return build_proposals(headers, columns, rows, mapping=mapping, domains=domains,
-                           target_groups=target_groups, currency=currency, meta=meta,
+    return build_proposals(headers, columns, rows,
+                           Vocabulary(mapping, domains, target_groups, currency), meta=meta,
                            source=source, extra_problems=extra)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -53,7 +54,8 @@ from selector.money import MAX_YUAN
 from selector.taxonomy import DEFAULT_DOMAINS, DEFAULT_TARGET_GROUPS, Taxonomy
 from selector.text import arrow_strings, clean_keys, clean_texts, normalise_key
 
-__all__ = ["CHANNELS", "POOLS", "REQUIRED", "build_proposals", "proposals_from_frame"]
+__all__ = ["CHANNELS", "POOLS", "REQUIRED", "Vocabulary", "build_proposals",
+           "proposals_from_frame"]
 
 #: Fields every file must have a column for.
 REQUIRED = ("id", "domain", "cost", "beneficiaries")
@@ -132,25 +134,35 @@ def proposals_from_frame(
     headers = [str(c) for c in frame.columns]
     columns = [frame.iloc[:, j] for j in range(frame.shape[1])]
     rows = np.arange(2, len(frame) + 2)
-    return build_proposals(headers, columns, rows, mapping=mapping, domains=domains,
-                           target_groups=target_groups, currency=currency, meta=meta,
+    return build_proposals(headers, columns, rows,
+                           Vocabulary(mapping, domains, target_groups, currency), meta=meta,
                            source=source)
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """How cells are read: the user's header mapping, the taxonomies that cells are matched
+    against (``target_groups=None`` accepts any group code) and the currency asked for."""
+
+    mapping: Mapping[str, str] | None = None
+    domains: Taxonomy = DEFAULT_DOMAINS
+    target_groups: Taxonomy | None = DEFAULT_TARGET_GROUPS
+    currency: str | None = None
 
 
 def build_proposals(
     headers: Sequence[str],
     columns: Sequence[pd.Series],
     rows: np.ndarray,
+    vocabulary: Vocabulary = Vocabulary(),
     *,
-    mapping: Mapping[str, str] | None = None,
-    domains: Taxonomy = DEFAULT_DOMAINS,
-    target_groups: Taxonomy | None = DEFAULT_TARGET_GROUPS,
-    currency: str | None = None,
     meta: Mapping[str, Any] | None = None,
     source: str = "",
     extra_problems: Sequence[InputProblem] = (),
 ) -> ProposalSet:
     """Validate columns (``headers[j]`` over ``columns[j]``, spreadsheet ``rows``)."""
+    mapping, domains, target_groups, currency = (
+        vocabulary.mapping, vocabulary.domains, vocabulary.target_groups, vocabulary.currency)
     headers = [normalise_key(str(h)) for h in headers]
     log = ProblemLog(headers)
     for problem in extra_problems:
