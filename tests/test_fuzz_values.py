@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import tomli_w
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from selector import InvalidInputError, Rules, load_rules
@@ -63,7 +63,8 @@ def test_wan_and_fen_units_agree(minor: int) -> None:
 
 AMOUNTS = (st.text(max_size=30) | st.floats() | st.integers(-(10**40), 10**40)
            | st.decimals(allow_nan=True, allow_infinity=True)
-           | st.sampled_from(["1,2,3", "١٢٠", "1e300", "NaN", "-0", "12.345", "¥", "万", "",
+           | st.sampled_from(["1,2,3", "١٢٠", "1e300", "NaN", "sNaN", "-Infinity", "-0", "12.345",
+                              "¥", "万", "",
                               "9" * 400, "1" * 5000, "0.1" + "0" * 300]))
 
 
@@ -85,6 +86,10 @@ def test_any_value_is_an_exact_amount_or_our_error(value: object) -> None:
 
 @FUZZ
 @given(value=AMOUNTS, rounding=st.sampled_from(["floor", "ceiling"]))
+@example(value="NaN", rounding="floor").via("discovered: NaN compared to the ceiling")
+@example(value="sNaN", rounding="ceiling")
+@example(value=Decimal("-Infinity"), rounding="floor")
+@example(value=1e40, rounding="floor")
 def test_rounded_conversion_is_an_integer_or_our_error(value: object, rounding: str) -> None:
     try:
         minor = to_fen(value, rounding=rounding)  # type: ignore[arg-type]

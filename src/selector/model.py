@@ -66,7 +66,7 @@ from typing import Annotated, Any, Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
 
 from selector._errors import CheckedModel
@@ -177,7 +177,7 @@ def _ranged(field: str, **kwargs: Any) -> Any:
     return Field(ge=r.low, le=r.high, allow_inf_nan=False, **kwargs)
 
 
-class Indicator(BaseModel):
+class Indicator(CheckedModel):
     """A measurable indicator: a name, a target value and a unit."""
 
     model_config = ConfigDict(frozen=True)

@@ -265,7 +265,9 @@ def to_fen(value: MoneyLike, what: str = "amount", *,
         except InvalidOperation:
             kind = "format"
         else:
-            if abs(fen) > MAX_FEN:
+            if not fen.is_finite():
+                kind = "format"
+            elif abs(fen) > MAX_FEN:
                 kind = "large"
             else:
                 return int(fen.to_integral_value(
