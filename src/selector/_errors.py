@@ -60,6 +60,8 @@ __all__ = [
 
 #: Characters of an offending value (or of a parameter from the input) shown in a message.
 MAX_SHOWN = 60
+#: Problems listed in the text of one error (all of them stay in ``problems``).
+_MAX_LISTED = 50
 #: Characters of a message parameter (a list of choices, a name from the input).
 _MAX_PARAM = 300
 #: Characters of a whole problem message (a message from code, not the catalogue).
@@ -202,8 +204,10 @@ class InvalidInputError(SelectorError, ValueError):
         head = f"{self.source}: " if self.source else ""
         if n == 1:
             return f"{head}{self.problems[0].text(lang)}"
-        return "\n".join([head + t("io.summary.count", lang, n=n)]
-                         + [f"  - {line}" for line in self.lines(lang)])
+        shown = [f"  - {p.text(lang)}" for p in self.problems[:_MAX_LISTED]]
+        if n > _MAX_LISTED:
+            shown.append("  - " + t("io.summary.truncated", lang, n=n - _MAX_LISTED))
+        return "\n".join([head + t("io.summary.count", lang, n=n), *shown])
 
 
 class InfeasibleError(SelectorError):
