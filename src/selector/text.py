@@ -54,6 +54,7 @@ __all__ = [
     "INVISIBLE",
     "INVISIBLE_CHARS",
     "arrow_strings",
+    "longest_bytes",
     "clean_keys",
     "clean_texts",
     "control_characters",
@@ -233,8 +234,43 @@ def _clean_distinct(array: pa.ChunkedArray, clean: Callable[[str], str]) -> pa.C
     return _null_empty(pa.chunked_array([cleaned]))
 
 
+def longest_bytes(array: pa.ChunkedArray) -> int:
+    """The length in bytes of the longest value (at least its length in characters), from
+    the offsets alone.
+
+    >>> longest_bytes(pa.chunked_array([["ab", None], ["长"]]))
+    3
+    """
+    longest = 0
+    for chunk in array.chunks:
+        if len(chunk):
+            longest = max(longest, int(np.diff(_offsets(chunk)).max()))
+    return longest
+
+
+def _offsets(chunk: pa.Array) -> np.ndarray:
+    width = np.int64 if pa.types.is_large_string(chunk.type) else np.int32
+    out: np.ndarray = np.frombuffer(chunk.buffers()[1], dtype=width)[
+        chunk.offset:chunk.offset + len(chunk) + 1]
+    return out
+
+
+def _has_empty(chunk: pa.Array) -> bool:
+    """Whether some present value of a string chunk is ``""`` (from its offsets and validity
+    bitmap: no pass over the text)."""
+    if len(chunk) == 0 or chunk.null_count == len(chunk):
+        return False
+    offsets = _offsets(chunk)
+    empty = offsets[1:] == offsets[:-1]
+    if chunk.null_count and empty.any():
+        bits = np.unpackbits(np.frombuffer(chunk.buffers()[0], dtype=np.uint8),
+                             bitorder="little")[chunk.offset:chunk.offset + len(chunk)]
+        empty &= bits.astype(bool)
+    return bool(empty.any())
+
+
 def _null_empty(array: pa.ChunkedArray) -> pa.ChunkedArray:
-    if pc.min(pc.binary_length(array)).as_py() != 0:  # (None when all are missing)
+    if not any(_has_empty(chunk) for chunk in array.chunks):
         return array
     empty = pc.equal(array, "")
     out: pa.ChunkedArray = pc.if_else(empty, pa.scalar(None, array.type), array)

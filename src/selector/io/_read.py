@@ -181,7 +181,7 @@ def _read_arrow(raw: bytes, enc: str, sep: str, width: int, numeric: set[int]
 
     def read(types: dict[str, Any]) -> Any:
         return pacsv.read_csv(
-            io.BytesIO(raw),
+            pa.BufferReader(raw),  # zero-copy
             # big blocks: few chunks, so the passes of the validator loop little
             read_options=pacsv.ReadOptions(column_names=names, skip_rows=1,
                                            block_size=16 << 20),
