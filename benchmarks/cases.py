@@ -481,7 +481,7 @@ def orlib_as_selection(profit: np.ndarray, weights: np.ndarray,
     the other rows are resources over extra columns."""
     import pandas as pd
 
-    from selector import ProposalSet, Rules
+    from selector import Rules, proposals_from_frame
     from selector.rules import Eligibility, Relations, Resource
 
     n, m = len(profit), len(caps)
@@ -490,7 +490,7 @@ def orlib_as_selection(profit: np.ndarray, weights: np.ndarray,
                           "beneficiaries": profit})
     for i in range(1, m):
         frame[f"r{i}"] = weights[i]
-    ps = ProposalSet.from_frame(frame)
+    ps = proposals_from_frame(frame)
     rules = Rules(budget=Decimal(int(caps[0])) / 100,
                   resources=tuple(Resource(name=f"r{i}", column=f"r{i}", capacity=float(caps[i]))
                                   for i in range(1, m)),

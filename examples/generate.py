@@ -7,8 +7,10 @@ Writes, next to this script:
   seed 2026, saved with Chinese headers and labels as a planner's spreadsheet export
   would have them (UTF-8);
 - ``proposals_with_mistakes.csv``: a dozen proposals with the mistakes planners
-  typically make (duplicate id, cost written in words, a misspelt domain, month 13, ...),
-  to show that one load reports every problem with its row and column.
+  typically make (duplicate id, an id repeated with an invisible character, cost written
+  in words or with misplaced separators, a misspelt domain, month 13, ...), to show that
+  one load reports every problem with its row and column (full-width digits are not a
+  mistake: they are read exactly).
 
 Usage::
 
@@ -62,6 +64,13 @@ MISTAKES = [
     # NaN written out; missing domain
     ["2026-0010", "职工篮球联赛", "", "95000", "NaN", "3", "6",
      "青年职工", "参与人数=500人", "0.95", "公益资金", "", "基层工会", "2026"],
+    # the id of row 10 again with an invisible zero-width space (pasted from a chat app);
+    # thousands separators in the wrong places (1,20,000 is not 120,000)
+    ["2026-0009\u200b", "职工法律援助站", "维权保障", "1,20,000", "500", "12", "1",
+     "一线职工", "咨询人次=500人次", "0.9", "财政资金", "", "基层工会", "2026"],
+    # full-width digits, as Chinese input methods type them: read exactly (not a mistake)
+    ["２０２６-００１２", "环卫工人爱心驿站", "生活服务", "８５，０００", "１２００", "６", "３",
+     "环卫工人", "建成站点=５个", "0.9", "财政资金", "", "基层工会", "2026"],
 ]
 
 

@@ -177,7 +177,7 @@ def test_amsterdam_category_budgets(pabulib_dir: Path) -> None:
         for rule in rules.groups:
             member = np.array([rule.values[0] in cats for cats in ps.frame["categories"]])
             spent = int(ps.frame["cost_minor"].to_numpy()[chosen & member].sum())
-            assert spent <= int(Decimal(str(rule.max_total)) * 100), (path.name, rule.label)
+            assert spent <= int(Decimal(str(rule.max_total)) * 100), (path.name, rule.key)
 
 
 @pytest.mark.parametrize("name", ["mknapcb1.txt", "mknapcb4.txt", "mknapcb7.txt"])

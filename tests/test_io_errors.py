@@ -56,7 +56,7 @@ CASES: list[tuple[str, Callable[[Path], Path], dict[str, object],
     ("inf beneficiaries", csv_file("A3,inf,健康管理,100,inf,1,0.5,2026,,,"), {},
      [(3, "预计受益人数")], "not a number"),
     ("negative beneficiaries", csv_file("A3,负,健康管理,100,-3,1,0.5,2026,,,"), {},
-     [(3, "预计受益人数")], ">= 0"),
+     [(3, "预计受益人数")], "from 0 to 1,000,000,000"),
     ("unknown domain", csv_file("A3,错领域,健康管里,100,3,1,0.5,2026,,,"), {},
      [(3, "领域")], "did you mean 'health'"),
     ("missing domain", csv_file("A3,无领域,,100,3,1,0.5,2026,,,"), {},
@@ -176,3 +176,18 @@ def test_many_bad_rows_are_summarised(tmp_path: Path) -> None:
     problems = caught.value.problems
     assert len(problems) == 21
     assert problems[-1].message.startswith("80 more rows with the same problem")
+
+
+def test_a_file_with_thousands_of_problems_gives_a_short_error(tmp_path: Path) -> None:
+    headers = ["id", "domain", "cost", "beneficiaries"] + [f"备注{k}" for k in range(40)]
+    rows = [",".join([f"B{k}", "health", "-1", "1e300", *["x" * 40_000] * 40])
+            for k in range(30)]
+    path = tmp_path / "many.csv"
+    path.write_text("\n".join([",".join(headers), *rows]) + "\n", encoding="utf-8")
+    with pytest.raises(InvalidInputError) as caught:
+        load_proposals(path)
+    err = caught.value
+    assert len(err.problems) > 50  # every kind kept (each summarised after 20 rows) ...
+    lines = str(err).splitlines()
+    assert len(lines) == 52 and "more problems" in lines[-1]  # ... the text stays short
+    assert max(map(len, lines)) < 300

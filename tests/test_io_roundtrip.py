@@ -26,7 +26,7 @@ UNIT_CHARS = "人次个%场户元"
 texts = st.text(st.characters(blacklist_categories=("Cs", "Cc")), max_size=12)
 optional_text = st.none() | texts
 finite = st.floats(-1e9, 1e9, allow_nan=False, allow_infinity=False)
-optional = st.none() | finite
+score = st.none() | st.floats(0, 100)
 
 
 @st.composite
@@ -47,10 +47,10 @@ def proposal_sets(draw: st.DrawFn) -> ProposalSet:
     rows: list[dict[str, Any]] = []
     for k, pid in enumerate(ids):
         others = [i for i in ids if i != pid]
-        b = draw(st.floats(0, 1e12, allow_nan=False))
-        low = draw(st.none() | st.floats(0, 1e12, allow_nan=False))
-        high = draw(st.none() | st.floats(0, 1e12, allow_nan=False))
-        minor = draw(st.integers(0, 10**16) | st.sampled_from([0, 1, 99, 10**15 - 1]))
+        b = draw(st.floats(0, 1e9, allow_nan=False))
+        low = draw(st.none() | st.floats(0, 1e9, allow_nan=False))
+        high = draw(st.none() | st.floats(0, 1e9, allow_nan=False))
+        minor = draw(st.integers(0, 10**14) | st.sampled_from([0, 1, 99, 10**14 - 1, 10**14]))
         rows.append({
             "id": pid,
             "title": draw(texts),
@@ -65,8 +65,8 @@ def proposal_sets(draw: st.DrawFn) -> ProposalSet:
                                                  unique=True, max_size=3))),
             "district": draw(optional_text),
             "indicators": tuple(draw(st.lists(indicator(), max_size=3))),
-            "expert_score": draw(optional),
-            "worker_score": draw(optional),
+            "expert_score": draw(score),
+            "worker_score": draw(score),
             "worker_votes": draw(st.none() | st.integers(0, 10**9)),
             "completion_probability": draw(st.none() | st.floats(0, 1)),
             "pools": tuple(draw(st.lists(st.sampled_from(["fiscal", "charity", "lottery"]),
@@ -179,10 +179,10 @@ def test_blank_lines_keep_spreadsheet_row_numbers(tmp_path: Path) -> None:
 def test_money_cells_are_exact(tmp_path: Path) -> None:
     frame = pd.DataFrame({"项目编号": list("ABCDEF"), "领域": ["技能提升"] * 6,
                           "预算金额": ["1,200,000.50", "¥120000", "12万", "12.345678万",
-                                   "0.01", "99999999999999.99"],
+                                   "0.01", "1,000,000,000,000"],
                           "预计受益人数": ["3,000人"] * 6})
     cost = proposals_from_frame(frame).frame["cost_minor"].tolist()
-    assert cost == [120000050, 12000000, 12000000, 12345678, 1, 9999999999999999]
+    assert cost == [120000050, 12000000, 12000000, 12345678, 1, 10**14]
     wan = proposals_from_frame(frame.rename(columns={"预算金额": "预算金额(万元)"}).assign(
         预算金额=None).drop(columns="预算金额").assign(**{"预算金额(万元)": ["1.5", "2", "0.000001",
                                                                        "3", "4", "5"]}))
@@ -214,11 +214,37 @@ def test_line_breaks_inside_cells_keep_row_numbers(tmp_path: Path) -> None:
     from selector import InvalidInputError
 
     path = tmp_path / "p.csv"
+    path.write_text('id,title,domain,cost,beneficiaries,服务对象\nA,x,health,1,1,"快递员\n女职工"\n'
+                    "B,x,health,-1,1,\n", encoding="utf-8")
+    with pytest.raises(InvalidInputError) as err:
+        load_proposals(path)
+    assert [(p.row, p.column) for p in err.value.problems] == [(3, "cost")]
+    path.write_text('id,title,domain,cost,beneficiaries,服务对象\nA,x,health,1,1,"快递员\n女职工"\n',
+                    encoding="utf-8")
+    assert load_proposals(path).frame["target_groups"].tolist() == [("couriers", "women_workers")]
+
+
+def test_a_line_break_in_a_title_is_refused_with_its_row(tmp_path: Path) -> None:
+    from selector import InvalidInputError
+
+    path = tmp_path / "p.csv"
     path.write_text('id,title,domain,cost,beneficiaries\nA,"two\nlines",health,1,1\n'
                     "B,x,health,-1,1\n", encoding="utf-8")
     with pytest.raises(InvalidInputError) as err:
         load_proposals(path)
-    assert [(p.row, p.column) for p in err.value.problems] == [(3, "cost")]
-    path.write_text('id,title,domain,cost,beneficiaries\nA,"two\nlines",health,1,1\n',
-                    encoding="utf-8")
-    assert load_proposals(path).frame["title"].tolist() == ["two\nlines"]
+    assert [(p.row, p.column) for p in err.value.problems] == [(2, "title"), (3, "cost")]
+    assert "control characters" in str(err.value) and "two\\nlines" in str(err.value)
+
+
+def test_a_failed_write_leaves_the_old_file_whole(tmp_path: Path) -> None:
+    from selector import InvalidInputError
+
+    call = generate_call(5, seed=3)
+    target = save_proposals(call, tmp_path / "p.csv")
+    before = target.read_bytes()
+    bad = proposals_from_frame(pd.DataFrame({"id": ["A"], "domain": ["health"], "cost": ["1"],
+                                             "beneficiaries": [1], "pools": [["a|b"]]}))
+    with pytest.raises(InvalidInputError, match="separator"):
+        save_proposals(bad, target)
+    assert target.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["p.csv"]  # no temporary file left

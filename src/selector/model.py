@@ -31,30 +31,61 @@ proposer, channel           object       str or None; channel in {"union", "onli
 year                        float64      year submitted; NaN when absent
 ==========================  ===========  ==============================================
 
-Any other column of the source is kept unchanged after these ("extra" columns) and is
-usable by rules.
+Any other column of the source is kept after these ("extra" columns) and is usable by
+rules.
+
+Plausibility ceilings (``NUMERIC_RANGES``): a value outside its range is refused at the
+door, by the loaders and by :class:`Proposal` alike.
+
+==========================  ===================================================
+column                      accepted values
+==========================  ===================================================
+cost                        0 to ``selector.money.MAX_YUAN`` (10^12 yuan), to the fen
+beneficiaries (low, high)   0 to 10^9 workers per proposal
+duration_months             more than 0, at most 120 months
+earliest_start              a whole month, 1 to 12
+expert_score, worker_score  0 to 100
+worker_votes                a whole number, 0 to 10^9
+completion_probability      0 to 1
+year                        a whole year, 1900 to 2200
+extra numeric columns       at most 10^15 in size (beyond, doubles are not exact)
+==========================  ===================================================
+
+Text (see :mod:`selector.text`): ids and other keys are compared after Unicode NFKC with
+invisible characters removed; titles keep their characters but lose invisible ones;
+control characters (line breaks, escapes) are refused in ids and titles.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, ConfigDict, Field, field_validator
+from pydantic_core import PydanticCustomError
 
+from selector._errors import CheckedModel
+from selector.money import Money
 from selector.taxonomy import DEFAULT_DOMAINS, DEFAULT_TARGET_GROUPS, Taxonomy
+from selector.text import control_characters, normalise_key, strip_invisible
 
 __all__ = [
     "CANONICAL_COLUMNS",
     "FLOAT_COLUMNS",
+    "MAX_BENEFICIARIES",
+    "MAX_EXTRA_NUMBER",
+    "MAX_MONTHS",
+    "NUMERIC_RANGES",
     "TUPLE_COLUMNS",
     "Indicator",
     "Proposal",
     "ProposalSet",
+    "Range",
 ]
 
 FLOAT_COLUMNS = (
@@ -71,8 +102,82 @@ CANONICAL_COLUMNS = (
     "pools", "requires", "excludes", "variant_group", "proposer", "channel", "year",
 )
 
+#: Most workers one proposal may claim to serve.
+MAX_BENEFICIARIES = 10**9
+#: Longest duration of a project, in months.
+MAX_MONTHS = 120
+#: Largest magnitude of a number in an extra column (doubles are exact integers below it).
+MAX_EXTRA_NUMBER = 1e15
 
-class Indicator(BaseModel):
+
+@dataclass(frozen=True)
+class Range:
+    """The accepted values of a numeric column: ``low``..``high`` (``low`` excluded when
+    ``low_open``), whole numbers only when ``whole``."""
+
+    low: float
+    high: float
+    whole: bool = False
+    low_open: bool = False
+
+    def outside(self, values: np.ndarray) -> np.ndarray:
+        """Mask of the finite ``values`` outside the range (NaN is not outside)."""
+        finite = np.isfinite(values)
+        with np.errstate(invalid="ignore"):
+            low = values <= self.low if self.low_open else values < self.low
+            bad = finite & (low | (values > self.high))
+            if self.whole:
+                bad |= finite & (values != np.round(values))
+        out: np.ndarray = bad
+        return out
+
+
+#: Plausibility ceilings of the numeric columns (see the module docstring).
+NUMERIC_RANGES: dict[str, Range] = {
+    "beneficiaries": Range(0, MAX_BENEFICIARIES),
+    "beneficiaries_low": Range(0, MAX_BENEFICIARIES),
+    "beneficiaries_high": Range(0, MAX_BENEFICIARIES),
+    "duration_months": Range(0, MAX_MONTHS, low_open=True),
+    "earliest_start": Range(1, 12, whole=True),
+    "expert_score": Range(0, 100),
+    "worker_score": Range(0, 100),
+    "worker_votes": Range(0, MAX_BENEFICIARIES, whole=True),
+    "completion_probability": Range(0, 1),
+    "year": Range(1900, 2200, whole=True),
+}
+
+
+def _key(value: str) -> str:
+    text = normalise_key(value)
+    if control_characters(text):
+        raise PydanticCustomError("control_characters",
+                                  "must not contain control characters (line breaks, escapes)")
+    return text
+
+
+def _free_text(value: str) -> str:
+    text = strip_invisible(value).strip()
+    if control_characters(text):
+        raise PydanticCustomError("control_characters",
+                                  "must not contain control characters (line breaks, escapes)")
+    return text
+
+
+#: An id or other key: NFKC, invisible characters removed, control characters refused.
+Key = Annotated[str, AfterValidator(_key)]
+#: A title or other free text: invisible characters removed, control characters refused.
+FreeText = Annotated[str, AfterValidator(_free_text)]
+
+
+def _ranged(field: str, **kwargs: Any) -> Any:
+    """A pydantic ``Field`` holding :data:`NUMERIC_RANGES` ``[field]``."""
+    r = NUMERIC_RANGES[field]
+    if r.low_open:
+        return Field(gt=r.low, le=r.high, allow_inf_nan=False, **kwargs)
+    return Field(ge=r.low, le=r.high, allow_inf_nan=False, **kwargs)
+
+
+class Indicator(CheckedModel):
     """A measurable indicator: a name, a target value and a unit."""
 
     model_config = ConfigDict(frozen=True)
@@ -87,7 +192,7 @@ class Indicator(BaseModel):
         return self.target is not None and math.isfinite(self.target)
 
 
-class Proposal(BaseModel):
+class Proposal(CheckedModel):
     """One proposal submitted to the call.
 
     Money is exact: ``cost`` is a :class:`~decimal.Decimal` in major units (yuan) with at
@@ -103,36 +208,43 @@ class Proposal(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    id: str = Field(min_length=1)
-    title: str = ""
-    domain: str = Field(min_length=1)
-    cost: Decimal = Field(ge=0, decimal_places=2)
+    id: Key = Field(min_length=1)
+    title: FreeText = ""
+    domain: Key = Field(min_length=1)
+    cost: Money
     currency: str = "CNY"
-    beneficiaries: float = Field(ge=0, allow_inf_nan=False)
-    beneficiaries_low: float | None = Field(default=None, ge=0, allow_inf_nan=False)
-    beneficiaries_high: float | None = Field(default=None, ge=0, allow_inf_nan=False)
-    duration_months: float | None = Field(default=None, gt=0, allow_inf_nan=False)
-    earliest_start: float | None = Field(default=None, ge=1, le=12, allow_inf_nan=False)
-    target_groups: tuple[str, ...] = ()
-    district: str | None = None
+    beneficiaries: float = _ranged("beneficiaries")
+    beneficiaries_low: float | None = _ranged("beneficiaries_low", default=None)
+    beneficiaries_high: float | None = _ranged("beneficiaries_high", default=None)
+    duration_months: float | None = _ranged("duration_months", default=None)
+    earliest_start: float | None = _ranged("earliest_start", default=None)
+    target_groups: tuple[Key, ...] = ()
+    district: Key | None = None
     indicators: tuple[Indicator, ...] = ()
-    expert_score: float | None = Field(default=None, allow_inf_nan=False)
-    worker_score: float | None = Field(default=None, allow_inf_nan=False)
-    worker_votes: float | None = Field(default=None, ge=0, allow_inf_nan=False)
-    completion_probability: float | None = Field(default=None, ge=0, le=1, allow_inf_nan=False)
-    pools: tuple[str, ...] = ()
-    requires: tuple[str, ...] = ()
-    excludes: tuple[str, ...] = ()
-    variant_group: str | None = None
-    proposer: str | None = None
+    expert_score: float | None = _ranged("expert_score", default=None)
+    worker_score: float | None = _ranged("worker_score", default=None)
+    worker_votes: float | None = _ranged("worker_votes", default=None)
+    completion_probability: float | None = _ranged("completion_probability", default=None)
+    pools: tuple[Key, ...] = ()
+    requires: tuple[Key, ...] = ()
+    excludes: tuple[Key, ...] = ()
+    variant_group: Key | None = None
+    proposer: FreeText | None = None
     channel: Literal["union", "online"] | None = None
-    year: int | None = None
+    year: int | None = _ranged("year", default=None)
     extra: dict[str, Any] = Field(default_factory=dict)
 
     @field_validator("id", mode="before")
     @classmethod
     def _id_as_text(cls, v: object) -> str:
-        return str(v).strip()
+        return str(v)
+
+    @field_validator("worker_votes", "earliest_start")
+    @classmethod
+    def _whole(cls, v: float | None) -> float | None:
+        if v is not None and v != round(v):
+            raise PydanticCustomError("whole_number", "must be a whole number")
+        return v
 
     @property
     def cost_minor(self) -> int:
@@ -156,8 +268,8 @@ def _none_if_nan(v: Any) -> Any:
 class ProposalSet:
     """Validated proposals as one canonical DataFrame (see the module docstring).
 
-    Build one with :func:`selector.load_proposals`, :meth:`from_frame` (validates a
-    user DataFrame) or :meth:`from_proposals`. It is immutable by convention: methods
+    Build one with :func:`selector.load_proposals`, :func:`selector.proposals_from_frame`
+    (validates a user DataFrame) or :meth:`from_proposals`. It is immutable by convention: methods
     return new sets.
 
     Attributes
@@ -184,7 +296,8 @@ class ProposalSet:
     ) -> None:
         missing = [c for c in CANONICAL_COLUMNS if c not in frame.columns]
         if missing:
-            raise ValueError(f"canonical frame lacks columns {missing}; use ProposalSet.from_frame")
+            raise ValueError(f"canonical frame lacks columns {missing}; "
+                             "use selector.proposals_from_frame")
         extra = [c for c in frame.columns if c not in CANONICAL_COLUMNS]
         self.frame = frame.loc[:, [*CANONICAL_COLUMNS, *extra]].reset_index(drop=True)
         self.domains = domains
@@ -193,16 +306,6 @@ class ProposalSet:
         self.meta: dict[str, Any] = dict(meta or {})
 
     # -- construction -------------------------------------------------------------------
-    @classmethod
-    def from_frame(cls, frame: pd.DataFrame, **kwargs: Any) -> ProposalSet:
-        """Validate a user DataFrame (any supported headers) into a proposal set.
-
-        Raises :class:`~selector.InvalidInputError` listing every problem found.
-        """
-        from selector.io import proposals_from_frame
-
-        return proposals_from_frame(frame, **kwargs)
-
     @classmethod
     def from_proposals(cls, proposals: Iterable[Proposal], **kwargs: Any) -> ProposalSet:
         """Build a set from :class:`Proposal` objects."""

@@ -10,32 +10,52 @@ Python API — goes through :func:`parse_money_column` (a column at once) or
 Grammar of an amount in yuan::
 
     120000            1200000.50        1,200,000.50      ¥120000   ￥120000   RMB 120000
-    120000元          12万              12.5万元
+    120000元          12万              12.5万元           １２００００ (full-width digits)
 
+- the text is first normalised like an id (Unicode NFKC, so full-width digits, commas
+  and ``￥`` become ASCII; invisible characters removed);
+- digits ``0-9`` only: other digit scripts (Arabic-Indic ``١٢٠``, ...) are refused;
 - at most two decimals of a yuan (fen); ``万`` multiplies by 10,000 (then up to six);
-- a currency sign or code before, ``元`` after; spaces, ``_`` and ``,`` between digits;
-- no sign, exponent, NaN or infinity.
+- a currency sign or code before, ``元`` / ``万`` / ``万元`` after;
+- thousands separators (``,``, ``_`` or a space, one kind per amount) only between
+  groups of three digits: ``1,200,000`` is read, ``1,2,3`` is refused;
+- no sign, exponent, NaN or infinity;
+- at most :data:`MAX_YUAN` (one trillion yuan, 10^14 fen): a file of a million such
+  amounts still sums exactly in 64-bit fen only up to about 92,000 of them, which the
+  loaders check for the whole file.
 
 Examples
 --------
->>> parse_money("1,200,000.50"), parse_money("12万"), parse_money(99)
-(Decimal('1200000.5'), Decimal('120000'), Decimal('99'))
+>>> parse_money("1,200,000.50"), parse_money("12万"), parse_money(99), parse_money("１２万")
+(Decimal('1200000.5'), Decimal('120000'), Decimal('99'), Decimal('120000'))
 >>> to_fen("12.34"), from_fen(1234)
 (1234, Decimal('12.34'))
+>>> parse_money("1,2,3")
+Traceback (most recent call last):
+...
+selector._errors.InvalidInputError: column 'amount': has misplaced thousands separators: ...
 """
 
 from __future__ import annotations
 
+import math
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal, InvalidOperation
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, NamedTuple
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from pydantic import BeforeValidator
+from pydantic_core import PydanticCustomError
 
 from selector._errors import InputProblem, InvalidInputError
+from selector.i18n import t
+from selector.text import arrow_strings, clean_keys
 
 __all__ = [
+    "KINDS",
+    "MAX_FEN",
     "MAX_YUAN",
     "Money",
     "MoneyLike",
@@ -47,10 +67,18 @@ __all__ = [
 
 #: What may be passed where an amount of money is expected.
 MoneyLike = Decimal | int | float | str
-#: Significant digits an amount (in fen) may have on the exact path (float64 below).
-_MAX_DIGITS = 17
 #: The largest amount accepted anywhere, in yuan (documented ceiling: one trillion yuan).
 MAX_YUAN = Decimal(10) ** 12
+#: :data:`MAX_YUAN` in fen.
+MAX_FEN = 10**14
+#: The kinds of problem :func:`parse_money_column` reports, each a message ``io.money.<kind>``.
+KINDS = ("format", "grouping", "digits", "negative", "decimals", "large")
+
+_DIGITS_OF_MAX = 15   # digits of MAX_FEN (10^14): a fen amount with more is too large
+_AMOUNT = (r"^(?P<sign>-?)(?P<int>[0-9]{1,3}(?:,[0-9]{3})+|[0-9]{1,3}(?:_[0-9]{3})+"
+           r"|[0-9]{1,3}(?: [0-9]{3})+|[0-9]+)(?:\.(?P<frac>[0-9]+))?$")
+_GROUPED = r"^-?[0-9][0-9, _]*[, _][0-9, _]*(?:\.[0-9]+)?$"   # digits and separators only
+_OTHER_DIGIT = r"[^\P{Nd}0-9]"   # a decimal digit of another script (Arabic-Indic, ...)
 
 
 def parse_money_column(text: pd.Series, exponent: int = 0
@@ -58,96 +86,147 @@ def parse_money_column(text: pd.Series, exponent: int = 0
     """Exact amounts in minor units (fen) from a column of text, all cells at once.
 
     ``exponent`` is the power of ten of the column's unit (0 yuan, 4 for 万元, -2 fen).
-    Returns ``(minor, problems)`` where ``problems`` maps a kind (``"format"``,
-    ``"negative"``, ``"decimals"``, ``"large"``) to a mask of bad cells.
+    Returns ``(minor, problems)`` where ``problems`` maps each of :data:`KINDS` to a mask
+    of bad cells (a cell has at most one kind); ``minor`` is 0 in bad and empty cells.
 
-    Plain amounts (at most 15 significant digits) are converted through float64, which
-    is exact at that size; everything else takes the exact text path.
+    Cells of 1 to ``12 - exponent`` ASCII digits (almost all) are converted by Arrow
+    directly; the rest take the full grammar, vectorised on those cells only.
+
+    >>> minor, bad = parse_money_column(pd.Series(["120000", "1,200,000.50", "1,2,3", None]))
+    >>> minor.tolist(), [k for k in KINDS if bad[k].any()]
+    ([12000000, 120000050, 0, 0], ['grouping'])
     """
-    k = exponent + 2
-    plain_pattern = rf"\d{{1,{15 - k}}}" + (rf"(?:\.\d{{1,{k}}})?" if k > 0 else "")
-    digits = _ascii_digits(text, 15 - k)  # most cells: whole amounts, checked without regex
-    plain = digits.copy()
-    rest = text.notna().to_numpy() & ~digits
-    if rest.any():
-        plain[rest] = text[rest].str.fullmatch(plain_pattern).to_numpy(dtype=bool,
-                                                                       na_value=False)
-    minor = np.zeros(len(text), dtype=np.int64)
-    none = np.zeros(len(text), dtype=bool)
-    kinds = {"format": none, "negative": none, "decimals": none, "large": none}
+    array = arrow_strings(text)
+    n = len(array)
+    minor = np.zeros(n, dtype=np.int64)
+    kinds = {kind: np.zeros(n, dtype=bool) for kind in KINDS}
+    if n == 0:
+        return minor, kinds
+    present = np.asarray(array.is_valid(), dtype=bool)
+    plain = np.asarray(pc.fill_null(pc.and_kleene(
+        pc.ascii_is_decimal(array), pc.less_equal(pc.binary_length(array), 12 - exponent)),
+        False), dtype=bool)
     if plain.any():
-        number = pd.to_numeric(text[plain]).to_numpy(dtype=np.float64)
-        minor[plain] = np.rint(number * 10.0**k).astype(np.int64)
-    rest = text.notna().to_numpy() & ~plain
+        whole = pc.cast(array.filter(pa.array(plain)), pa.int64())
+        minor[plain] = np.asarray(whole, dtype=np.int64) * 10 ** (exponent + 2)
+    rest = present & ~plain
+    if rest.any() and exponent + 2 > 0:
+        decimal = _plain_decimals(array, rest, exponent + 2)
+        minor[decimal.rows] = decimal.minor
+        rest[decimal.rows] = False
     if rest.any():
-        slow, slow_kinds = _parse_money_text(text[rest], exponent)
-        minor[rest] = slow
-        for kind, mask in slow_kinds.items():
-            full = np.zeros(len(text), dtype=bool)
-            full[rest] = mask
-            kinds[kind] = full
+        rows = np.flatnonzero(rest)
+        values, found = _parse_text(array.take(pa.array(rows)), exponent)
+        minor[rows] = values
+        for kind, mask in found.items():
+            kinds[kind][rows] = mask
     return minor, kinds
 
 
-def _ascii_digits(text: pd.Series, longest: int) -> np.ndarray:
-    """Mask of cells made of 1 to ``longest`` ASCII digits (all false unless Arrow-backed)."""
-    if not (isinstance(text.dtype, pd.StringDtype) and text.dtype.storage == "pyarrow"):
-        return np.zeros(len(text), dtype=bool)
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    array = pa.array(text.array)
-    ok = pc.and_kleene(pc.ascii_is_decimal(array),
-                       pc.less_equal(pc.binary_length(array), longest))
-    return np.asarray(pc.fill_null(ok, False).to_numpy(zero_copy_only=False), dtype=bool)
+class _Decimals(NamedTuple):
+    rows: np.ndarray
+    minor: np.ndarray
 
 
-def _parse_money_text(text: pd.Series, exponent: int) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    cleaned = text.str.replace(r"[,，\s_]", "", regex=True).str.replace(
-        r"^(?:¥|￥|RMB|CNY|rmb|cny)", "", regex=True)
-    wan = cleaned.str.contains(r"万元?$", regex=True).to_numpy(dtype=bool, na_value=False)
-    cleaned = cleaned.str.replace(r"(?:万元|万|元)$", "", regex=True)
-    parts = cleaned.str.extract(r"^(?P<sign>-?)(?P<int>\d+)(?:\.(?P<frac>\d+))?$")
-    present = text.notna().to_numpy()
-    matched = parts["int"].notna().to_numpy()
-    negative = matched & (parts["sign"] == "-").to_numpy(dtype=bool, na_value=False)
-    digits = np.full(len(text), exponent + 2) + 4 * wan  # decimals of a yuan-unit allowed
-    int_len = parts["int"].str.len().to_numpy(dtype=np.float64, na_value=0)
-    frac = parts["frac"].fillna("")
-    frac_len = frac.str.len().to_numpy(dtype=np.float64, na_value=0)
-    too_precise = matched & (frac_len > digits)
-    too_large = matched & (int_len + digits > _MAX_DIGITS)
+def _plain_decimals(array: pa.ChunkedArray, rest: np.ndarray, places: int) -> _Decimals:
+    """The cells of ``rest`` written ``123456.5`` / ``123456.78`` (ASCII digits, at most
+    ``places`` decimals, under the ceiling): converted directly, the rest left."""
+    rows = np.flatnonzero(rest)
+    subset = array.take(pa.array(rows))
+    pattern = rf"^[0-9]{{1,{12 - places + 2}}}\.[0-9]{{1,{places}}}$"
+    match = _mask(pc.match_substring_regex(subset, pattern))
+    if not match.any():
+        return _Decimals(rows[:0], np.zeros(0, dtype=np.int64))
+    parts = pc.split_pattern(subset.filter(pa.array(match)), ".")
+    whole = np.asarray(pc.cast(pc.list_element(parts, 0), pa.int64()), dtype=np.int64)
+    frac = np.asarray(pc.cast(pc.utf8_rpad(pc.list_element(parts, 1), width=places,
+                                           padding="0"), pa.int64()), dtype=np.int64)
+    return _Decimals(rows[match], whole * 10**places + frac)
+
+
+def _mask(values: Any) -> np.ndarray:
+    return np.asarray(pc.fill_null(values, False), dtype=bool)
+
+
+def _parse_text(raw: pa.ChunkedArray, exponent: int) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """The full grammar on the cells that are not plain digits (each one is present)."""
+    cleaned, _ = clean_keys(pd.Series(pd.arrays.ArrowStringArray(raw)))
+    text = pc.fill_null(arrow_strings(cleaned).combine_chunks(), "")
+    text = pc.replace_substring_regex(text, r"(?i)^(?:¥|rmb|cny)\s*", "")
+    wan = _mask(pc.match_substring_regex(text, r"万元?$"))
+    text = pc.replace_substring_regex(text, r"\s*(?:万元|万|元)$", "")
+    parts = pc.extract_regex(text, _AMOUNT)
+    matched = np.asarray(parts.is_valid(), dtype=bool)
+    n = len(raw)
+    negative = matched & _mask(pc.equal(parts.field("sign"), "-"))
+    places = exponent + 2 + 4 * wan                 # decimals of the unit that are whole fen
+    digits = pc.replace_substring_regex(
+        pc.replace_substring_regex(parts.field("int"), r"[, _]", ""), r"^0+", "")
+    int_len = np.asarray(pc.fill_null(pc.utf8_length(digits), 0), dtype=np.int64)
+    digits = pc.if_else(pc.equal(digits, ""), "0", digits)
+    frac = pc.fill_null(parts.field("frac"), "")
+    frac_len = np.asarray(pc.utf8_length(frac), dtype=np.int64)
+    too_precise = matched & ~negative & (frac_len > places)
+    too_large = matched & ~negative & ~too_precise & (int_len + places > _DIGITS_OF_MAX)
     ok = matched & ~negative & ~too_precise & ~too_large
-    minor = np.zeros(len(text), dtype=np.int64)
-    for k in np.unique(digits[ok]):
-        rows = ok & (digits == k)
-        whole = parts["int"][rows].astype("int64").to_numpy(dtype=np.int64)
-        fraction = frac[rows].str.ljust(int(k), "0").str.slice(0, int(k)) if k > 0 else None
-        minor[rows] = whole * 10 ** int(k) + (
-            fraction.replace("", "0").astype("int64").to_numpy(dtype=np.int64)
-            if fraction is not None else 0)
+    minor = np.zeros(n, dtype=np.int64)
+    for k in np.unique(places[ok]).tolist():
+        rows = ok & (places == k)
+        keep = pa.array(rows)
+        whole = np.asarray(pc.cast(digits.filter(keep), pa.int64()), dtype=np.int64)
+        fraction = np.asarray(pc.cast(pc.utf8_rpad(frac.filter(keep), width=k, padding="0"),
+                                      pa.int64()), dtype=np.int64) if k else 0
+        minor[rows] = whole * 10**k + fraction
+    over = minor > MAX_FEN
+    too_large |= over
+    minor[over] = 0
+    grouped = ~matched & _mask(pc.match_substring_regex(text, _GROUPED))
+    other_digits = ~matched & ~grouped & _mask(pc.match_substring_regex(text, _OTHER_DIGIT))
     return minor, {
-        "format": present & ~matched,
+        "format": ~matched & ~grouped & ~other_digits,
+        "grouping": grouped,
+        "digits": other_digits,
         "negative": negative,
-        "decimals": too_precise & ~negative,
-        "large": too_large & ~negative & ~too_precise,
+        "decimals": too_precise,
+        "large": too_large,
     }
 
 
-_WORDS = {  # kind of problem -> what the planner reads (English; the catalogue comes later)
-    "format": "must be an amount of money such as 120000, 1,200,000.50 or 12万",
-    "negative": "must not be negative",
-    "decimals": "has more than two decimals of a yuan (fen)",
-    "large": "is larger than the largest amount accepted",
-}
+_LONGEST = 200  # characters of a single amount worth parsing (longer: refused as it is)
 
 
-def _as_text(value: object) -> str:
-    if isinstance(value, Decimal):
-        return format(value, "f") if value.is_finite() else str(value)
+def _kind_of(value: object) -> tuple[str | None, str]:
+    """``(kind, text)``: the problem a value has before parsing (or ``None``) and the text
+    to parse. Magnitudes are judged without converting huge numbers to text."""
+    if isinstance(value, bool) or not isinstance(value, Decimal | int | float | str):
+        return "format", repr(value)
     if isinstance(value, float):
-        return repr(value)
-    return str(value)
+        if not math.isfinite(value):
+            return "format", repr(value)
+        if abs(value) > float(MAX_YUAN):
+            return ("negative" if value < 0 else "large"), repr(value)
+        return None, np.format_float_positional(value, trim="-")
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            return "format", str(value)
+        if value.adjusted() >= _DIGITS_OF_MAX:
+            return ("negative" if value < 0 else "large"), str(value)
+        return None, format(value, "f")
+    if isinstance(value, int):
+        if abs(value) > 10**_DIGITS_OF_MAX:
+            return ("negative" if value < 0 else "large"), f"{value:.3e}"
+        return None, str(value)
+    if len(value) > _LONGEST:
+        digits = value.strip().isascii() and value.strip().isdigit()
+        return ("large" if digits else "format"), value
+    return None, value
+
+
+def _problem(kind: str, what: str, shown: str) -> InputProblem:
+    return InputProblem.of(f"io.money.{kind}", column=what, value=shown, max=_MAX_SHOWN)
+
+
+_MAX_SHOWN = f"{int(MAX_YUAN):,}"
 
 
 def parse_money(value: MoneyLike, what: str = "amount") -> Decimal:
@@ -155,19 +234,15 @@ def parse_money(value: MoneyLike, what: str = "amount") -> Decimal:
 
     Raises :class:`~selector.InvalidInputError` (naming ``what``) when it is not an
     amount of money, is negative, has more than two decimals or exceeds
-    :data:`MAX_YUAN`.
+    :data:`MAX_YUAN`; never ``OverflowError`` or ``decimal.InvalidOperation``.
     """
-    if isinstance(value, bool):
-        raise InvalidInputError(InputProblem(_WORDS["format"], column=what, value=str(value)))
-    shown = _as_text(value)
-    minor, kinds = parse_money_column(pd.Series([shown], dtype="str"))
-    for kind, mask in kinds.items():
-        if mask[0]:
-            raise InvalidInputError(InputProblem(_WORDS[kind], column=what, value=shown[:80]))
-    amount = from_fen(int(minor[0]))
-    if amount > MAX_YUAN:
-        raise InvalidInputError(InputProblem(_WORDS["large"], column=what, value=shown[:80]))
-    return amount
+    kind, text = _kind_of(value)
+    if kind is None:
+        minor, kinds = parse_money_column(pd.Series([text], dtype=object))
+        kind = next((k for k in KINDS if kinds[k][0]), None)
+        if kind is None:
+            return from_fen(int(minor[0]))
+    raise InvalidInputError(_problem(kind, what, text))
 
 
 def to_fen(value: MoneyLike, what: str = "amount", *,
@@ -176,23 +251,28 @@ def to_fen(value: MoneyLike, what: str = "amount", *,
 
     ``rounding="exact"`` (default) parses ``value`` as :func:`parse_money` does; "floor"
     and "ceiling" take a computed :class:`~decimal.Decimal` (such as a threshold found by
-    a search) to a whole fen.
+    a search) to a whole fen, within the same ceiling.
 
     >>> to_fen("1234.56"), to_fen(Decimal("0.125"), rounding="floor")
     (123456, 12)
     """
     if rounding == "exact":
         return int(parse_money(value, what) * 100)
-    try:
-        fen = Decimal(_as_text(value)) * 100
-    except InvalidOperation:
-        raise InvalidInputError(InputProblem(_WORDS["format"], column=what,
-                                             value=_as_text(value)[:80])) from None
-    if not fen.is_finite():
-        raise InvalidInputError(InputProblem(_WORDS["format"], column=what,
-                                             value=_as_text(value)[:80]))
-    return int(fen.to_integral_value(rounding=ROUND_FLOOR if rounding == "floor"
-                                     else ROUND_CEILING))
+    kind, text = _kind_of(value)
+    if kind is None:
+        try:
+            fen = Decimal(text) * 100
+        except InvalidOperation:
+            kind = "format"
+        else:
+            if not fen.is_finite():
+                kind = "format"
+            elif abs(fen) > MAX_FEN:
+                kind = "large"
+            else:
+                return int(fen.to_integral_value(
+                    rounding=ROUND_FLOOR if rounding == "floor" else ROUND_CEILING))
+    raise InvalidInputError(_problem(kind, what, text))
 
 
 def from_fen(fen: int | np.integer[Any]) -> Decimal:
@@ -205,10 +285,18 @@ def from_fen(fen: int | np.integer[Any]) -> Decimal:
 
 
 def _validate(value: Any) -> Any:
-    if value is None or isinstance(value, dict):
+    if value is None:
         return value
-    return parse_money(value)
+    kind, text = _kind_of(value)
+    if kind is None:
+        minor, kinds = parse_money_column(pd.Series([text], dtype=object))
+        kind = next((k for k in KINDS if kinds[k][0]), None)
+        if kind is None:
+            return from_fen(int(minor[0]))
+    raise PydanticCustomError(f"money_{kind}", t(f"io.money.{kind}", "en", max=_MAX_SHOWN),
+                              {"max": _MAX_SHOWN})
 
 
-#: An exact amount of yuan for pydantic models (rules, proposals): parsed at the door.
+#: An exact amount of yuan for pydantic models (rules, proposals): parsed at the door with
+#: the grammar above; a bad amount is a validation error of type ``money_<kind>``.
 Money = Annotated[Decimal, BeforeValidator(_validate)]

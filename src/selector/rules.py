@@ -4,18 +4,20 @@ All money in a rules file is in major units (yuan) and exact (parsed as ``Decima
 Shares are fractions in [0, 1]. Every table rejects unknown keys; the error names the
 key and the nearest valid one.
 
-A complete rules file (every key optional)::
+A complete rules file (every key optional; top-level keys come before the first table)::
 
     budget = 30_000_000                 # total money; omitted: the sum of the pools
+    max_project_share = 0.10            # no single project above 10 % of the budget
 
     [objective]
     kind = "beneficiaries"              # "beneficiaries" | "risk_adjusted" | "weighted"
-    weights = { beneficiaries = 1.0, expert_score = 50.0 }   # kind = "weighted" only
+    # weights = { beneficiaries = 1.0, expert_score = 50.0 }  # with kind = "weighted" only
     # ties among equal optima: fewer yuan spent, then the smallest sum of the ids'
     # positions in ascending text order (earlier ids preferred); see selector.engine.solve
 
     [[pools]]                           # funding pools, each with its own amount
     name = "fiscal"                     # a project may be paid from several pools
+    label = "财政专项资金"                # optional: the name reports show (else `name`)
     amount = 20_000_000
     column = "pools"                    # eligible when `name` is listed in this column
                                         # (an empty list = eligible for every pool)
@@ -26,10 +28,12 @@ A complete rules file (every key optional)::
 
     [[resources]]                       # other capacities, e.g. staff-months
     name = "staff"
+    label = "工会工作人员（人·月）"        # optional display label
     column = "staff_months"             # a numeric column of the proposals
     capacity = 400
 
     [[groups]]                          # breadth of benefit, over any column
+    label = "单一领域资金占比不超过30%"   # optional display label
     column = "domain"                   # single- or multi-valued (target_groups, ...)
     values = []                         # empty: each value of the column on its own
     combine = false                     # true: the listed values form one union group
@@ -40,10 +44,9 @@ A complete rules file (every key optional)::
     min_total = 1                       # e.g. at least one project per domain
 
     [[distinct]]                        # a minimum number of distinct values covered
+    label = "覆盖至少8个区县"             # optional display label
     column = "district"
     min = 8
-
-    max_project_share = 0.10            # no single project above 10 % of the budget
 
     [eligibility]
     require_indicator = true            # at least one indicator with a target value
@@ -77,12 +80,26 @@ A complete rules file (every key optional)::
     excludes = true                     # columns of the proposals
     variants = true
 
+    [notice]                            # the public notice (公示) of the list; all optional
+    issuer = "某市总工会"                 # issuing body (发布单位)
+    start = 2026-03-02                  # publicity period (公示期): first day,
+    end = 2026-03-08                    # and last day -- or `days = 7` instead of `end`
+    [notice.objections]                 # objection channel (异议渠道): at least one of
+    phone = "010-12345678"
+    email = "shishi@example.org"
+    address = "某市某区某路1号 市总工会权益保障部"
+
 What the rules mean (the engine, ``selector.engine``, and its verifier hold to this):
 
 - ``[[groups]]`` and ``[[distinct]]`` may carry a ``name``: the planner's own words, used
   in messages (e.g. ``name = "every domain gets a project"``). ``values = []`` means every
   value that occurs in the column; a listed value that no proposal has is an error.
   A multi-valued column (``target_groups``) puts a proposal in each of its groups.
+- ``label`` (pools, resources, groups, distinct) is what reports and the public notice
+  show for the rule; without it they show ``name`` (a group without either: its
+  :attr:`GroupRule.key`). Labels and every ``[notice]`` text are plain text of at most
+  200 characters: invisible characters are removed and control characters (a line
+  break, an escape) are refused.
 - Shares are of the *selected* total of the measure; ``max_total``/``min_total`` of
   ``measure = "cost"`` are in yuan.
 - ``[[resources]]``: a missing value in the column counts as 0.
@@ -99,18 +116,22 @@ What the rules mean (the engine, ``selector.engine``, and its verifier hold to t
 - ``force_in`` of a proposal that screening rules out is a conflict (reported, with the
   screening reasons); ``requires`` of a missing or screened-out id screens the project out;
   ``excludes`` of a missing id is ignored.
+- ``[notice]``: the publicity period is ``start`` with ``end`` (inclusive) or with
+  ``days``; ``days`` alone says only how long. ``[notice.objections]`` needs at least
+  one of ``phone``, ``email``, ``address``. Nothing in ``[notice]`` changes the selection.
 """
 
 from __future__ import annotations
 
-import difflib
 import tomllib
+from datetime import date, timedelta
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -119,9 +140,12 @@ from pydantic import (
     ValidatorFunctionWrapHandler,
     model_validator,
 )
-from pydantic_core import InitErrorDetails
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from selector._errors import InputProblem, InvalidInputError
+from selector._errors import CheckedModel, InputProblem, InvalidInputError, validation_problems
+from selector.model import Key
+from selector.money import Money, MoneyLike, parse_money
+from selector.text import control_characters, strip_invisible
 
 __all__ = [
     "Completion",
@@ -130,6 +154,9 @@ __all__ = [
     "Eligibility",
     "Force",
     "GroupRule",
+    "Label",
+    "Notice",
+    "Objections",
     "Objective",
     "Pool",
     "PoolFilter",
@@ -141,11 +168,44 @@ __all__ = [
     "register_table",
 ]
 
-Money = Decimal
+#: The largest count a rule may ask for (projects, distinct values, concurrent projects).
+MAX_COUNT = 10**7
+#: The largest capacity of a resource (beyond it doubles are not exact integers).
+MAX_CAPACITY = 1e15
+#: The largest rules file read, in bytes, and the deepest nesting of its tables and arrays.
+MAX_RULES_BYTES = 1 << 20
+MAX_RULES_DEPTH = 16
+
+#: The longest label or notice text accepted (characters).
+MAX_LABEL = 200
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+def _fail(kind: str, template: str, **context: Any) -> PydanticCustomError:
+    """A rule error of type ``rules_<kind>``, worded by catalogue entry ``io.rules.<kind>``."""
+    return PydanticCustomError(f"rules_{kind}", template, context or None)
+
+
+def _plain_text(value: str) -> str:
+    text = strip_invisible(value).strip()
+    if control_characters(text):
+        raise _fail("control_characters",
+                    "must not contain control characters (line breaks, escapes)")
+    if not text:
+        raise _fail("empty_text", "must not be empty")
+    return text
+
+
+#: Display text a planner writes (a label, the issuing body): invisible characters removed,
+#: control characters refused, 1 to :data:`MAX_LABEL` characters.
+Label = Annotated[str, Field(max_length=MAX_LABEL), AfterValidator(_plain_text)]
+
+
+class _Strict(CheckedModel):
+    """Rules models: unknown keys refused, frozen, floats finite; a bad value raises
+    :class:`~selector.InvalidInputError` naming its key."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
 
 
 class Objective(_Strict):
@@ -157,9 +217,10 @@ class Objective(_Strict):
     @model_validator(mode="after")
     def _weights_only_when_weighted(self) -> Objective:
         if self.kind == "weighted" and not self.weights:
-            raise ValueError("objective.weights must name at least one column when kind = 'weighted'")
+            raise _fail("weights_missing", "objective.weights must name at least one column "
+                        "when kind = 'weighted'")
         if self.kind != "weighted" and self.weights:
-            raise ValueError("objective.weights is used only when kind = 'weighted'")
+            raise _fail("weights_unused", "objective.weights is used only when kind = 'weighted'")
         return self
 
 
@@ -167,14 +228,15 @@ class PoolFilter(_Strict):
     """Eligibility of a pool by a rule: the proposal's ``column`` has one of ``values``."""
 
     column: str
-    values: tuple[str, ...] = Field(min_length=1)
+    values: tuple[Key, ...] = Field(min_length=1)
 
 
 class Pool(_Strict):
     """A funding pool with its own amount and eligibility."""
 
     name: str = Field(min_length=1)
-    amount: Money = Field(ge=0)
+    label: Label | None = None
+    amount: Money
     column: str = "pools"
     only: PoolFilter | None = None
 
@@ -183,40 +245,46 @@ class Resource(_Strict):
     """A generic capacity: the sum of a numeric column over the selection is capped."""
 
     name: str = Field(min_length=1)
+    label: Label | None = None
     column: str
-    capacity: float = Field(ge=0)
+    capacity: float = Field(ge=0, le=MAX_CAPACITY)
 
 
 class GroupRule(_Strict):
     """Breadth of benefit over the groups of one column."""
 
     name: str | None = None
+    label: Label | None = None
     column: str = "domain"
-    values: tuple[str, ...] = ()
+    values: tuple[Key, ...] = ()
     combine: bool = False
     measure: Literal["cost", "beneficiaries", "count"] = "cost"
     max_share: float | None = Field(default=None, ge=0, le=1)
     min_share: float | None = Field(default=None, ge=0, le=1)
-    max_total: Decimal | None = Field(default=None, ge=0)
-    min_total: Decimal | None = Field(default=None, ge=0)
+    max_total: Money | None = None
+    min_total: Money | None = None
 
     @model_validator(mode="after")
     def _something_to_do(self) -> GroupRule:
         if all(v is None for v in (self.max_share, self.min_share, self.max_total, self.min_total)):
-            raise ValueError("a group rule needs max_share, min_share, max_total or min_total")
+            raise _fail("group_empty", "a group rule needs max_share, min_share, max_total or "
+                        "min_total")
         if self.combine and not self.values:
-            raise ValueError("combine = true needs the values to combine")
+            raise _fail("combine_values", "combine = true needs the values to combine")
         if (self.min_share is not None and self.max_share is not None
                 and self.min_share > self.max_share):
-            raise ValueError(f"min_share must be <= max_share, got {self.min_share} > {self.max_share}")
+            raise _fail("share_order", "min_share must be <= max_share, got {low} > {high}",
+                        low=str(self.min_share), high=str(self.max_share))
         if (self.min_total is not None and self.max_total is not None
                 and self.min_total > self.max_total):
-            raise ValueError(f"min_total must be <= max_total, got {self.min_total} > {self.max_total}")
+            raise _fail("total_order", "min_total must be <= max_total, got {low} > {high}",
+                        low=str(self.min_total), high=str(self.max_total))
         return self
 
     @property
-    def label(self) -> str:
-        """A stable name for messages and constraint names."""
+    def key(self) -> str:
+        """A stable name for messages and constraint names (``name``, else built from the
+        column, the values and the measure); :attr:`label` is what reports show."""
         if self.name:
             return self.name
         which = "+".join(self.values) if self.combine else (",".join(self.values) or "each")
@@ -227,8 +295,9 @@ class Distinct(_Strict):
     """At least ``min`` distinct values of ``column`` are covered by the selection."""
 
     name: str | None = None
+    label: Label | None = None
     column: str
-    min: int = Field(ge=1)
+    min: int = Field(ge=1, le=MAX_COUNT)
 
 
 class Eligibility(_Strict):
@@ -251,34 +320,35 @@ class Completion(_Strict):
 class Schedule(_Strict):
     """Optional monthly plan: each selected project gets a start month."""
 
-    monthly_spend_cap: Money | None = Field(default=None, ge=0)
-    max_concurrent: int | None = Field(default=None, ge=1)
+    monthly_spend_cap: Money | None = None
+    max_concurrent: int | None = Field(default=None, ge=1, le=MAX_COUNT)
 
     @model_validator(mode="after")
     def _some_cap(self) -> Schedule:
         if self.monthly_spend_cap is None and self.max_concurrent is None:
-            raise ValueError("schedule needs monthly_spend_cap or max_concurrent")
+            raise _fail("schedule_empty", "schedule needs monthly_spend_cap or max_concurrent")
         return self
 
 
 class Count(_Strict):
     """Cardinality of the selection."""
 
-    min: int | None = Field(default=None, ge=0)
-    max: int | None = Field(default=None, ge=0)
+    min: int | None = Field(default=None, ge=0, le=MAX_COUNT)
+    max: int | None = Field(default=None, ge=0, le=MAX_COUNT)
 
     @model_validator(mode="after")
     def _ordered(self) -> Count:
         if self.min is not None and self.max is not None and self.min > self.max:
-            raise ValueError(f"count.min must be <= count.max, got {self.min} > {self.max}")
+            raise _fail("count_order", "count.min must be <= count.max, got {low} > {high}",
+                        low=self.min, high=self.max)
         return self
 
 
 class Force(_Strict):
     """A proposal forced in or out, with the reason."""
 
-    id: str
-    reason: str = ""
+    id: Key
+    reason: str = Field(default="", max_length=1000)
 
 
 class Relations(_Strict):
@@ -318,6 +388,68 @@ def _table_errors(name: str, exc: ValidationError) -> list[InitErrorDetails]:
                              ctx=e.get("ctx", {})) for e in exc.errors()]
 
 
+class Objections(_Strict):
+    """Where the public may object during the publicity period (异议渠道)."""
+
+    phone: Label | None = None
+    email: Label | None = None
+    address: Label | None = None
+
+    @model_validator(mode="after")
+    def _some_channel(self) -> Objections:
+        if self.phone is None and self.email is None and self.address is None:
+            raise _fail("no_channel", "give at least one of phone, email, address")
+        return self
+
+
+class Notice(_Strict):
+    """The public notice (公示) of the list: who issues it, how long it is shown and where
+    to object. It changes nothing in the selection; the reports render it.
+
+    Examples
+    --------
+    >>> Notice(issuer="某市总工会", start=date(2026, 3, 2), days=7).last_day
+    datetime.date(2026, 3, 8)
+    """
+
+    issuer: Label | None = None
+    start: date | None = None
+    end: date | None = None
+    days: int | None = Field(default=None, ge=1, le=366)
+    objections: Objections | None = None
+
+    @model_validator(mode="after")
+    def _period(self) -> Notice:
+        if self.end is not None and self.start is None:
+            raise _fail("end_without_start", "end needs a start date")
+        if self.end is not None and self.start is not None:
+            if self.end < self.start:
+                raise _fail("end_before_start", "end must not be before start")
+            if self.days is not None and self.days != (self.end - self.start).days + 1:
+                raise _fail("days_disagree",
+                            "days ({days}) disagrees with start and end ({span} days); give "
+                            "one of them", days=self.days, span=(self.end - self.start).days + 1)
+        return self
+
+    @property
+    def last_day(self) -> date | None:
+        """The last day of the publicity period (``end``, or ``start + days - 1``)."""
+        if self.end is not None:
+            return self.end
+        if self.start is not None and self.days is not None:
+            return self.start + timedelta(days=self.days - 1)
+        return None
+
+    @property
+    def length(self) -> int | None:
+        """The publicity period in days (inclusive), when known."""
+        if self.days is not None:
+            return self.days
+        if self.start is not None and self.end is not None:
+            return (self.end - self.start).days + 1
+        return None
+
+
 class Rules(_Strict):
     """Every rule of a call. ``Rules()`` means: budget only (given at solve time).
 
@@ -328,7 +460,7 @@ class Rules(_Strict):
     Decimal('1000000')
     """
 
-    budget: Money | None = Field(default=None, ge=0)
+    budget: Money | None = None
     objective: Objective = Objective()
     pools: tuple[Pool, ...] = ()
     resources: tuple[Resource, ...] = ()
@@ -342,6 +474,7 @@ class Rules(_Strict):
     force_in: tuple[Force, ...] = ()
     force_out: tuple[Force, ...] = ()
     relations: Relations = Relations()
+    notice: Notice | None = None
     tables: dict[str, SerializeAsAny[BaseModel]] = Field(default_factory=dict)
 
     @model_validator(mode="wrap")
@@ -381,15 +514,28 @@ class Rules(_Strict):
         """The table ``name`` a rule family declared (:func:`register_table`), if given."""
         return self.tables.get(name)
 
+    @classmethod
+    def valid_keys(cls) -> list[str]:
+        """The keys a rules file may use at the top: the fields and the registered tables
+        (for the nearest-key suggestion of an unknown key)."""
+        return [k for k in cls.model_fields if k != "tables"] + list(_TABLES)
+
+    @classmethod
+    def child_model(cls, name: str) -> type[BaseModel] | None:
+        """The schema of a registered table ``name`` (see :func:`register_table`)."""
+        return _TABLES.get(name)
+
     @model_validator(mode="after")
     def _consistent(self) -> Rules:
         names = [p.name for p in self.pools]
         dup = {n for n in names if names.count(n) > 1}
         if dup:
-            raise ValueError(f"pool names must be unique, got {sorted(dup)} twice")
+            raise _fail("pools_twice", "pool names must be unique, got {names} twice",
+                        names=", ".join(sorted(dup)))
         both = {f.id for f in self.force_in} & {f.id for f in self.force_out}
         if both:
-            raise ValueError(f"a proposal cannot be forced both in and out: {sorted(both)}")
+            raise _fail("forced_both", "a proposal cannot be forced both in and out: {ids}",
+                        ids=", ".join(sorted(both)))
         return self
 
     @property
@@ -401,9 +547,12 @@ class Rules(_Strict):
             return sum((p.amount for p in self.pools), Decimal(0))
         return None
 
-    def with_budget(self, budget: Decimal | float | int | str) -> Rules:
-        """A copy with another total budget."""
-        return self.model_copy(update={"budget": Decimal(str(budget))})
+    def with_budget(self, budget: MoneyLike) -> Rules:
+        """A copy with another total budget (parsed as :func:`selector.money.parse_money`).
+
+        Raises :class:`~selector.InvalidInputError` for a budget that is not an amount
+        of money (``1e40``, ``"NaN"``, ``-5``, ...)."""
+        return self.model_copy(update={"budget": parse_money(budget, "budget")})
 
     def to_toml(self) -> str:
         """This rule set as a TOML rules file (round-trips through :func:`load_rules`)."""
@@ -414,71 +563,36 @@ class Rules(_Strict):
         return tomli_w.dumps(_toml_ready(data))
 
 
-def _valid_keys(model: type[BaseModel]) -> list[str]:
-    keys = [k for k in model.model_fields if not (model is Rules and k == "tables")]
-    return keys + list(_TABLES) if model is Rules else keys
-
-
-def _model_at(path: tuple[Any, ...]) -> type[BaseModel] | None:
-    """The pydantic model class that owns the key at ``path`` (for suggestions)."""
-    model: type[BaseModel] = Rules
-    for part in path[:-1]:
-        if isinstance(part, int):
-            continue
-        if model is Rules and str(part) in _TABLES:
-            model = _TABLES[str(part)]
-            continue
-        field = model.model_fields.get(str(part))
-        if field is None:
-            return None
-        ann = field.annotation
-        found = None
-        for cand in _walk_types(ann):
-            if isinstance(cand, type) and issubclass(cand, BaseModel):
-                found = cand
-                break
-        if found is None:
-            return None
-        model = found
-    return model
-
-
-def _walk_types(ann: Any) -> list[Any]:
-    out = [ann]
-    for arg in getattr(ann, "__args__", ()) or ():
-        out.extend(_walk_types(arg))
-    return out
-
-
 def rules_problems(error: ValidationError) -> list[InputProblem]:
     """Turn a pydantic error into planner-readable problems naming the key."""
-    problems = []
-    for err in error.errors():
-        loc = tuple(p for p in err["loc"])
-        key = ".".join(str(p) for p in loc) or "(rules)"
-        if err["type"] == "extra_forbidden":
-            owner = _model_at(loc)
-            unknown = str(loc[-1])
-            hint = ""
-            if owner is not None:
-                near = difflib.get_close_matches(unknown, _valid_keys(owner), n=1, cutoff=0.4)
-                if near:
-                    hint = f"; did you mean {near[0]!r}?"
-            problems.append(InputProblem(f"unknown key {unknown!r}{hint}", column=key))
-        else:
-            msg = str(err["msg"]).removeprefix("Value error, ")
-            shown = err.get("input")
-            value = None if isinstance(shown, dict | list) else (None if shown is None else str(shown))
-            problems.append(InputProblem(msg, column=key, value=value))
-    return problems
+    return validation_problems(error, Rules)
 
 
 def parse_rules(data: dict[str, Any], source: str = "rules") -> Rules:
     """Validate a mapping (e.g. parsed TOML) into :class:`Rules`."""
+    if _depth(data) > MAX_RULES_DEPTH:
+        raise InvalidInputError(InputProblem.of("io.limit.depth", limit=MAX_RULES_DEPTH),
+                                source)
+    if not isinstance(data, dict) or not all(isinstance(k, str) for k in data):
+        raise InvalidInputError(InputProblem.of("io.rules.dict_type", column="(rules)"), source)
     try:
-        return Rules.model_validate(data)
-    except ValidationError as exc:
-        raise InvalidInputError(rules_problems(exc), source=source) from None
+        return Rules(**data)
+    except InvalidInputError as exc:
+        raise InvalidInputError(exc.problems, source=source) from None
+
+
+def _depth(value: object) -> int:
+    """Nesting depth of tables and arrays (iterative: never a RecursionError)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict | list | tuple):
+            deepest = max(deepest, level)
+            if deepest > MAX_RULES_DEPTH:
+                break
+            stack.extend((v, level + 1) for v in (item.values() if isinstance(item, dict)
+                                                 else item))
+    return deepest
 
 
 def load_rules(path: str | Path) -> Rules:
@@ -487,21 +601,33 @@ def load_rules(path: str | Path) -> Rules:
     Raises
     ------
     InvalidInputError
-        For a missing or unreadable file, bad TOML, unknown keys (with the nearest valid
-        key), or values out of range; every problem at once.
+        For a missing, unreadable or too large file (over 1 MiB), bad TOML, nesting
+        deeper than 16 levels, unknown keys (with the nearest valid key), or values out
+        of range (money through :data:`selector.money.Money`: ``budget = 1e400`` is
+        refused as above the ceiling); every problem at once.
     """
     p = Path(path)
+    source = str(p)
     try:
+        if p.stat().st_size > MAX_RULES_BYTES:
+            raise InvalidInputError(InputProblem.of(
+                "io.limit.file", size=f"{p.stat().st_size:,}", limit=f"{MAX_RULES_BYTES:,}"),
+                source)
         text = p.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
-        raise InvalidInputError(f"rules file not found: {p}") from None
+        raise InvalidInputError(InputProblem.of("io.rules.not_found"), source) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise InvalidInputError(f"cannot read rules file {p}: {exc}") from None
+        raise InvalidInputError(InputProblem.of("io.rules.unreadable", reason=str(exc)),
+                                source) from None
     try:
         data = tomllib.loads(text, parse_float=Decimal)
     except tomllib.TOMLDecodeError as exc:
-        raise InvalidInputError(f"not valid TOML: {exc}", source=str(p)) from None
-    return parse_rules(_decimals_to_plain(data), source=str(p))
+        raise InvalidInputError(InputProblem.of("io.rules.toml", reason=str(exc)),
+                                source) from None
+    except RecursionError:
+        raise InvalidInputError(InputProblem.of("io.limit.depth", limit=MAX_RULES_DEPTH),
+                                source) from None
+    return parse_rules(data, source=source)
 
 
 def _toml_ready(obj: Any) -> Any:
@@ -512,15 +638,6 @@ def _toml_ready(obj: Any) -> Any:
         return [_toml_ready(v) for v in obj]
     if isinstance(obj, Decimal):
         return int(obj) if obj == obj.to_integral_value() else float(obj)
-    return obj
-
-
-def _decimals_to_plain(obj: Any) -> Any:
-    """Keep Decimals for money; pydantic converts them to float where a float is wanted."""
-    if isinstance(obj, dict):
-        return {k: _decimals_to_plain(v) for k, v in obj.items()}
-    if isinstance(obj, list):
-        return [_decimals_to_plain(v) for v in obj]
     return obj
 
 

@@ -19,7 +19,9 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable, Iterator
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+from pydantic import ConfigDict, Field, PrivateAttr
+
+from selector._errors import CheckedModel
 
 __all__ = ["DEFAULT_DOMAINS", "DEFAULT_TARGET_GROUPS", "Category", "Taxonomy", "normalise_label"]
 
@@ -32,7 +34,7 @@ def normalise_label(text: str) -> str:
     return " ".join(folded.split())
 
 
-class Category(BaseModel):
+class Category(CheckedModel):
     """One entry of a taxonomy."""
 
     model_config = ConfigDict(frozen=True)
@@ -47,7 +49,7 @@ class Category(BaseModel):
         return self.zh if lang == "zh" else self.en
 
 
-class Taxonomy(BaseModel):
+class Taxonomy(CheckedModel):
     """An ordered set of categories with label lookup."""
 
     model_config = ConfigDict(frozen=True)

@@ -82,7 +82,7 @@ def check_lang(lang: str) -> Lang:
     """
     if lang in LANGS:
         return lang  # type: ignore[return-value]
-    from selector._errors import InvalidInputError  # _errors imports nothing of ours
+    from selector._errors import InvalidInputError  # deferred: _errors imports this module
 
     raise InvalidInputError(t("common.bad_lang", DEFAULT_LANG, got=lang,
                               allowed=", ".join(LANGS)))

@@ -48,8 +48,9 @@ import pandas as pd
 
 from selector._errors import InputProblem, InvalidInputError
 from selector.i18n import Lang, t
-from selector.io import detect_encoding, restore_series
+from selector.io import detect_encoding
 from selector.taxonomy import normalise_label
+from selector.text import restore_series
 
 __all__ = ["FIELDS", "Chunk", "SuggestionSource", "open_source"]
 

@@ -20,18 +20,33 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal, NamedTuple
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
-from selector._errors import InputProblem
-from selector.io._safety import restore_series
+from selector._errors import InputProblem, InvalidInputError, Phrase
+from selector.model import MAX_EXTRA_NUMBER
 from selector.money import parse_money_column as parse_money
+from selector.text import (
+    INVISIBLE,
+    arrow_strings,
+    clean_keys,
+    control_characters,
+    normalise_key,
+    restore_series,
+    strip_invisible,
+    trim_strings,
+)
 
 __all__ = [
     "ITEM_SEPARATORS",
-    "Problems",
+    "NUMBER_KINDS",
+    "IndicatorTuple",
+    "Items",
+    "ProblemLog",
     "as_text",
     "format_indicator_cells",
     "format_indicators",
@@ -40,6 +55,7 @@ __all__ = [
     "parse_items",
     "parse_money",
     "parse_number",
+    "split_items",
     "to_float",
 ]
 
@@ -55,38 +71,46 @@ _NUMBER_SUFFIX = r"(?:人次|人|个月|月|分|次|个|户|场)$"
 _MAX_SHOWN = 20  # rows listed per (column, message) before summarising the rest
 
 
-class Problems:
-    """Collects :class:`InputProblem` entries, summarising long runs of one kind."""
+class ProblemLog:
+    """Collects :class:`InputProblem` entries, summarising long runs of one kind.
 
-    def __init__(self) -> None:
+    At most :data:`_MAX_SHOWN` problems of one kind (column and message key) are kept;
+    the rest are counted in one summary line, so a file with a million bad rows gives a
+    short error.
+    """
+
+    def __init__(self, columns: Iterable[str] = ()) -> None:
         self._items: list[tuple[int, int, InputProblem]] = []
         self._counts: dict[tuple[str | None, str], int] = defaultdict(int)
-        self._order: dict[str | None, int] = {}
+        self._first: dict[tuple[str | None, str], InputProblem] = {}
+        self._order: dict[str | None, int] = {c: k for k, c in enumerate(columns)}
 
     def __bool__(self) -> bool:
         return bool(self._items)
 
-    def set_order(self, columns: Iterable[str]) -> None:
-        """Sort problems of the same row by this column order."""
-        self._order = {c: k for k, c in enumerate(columns)}
-
-    def add(self, message: str, row: int | None = None, column: str | None = None,
-            value: object = None) -> None:
+    def add(self, problem: InputProblem) -> None:
         """Record one problem."""
-        key = (column, message)
-        self._counts[key] += 1
-        if self._counts[key] > _MAX_SHOWN:
+        kind = (problem.column, problem.key or problem.message)
+        self._counts[kind] += 1
+        if self._counts[kind] > _MAX_SHOWN:
             return
-        shown = None if value is None else str(value)
-        self._items.append((row or 0, self._order.get(column, -1),
-                            InputProblem(message, row, column, shown)))
+        self._first.setdefault(kind, problem)
+        self._items.append((problem.row or 0, self._order.get(problem.column, -1), problem))
+
+    def report(self, key: str, row: int | None = None, column: str | None = None,
+               value: object = None, **params: Any) -> None:
+        """Record the problem of catalogue message ``key`` (see :meth:`InputProblem.of`)."""
+        self.add(InputProblem.of(key, row, column, _show(value), **params))
 
     def add_mask(self, mask: np.ndarray | pd.Series,
-                 cells: pd.Series | tuple[pd.Series, pd.Series], column: str,
-                 message: str | Callable[[Any], str]) -> None:
-        """Record a problem for every row where ``mask`` is true (value = that cell).
+                 cells: pd.Series | tuple[pd.Series, pd.Series], column: str, key: str,
+                 **params: Any) -> None:
+        """Record problem ``key`` for every row where ``mask`` is true (value = that cell).
 
-        ``cells`` is the column, or ``(text, lists)`` as returned by :func:`as_text`.
+        ``cells`` is the column, or ``(text, lists)`` as returned by :func:`as_text`. A
+        parameter given as a callable is called with the cell's value; one given as an
+        array holds a value for each row of ``mask`` (e.g. the row where a duplicate id
+        was first used).
         """
         bad = np.asarray(mask, dtype=bool)
         if not bad.any():
@@ -98,20 +122,32 @@ class Problems:
             column_cells = cells[bad]
         rows = column_cells.index.to_numpy()
         values = column_cells.to_numpy(dtype=object)
-        for row, value in zip(rows.tolist(), values.tolist(), strict=True):
-            said = message(value) if callable(message) else message
-            self.add(said, int(row), column, _show(value))
+        kind = (column, key)
+        for k, (row, value) in enumerate(zip(rows.tolist(), values.tolist(), strict=True)):
+            if self._counts[kind] >= _MAX_SHOWN:  # counted, not built: cheap for long runs
+                self._counts[kind] += len(rows) - k
+                break
+            said = {name: given[k].item() if isinstance(given, np.ndarray)
+                    else given(value) if callable(given) else given
+                    for name, given in params.items()}
+            self.report(key, int(row), column, value, **said)
 
     def result(self) -> list[InputProblem]:
         """All problems, by row then column, with a summary line for long runs."""
         items = sorted(self._items, key=lambda t: (t[0], t[1]))
         out = [p for _, _, p in items]
-        for (column, message), count in self._counts.items():
+        for kind, count in self._counts.items():
             if count > _MAX_SHOWN:
-                out.append(InputProblem(
-                    f"{count - _MAX_SHOWN} more rows with the same problem: {message}",
-                    None, column))
+                first = self._first[kind]
+                what = first.message if first.key is None else Phrase(first.key, first.params)
+                out.append(InputProblem.of("io.summary.more", None, kind[0],
+                                           n=count - _MAX_SHOWN, message=what))
         return out
+
+    def raise_if_any(self, source: str) -> None:
+        """Raise one :class:`InvalidInputError` with every problem recorded so far."""
+        if self._items:
+            raise InvalidInputError(self.result(), source)
 
 
 def _show(value: object) -> str | None:
@@ -119,9 +155,9 @@ def _show(value: object) -> str | None:
         return None
     if isinstance(value, str):
         return value
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, (list, tuple, np.ndarray)):
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() and abs(value) < 1e16 else repr(value)
+    if isinstance(value, list | tuple | np.ndarray):
         return ", ".join(str(v) for v in value)
     return str(value)
 
@@ -187,98 +223,195 @@ def as_text(column: pd.Series, *, no_lists: pd.Series | None = None
 
 def _arrow_text(column: pd.Series) -> pd.Series:
     """:func:`as_text` of an Arrow-backed ``str`` column, computed in Arrow."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    text = pc.utf8_trim_whitespace(pa.array(column.array))
-    empty = pc.equal(text, "")
-    if pc.any(empty).as_py():
-        text = pc.if_else(empty, pa.scalar(None, type=text.type), text)
+    text = trim_strings(arrow_strings(column))
     out = pd.Series(pd.arrays.ArrowStringArray(text, dtype=column.dtype),  # type: ignore[call-arg]
                     index=column.index)
-    if pc.any(pc.starts_with(text, "'")).as_py():
+    if _holds_byte(text, 0x27) and pc.any(pc.starts_with(text, "'")).as_py():
         out = restore_series(out)
     return out
 
 
+def _holds_control(text: pd.Series) -> bool:
+    """Whether some cell holds a control character other than a line break."""
+    for chunk in arrow_strings(text).chunks:
+        data = chunk.buffers()[2]
+        if data is None:
+            continue
+        raw = np.frombuffer(data, dtype=np.uint8)
+        if ((raw < 0x20) & (raw != 0x0A)).any() or (raw == 0x7F).any() \
+                or (raw == 0xC2).any():  # C1 controls are C2 80-9F (a cheap superset)
+            return True
+    return False
+
+
+def _holds_byte(array: pa.ChunkedArray, byte: int) -> bool:
+    """Whether the text's bytes hold ``byte`` anywhere (one memory scan, no copy)."""
+    for chunk in array.chunks:
+        data = chunk.buffers()[2]
+        if data is not None and (np.frombuffer(data, dtype=np.uint8) == byte).any():
+            return True
+    return False
+
+
 # -- numbers -------------------------------------------------------------------------------
+_PLAIN_FLOAT = r"^[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?$"
+_NUMBER = (r"^[-+]?(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]{1,3}(?: [0-9]{3})+|[0-9]+)"
+           r"(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?$")
+_GROUPED = r"^[-+]?[0-9][0-9, ]*[, ][0-9, ]*(?:\.[0-9]+)?$"   # digits and separators only
+#: Kinds of problem :func:`parse_number` reports (message ``io.number.<kind>``).
+NUMBER_KINDS = ("format", "grouping", "digits")
+
+
 def to_float(text: pd.Series) -> np.ndarray:
-    """Float64 of text cells (NaN where empty or not a number), correctly rounded.
-
-    Uses Arrow's string → double cast (fast) and falls back to pandas when some cell is
-    not a plain number.
-    """
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
+    """Float64 of text cells (NaN where empty or not a plain ASCII number), correctly
+    rounded, by Arrow's string → double cast. ``inf``/``nan`` written out convert to
+    themselves: callers refuse what is not finite."""
+    array = arrow_strings(text)
     try:
-        array = pa.array(text.array) if isinstance(text.dtype, pd.StringDtype) else \
-            pa.array(text.astype("str").array)
-        values: np.ndarray = pc.cast(array, pa.float64()).to_numpy(zero_copy_only=False)
-        return values.astype(np.float64, copy=True)
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
-        coerced: np.ndarray = pd.to_numeric(text, errors="coerce").to_numpy(
-            dtype=np.float64, na_value=np.nan).copy()
-        return coerced
+        values = pc.cast(array, pa.float64())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        plain = pc.fill_null(pc.match_substring_regex(array, _PLAIN_FLOAT), False)
+        out = np.full(len(array), np.nan)
+        out[np.asarray(plain, dtype=bool)] = np.asarray(
+            pc.cast(array.filter(plain), pa.float64()), dtype=np.float64)
+        return out
+    return np.asarray(values.to_numpy(zero_copy_only=False), dtype=np.float64).copy()
 
 
-def parse_number(text: pd.Series, *, percent: bool = False) -> tuple[np.ndarray, np.ndarray]:
-    """Numbers from text: thousands separators and a unit word (人, 月, 分, ...) allowed.
+def parse_number(text: pd.Series, *, percent: bool = False
+                 ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Numbers from text, all cells at once.
 
-    With ``percent``, ``85%`` means 0.85. Returns ``(values, bad)``: float64 values (NaN
-    where empty or bad) and a mask of non-empty cells that are not finite numbers.
+    Accepted: plain numbers (an exponent too: ``1.5e3``), full-width digits (NFKC),
+    thousands separators between groups of three digits (``3,000``), and a unit word
+    after the number (``3,000人``, ``6个月``); with ``percent``, ``85%`` means 0.85.
+    Refused: misplaced separators (``1,2,3``), other digit scripts, ``NaN``, infinities.
+
+    Returns ``(values, bad)``: float64 values (NaN where empty or bad) and, for each of
+    :data:`NUMBER_KINDS`, the mask of cells refused for that reason.
+
+    >>> values, bad = parse_number(pd.Series(["3,000人", "１２", "1,2,3", "inf", None]))
+    >>> values.tolist()[:2], [k for k in NUMBER_KINDS if bad[k].any()]
+    ([3000.0, 12.0], ['format', 'grouping'])
     """
     values = to_float(text)
     present = text.notna().to_numpy()
     retry = present & np.isnan(values)
-    if retry.any():  # the slow path only for cells that are not plain numbers
-        cleaned = text[retry].str.replace(r"[,，\s]", "", regex=True).str.replace(
-            _NUMBER_SUFFIX, "", regex=True)
-        scale = np.ones(int(retry.sum()))
-        if percent:
-            pct = cleaned.str.endswith("%").to_numpy(dtype=bool, na_value=False)
-            cleaned = cleaned.str.removesuffix("%")
-            scale[pct] = 0.01
-        values[retry] = pd.to_numeric(cleaned, errors="coerce").to_numpy(
-            dtype=np.float64, na_value=np.nan) * scale
-    bad = present & ~np.isfinite(values)
-    values[bad] = np.nan
-    return values, bad
+    kinds = {kind: np.zeros(len(values), dtype=bool) for kind in NUMBER_KINDS}
+    if retry.any():  # the full grammar only for cells that are not plain numbers
+        rows = np.flatnonzero(retry)
+        parsed, found = _parse_number_text(text.iloc[rows], percent)
+        values[rows] = parsed
+        for kind, mask in found.items():
+            kinds[kind][rows] = mask
+    with np.errstate(invalid="ignore"):
+        kinds["format"] |= present & ~np.isfinite(values) & ~kinds["grouping"] & ~kinds["digits"]
+    values[~np.isfinite(values)] = np.nan
+    return values, kinds
+
+
+def _parse_number_text(text: pd.Series, percent: bool) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    cleaned, _ = clean_keys(text, trimmed=True)
+    array = pc.fill_null(arrow_strings(cleaned), "")
+    array = pc.replace_substring_regex(array, r"\s*" + _NUMBER_SUFFIX, "")
+    scale = np.ones(len(array))
+    if percent:
+        pct = np.asarray(pc.fill_null(pc.ends_with(array, "%"), False), dtype=bool)
+        array = pc.replace_substring_regex(array, r"\s*%$", "")
+        scale[pct] = 0.01
+    matched = np.asarray(pc.fill_null(pc.match_substring_regex(array, _NUMBER), False),
+                         dtype=bool)
+    values = np.full(len(array), np.nan)
+    if matched.any():
+        keep = pa.array(matched)
+        plain = pc.replace_substring_regex(array.filter(keep), r"[, ]", "")
+        values[matched] = np.asarray(pc.cast(plain, pa.float64()), dtype=np.float64)
+    values *= scale
+    grouped = ~matched & np.asarray(pc.fill_null(pc.match_substring_regex(array, _GROUPED),
+                                                 False), dtype=bool)
+    digits = ~matched & ~grouped & np.asarray(pc.fill_null(
+        pc.match_substring_regex(array, r"[^\P{Nd}0-9]"), False), dtype=bool)
+    return values, {"format": np.zeros(len(array), dtype=bool), "grouping": grouped,
+                    "digits": digits}
 
 
 # -- multi-valued cells --------------------------------------------------------------------
-def _split_items(cell: object) -> tuple[str, ...]:
+def split_items(cell: object, keys: dict[str, str] | None = None) -> tuple[str, ...]:
+    """The items of one multi-valued cell (text split at :data:`ITEM_SEPARATORS`, or a
+    list taken as is), each as a key (:func:`~selector.text.normalise_key`; ``keys``
+    caches the normalised items)."""
     if cell is None or (isinstance(cell, float) and math.isnan(cell)):
         return ()
-    if isinstance(cell, list | tuple | np.ndarray):
-        return tuple(str(v).strip() for v in cell if v is not None and str(v).strip())
-    return tuple(part.strip() for part in _ITEM_SPLIT.split(str(cell)) if part.strip())
+    parts = [str(v) for v in cell if v is not None] if isinstance(
+        cell, list | tuple | np.ndarray) else _ITEM_SPLIT.split(str(cell))
+    if keys is None:
+        keys = {}
+    out = []
+    for part in parts:
+        item = keys.get(part)
+        if item is None:
+            item = keys[part] = part.strip() if part.isascii() else normalise_key(part)
+        if item:
+            out.append(item)
+    return tuple(out)
+
+
+def _factorize_sparse(text: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """:func:`pandas.factorize` that looks only at the filled cells when most are empty
+    (references to other proposals are rare)."""
+    present = text.notna().to_numpy()
+    filled = int(present.sum())
+    if filled * 4 > len(text):
+        codes, uniques = pd.factorize(text)
+        return codes, uniques
+    codes = np.full(len(text), -1, dtype=np.intp)
+    sub_codes, uniques = pd.factorize(text[present])
+    codes[present] = sub_codes
+    return codes, uniques
+
+
+class Items(NamedTuple):
+    """Parsed multi-valued column: per-row tuples and the rows with problems."""
+
+    tuples: np.ndarray        # object array of tuple[str, ...]
+    unknown_rows: np.ndarray  # a row holds an item the lookup does not know
+    unknown: dict[str, None]  # those items, in order
+    control_rows: np.ndarray  # a row holds an item with a control character
 
 
 def parse_items(text: pd.Series, listlike: pd.Series,
-                lookup: Callable[[str], str | None] | None = None
-                ) -> tuple[np.ndarray, np.ndarray, dict[str, None]]:
+                lookup: Callable[[str], str | None] | None = None, *,
+                lookup_many: Callable[[list[str]], set[str]] | None = None) -> Items:
     """Tuples of items from a multi-valued column (text cells split, lists taken as is).
 
-    With ``lookup``, every item is mapped through it (duplicates dropped). Returns
-    ``(tuples, bad, unknown)``: per-row tuples, a mask of rows holding an item that
-    ``lookup`` does not know, and those items. Each distinct cell is split once and
-    each distinct item looked up once.
+    Items are keys (NFKC, invisible characters removed); with ``lookup``, every item is
+    mapped through it (duplicates dropped); ``lookup_many`` instead keeps the items it
+    returns for a list of all distinct items (one call). Each distinct cell is split once
+    and each distinct item looked up once.
     """
-    codes, uniques = pd.factorize(text)
-    split, strip = _ITEM_SPLIT.split, str.strip
-    cells: list[tuple[str, ...]] = [tuple(filter(None, map(strip, split(u))))
-                                    for u in uniques.tolist()]
+    codes, uniques = _factorize_sparse(text)
+    keys: dict[str, str] = {}  # each distinct item normalised once
+    cells = [split_items(u, keys) for u in uniques.tolist()]
     list_rows = np.flatnonzero(listlike.notna().to_numpy())
     if len(list_rows):
         codes = codes.copy()
         for k in list_rows.tolist():
             codes[k] = len(cells)
-            cells.append(_split_items(listlike.iloc[k]))
+            cells.append(split_items(listlike.iloc[k], keys))
     unknown: dict[str, None] = {}
     bad_cell = np.zeros(len(cells) + 1, dtype=bool)
-    if lookup is not None:
-        known = {item: lookup(item) for item in dict.fromkeys(i for c in cells for i in c)}
+    control = np.zeros(len(cells) + 1, dtype=bool)
+    if len(list_rows) or _holds_control(text):  # (line breaks separate items)
+        control[:-1] = [any(control_characters(item) for item in items) for items in cells]
+    known: dict[str, str | None] | None = None
+    if lookup_many is not None or lookup is not None:
+        distinct = list(dict.fromkeys(i for c in cells for i in c))
+        if lookup_many is not None:
+            keep = lookup_many(distinct) if distinct else set()
+            known = {i: i if i in keep else None for i in distinct}
+        elif lookup is not None:
+            known = {i: lookup(i) for i in distinct}
+    if known is not None:
         for c, items in enumerate(cells):
             mapped = [known[item] for item in items]
             if None in mapped:
@@ -290,14 +423,15 @@ def parse_items(text: pd.Series, listlike: pd.Series,
             cells[c] = tuple(dict.fromkeys(mapped))  # type: ignore[arg-type]
     parsed = np.fromiter([*cells, ()], dtype=object, count=len(cells) + 1)
     out: np.ndarray = parsed[codes]  # code -1 (empty) picks the trailing ()
-    return out, bad_cell[codes], unknown
+    return Items(out, bad_cell[codes], unknown, control[codes])
 
 
 # -- indicators ----------------------------------------------------------------------------
-Indicator = tuple[str, float | None, str | None]
+#: An indicator as stored in the canonical frame: ``(name, target or None, unit or None)``.
+IndicatorTuple = tuple[str, float | None, str | None]
 
 
-def parse_indicator_cell(cell: str) -> tuple[Indicator, ...] | None:
+def parse_indicator_cell(cell: str) -> tuple[IndicatorTuple, ...] | None:
     """Parse ``名称=目标值单位; ...``; ``None`` when malformed.
 
     Examples
@@ -310,12 +444,12 @@ def parse_indicator_cell(cell: str) -> tuple[Indicator, ...] | None:
     return parse_indicator_cells([cell])[0]
 
 
-def parse_indicator_cells(cells: Sequence[str] | Any) -> list[tuple[Indicator, ...] | None]:
+def parse_indicator_cells(cells: Sequence[str] | Any) -> list[tuple[IndicatorTuple, ...] | None]:
     """:func:`parse_indicator_cell` over many cells at once (vectorised with pyarrow)."""
     if not len(cells):
         return []
     parsed, bad = _indicator_array(cells)
-    out: list[tuple[Indicator, ...] | None] = parsed.tolist()
+    out: list[tuple[IndicatorTuple, ...] | None] = parsed.tolist()
     for k in np.flatnonzero(bad).tolist():
         out[k] = None
     return out
@@ -327,9 +461,6 @@ def _indicator_array(cells: Sequence[str] | Any) -> tuple[np.ndarray, np.ndarray
     Cells are split into items in one pass; each distinct item text (``满意度=90%``
     repeats across many cells) is matched and converted once.
     """
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
     array = pa.array(cells, type=pa.string()) if isinstance(cells, list) else \
         pa.array(cells).cast(pa.string())  # pandas arrays convert without copying
     if pc.any(pc.match_substring_regex(array, r"[；|\n]")).as_py():
@@ -343,22 +474,40 @@ def _indicator_array(cells: Sequence[str] | Any) -> tuple[np.ndarray, np.ndarray
     if isinstance(encoded, pa.ChunkedArray):
         encoded = encoded.combine_chunks()
     codes = np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
-    distinct = encoded.dictionary
+    distinct = _tidy_items(encoded.dictionary)
     found = pc.extract_regex(distinct, pattern=_INDICATOR_ITEM)
     empty = np.asarray(pc.equal(distinct, "").to_numpy(zero_copy_only=False), dtype=bool)
     valid = np.asarray(found.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+    valid &= ~np.asarray(pc.match_substring_regex(distinct, _CONTROL_RE2), dtype=bool)
     names = found.field("name").to_pylist()
-    targets = found.field("target").to_pylist()
+    targets = [float(t.replace(",", "")) if t else None for t in found.field("target").to_pylist()]
+    valid &= [t is None or abs(t) <= MAX_EXTRA_NUMBER for t in targets]
     units = pc.utf8_trim_whitespace(found.field("unit")).to_pylist()
     items = np.fromiter(
-        ((name, float(target.replace(",", "")) if target else None, unit or None) if ok
-         else None for name, target, unit, ok in zip(names, targets, units, valid.tolist(),
-                                                     strict=True)),
+        ((name, target, unit or None) if ok else None
+         for name, target, unit, ok in zip(names, targets, units, valid.tolist(), strict=True)),
         dtype=object, count=len(distinct))
     bad = np.zeros(len(cells), dtype=bool)
     bad[parents[~empty[codes] & ~valid[codes]]] = True
     keep = ~empty[codes] & ~bad[parents]
     return _group_tuples(items[codes[keep]], parents[keep], len(cells)), bad
+
+
+_CONTROL_RE2 = r"[\x00-\x1f\x7f-\x{9f}]"
+#: Full-width digits and number punctuation, read as ASCII in indicator targets.
+_WIDE_NUMBER = str.maketrans("０１２３４５６７８９．，＝％", "0123456789.,=%")
+
+
+def _tidy_items(distinct: pa.Array) -> pa.Array:
+    """Distinct indicator items without invisible characters and with full-width digits
+    as ASCII (only items holding such characters are touched)."""
+    odd = pc.match_substring_regex(distinct, f"[{INVISIBLE}０-９．，＝％]")
+    if not pc.any(odd).as_py():
+        return distinct
+    texts = distinct.to_pylist()
+    for k in np.flatnonzero(np.asarray(odd, dtype=bool)).tolist():
+        texts[k] = strip_invisible(texts[k]).translate(_WIDE_NUMBER).strip()
+    return pa.array(texts, type=pa.string())
 
 
 def _group_tuples(values: np.ndarray, groups: np.ndarray, n: int) -> np.ndarray:
@@ -379,39 +528,60 @@ def _group_tuples(values: np.ndarray, groups: np.ndarray, n: int) -> np.ndarray:
     return out
 
 
-def _indicator_from_object(value: object) -> tuple[Indicator, ...] | None:
+def _indicator_from_object(value: object) -> tuple[IndicatorTuple, ...] | None:
+    """Indicators of a typed cell (JSON, Parquet, a frame): a string in the cell syntax, a
+    record ``{"name", "target", "unit"}``, a ``(name, target, unit)`` sequence, or a list of
+    these; ``None`` when malformed."""
     if isinstance(value, str):
         return parse_indicator_cell(value)
     items = [value] if isinstance(value, dict) else value
-    out: list[Indicator] = []
+    out: list[IndicatorTuple] = []
     for item in items:  # type: ignore[attr-defined]
-        if isinstance(item, dict):
-            name, target, unit = item.get("name"), item.get("target"), item.get("unit")
-        elif isinstance(item, list | tuple | np.ndarray) and 1 <= len(item) <= 3:
-            name, target, unit = (*item, None, None)[:3]
-        elif isinstance(item, str):
+        if isinstance(item, str):
             parsed = parse_indicator_cell(item)
-            if parsed is None:
-                return None
-            out.extend(parsed)
-            continue
         else:
+            one = _indicator_record(item)
+            parsed = None if one is None else (one,)
+        if parsed is None:
             return None
-        if not isinstance(name, str) or not name.strip():
-            return None
-        if target is not None and not (isinstance(target, float) and math.isnan(target)):
-            try:
-                number = float(target)
-            except (TypeError, ValueError):
-                return None
-            if not math.isfinite(number):
-                return None
-        else:
-            number = None
-        text_unit = None if unit is None or (isinstance(unit, float) and math.isnan(unit)) \
-            else str(unit).strip() or None
-        out.append((name.strip(), number, text_unit))
+        out.extend(parsed)
     return tuple(out)
+
+
+def _indicator_record(item: object) -> IndicatorTuple | None:
+    """One indicator from a record or a sequence of 1 to 3 fields; ``None`` when malformed."""
+    if isinstance(item, dict):
+        name, target, unit = item.get("name"), item.get("target"), item.get("unit")
+    elif isinstance(item, list | tuple | np.ndarray) and 1 <= len(item) <= 3:
+        name, target, unit = (*item, None, None)[:3]
+    else:
+        return None
+    if not isinstance(name, str) or not strip_invisible(name).strip() or control_characters(name):
+        return None
+    number = _indicator_target(target)
+    if number is False:
+        return None
+    text_unit = None if unit is None or (isinstance(unit, float) and math.isnan(unit)) \
+        else strip_invisible(str(unit)).strip() or None
+    if text_unit is not None and control_characters(text_unit):
+        return None
+    return strip_invisible(name).strip(), number, text_unit
+
+
+def _indicator_target(target: object) -> float | None | Literal[False]:
+    """A target value (``None`` when absent), or ``False`` when it is not a plausible number:
+    text must be ASCII digits after NFKC, like the cells; at most 10^15 in size."""
+    if target is None or (isinstance(target, float) and math.isnan(target)):
+        return None
+    if isinstance(target, str):
+        target = normalise_key(target)
+        if not target.isascii():
+            return False
+    try:
+        number = float(target)  # type: ignore[arg-type]
+    except (TypeError, ValueError, OverflowError):
+        return False
+    return number if math.isfinite(number) and abs(number) <= MAX_EXTRA_NUMBER else False
 
 
 def parse_indicators(text: pd.Series, listlike: pd.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -438,17 +608,17 @@ def _format_number(value: float) -> str:
     return np.format_float_positional(value, trim="-")
 
 
-def format_indicators(indicators: tuple[Indicator, ...]) -> str | None:
+def format_indicators(indicators: tuple[IndicatorTuple, ...]) -> str | None:
     """The cell text of indicator tuples (inverse of :func:`parse_indicator_cell`), or
     ``None`` when a name or unit cannot be written in that syntax."""
     return format_indicator_cells([indicators])[0]
 
 
-def format_indicator_cells(cells: Sequence[tuple[Indicator, ...]]) -> list[str | None]:
+def format_indicator_cells(cells: Sequence[tuple[IndicatorTuple, ...]]) -> list[str | None]:
     """:func:`format_indicators` over many cells; every indicator's text is checked to
     parse back to itself in one vectorised pass."""
     texts: list[str] = []
-    wanted: list[Indicator] = []
+    wanted: list[IndicatorTuple] = []
     owner: list[int] = []
     for k, indicators in enumerate(cells):
         for name, target, unit in indicators:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from selector.model import CANONICAL_COLUMNS
 from selector.taxonomy import normalise_label
+from selector.text import normalise_key
 
 __all__ = ["FIELDS", "HEADERS_EN", "HEADERS_ZH", "Field", "fold_header", "lookup_header"]
 
@@ -88,9 +89,10 @@ FIELDS: dict[str, Field] = {
 
 
 def fold_header(text: object) -> str:
-    """Fold a header for matching: full-width brackets to ASCII,
-    :func:`~selector.taxonomy.normalise_label`, then no spaces at all."""
-    folded = str(text).translate(str.maketrans("（）：【】", "():[]"))
+    """Fold a header for matching: :func:`~selector.text.normalise_key` (NFKC, invisible
+    characters removed), brackets to ASCII, :func:`~selector.taxonomy.normalise_label`,
+    then no spaces at all."""
+    folded = normalise_key(str(text)).translate(str.maketrans("（）：【】", "():[]"))
     return normalise_label(folded).replace(" ", "")
 
 

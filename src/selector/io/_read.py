@@ -1,7 +1,10 @@
 """Readers: bytes of a file → headers and raw columns, then :func:`build_proposals`.
 
 Every failure of the underlying libraries (pandas, openpyxl, pyarrow, json, codecs) is
-turned into an :class:`~selector.InvalidInputError` with one readable line.
+turned into an :class:`~selector.InvalidInputError` with one readable line, and the
+resource limits of :data:`~selector.io._limits.LIMITS` are checked before the expensive
+work: the file's size before reading it, a workbook's unpacked sizes before opening it,
+the header line before parsing rows, a JSON document's depth.
 """
 
 from __future__ import annotations
@@ -18,26 +21,35 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+from charset_normalizer import from_bytes
 
 from selector._errors import InputProblem, InvalidInputError
 from selector.io._fields import lookup_header
-from selector.io._validate import build_proposals
+from selector.io._limits import LIMITS, read_limited
+from selector.io._pabulib import load_pabulib
+from selector.io._validate import Vocabulary, build_proposals
 from selector.model import FLOAT_COLUMNS, ProposalSet
 from selector.taxonomy import DEFAULT_DOMAINS, DEFAULT_TARGET_GROUPS, Taxonomy
+from selector.text import INVISIBLE_CHARS
 
-__all__ = ["READ_FORMATS", "detect_encoding", "load_proposals"]
+__all__ = ["FORMATS", "READ_FORMATS", "detect_encoding", "load_proposals"]
 
 #: Formats :func:`load_proposals` reads, by file suffix.
 READ_FORMATS = {".csv": "csv", ".txt": "csv", ".tsv": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx",
                 ".json": "json", ".parquet": "parquet", ".pq": "parquet", ".pb": "pabulib"}
 Format = Literal["csv", "xlsx", "json", "parquet", "pabulib"]
+#: The formats :func:`load_proposals` can be asked for.
+FORMATS: tuple[Format, ...] = ("csv", "xlsx", "json", "parquet", "pabulib")
 
 _DELIMITERS = (",", "\t", ";", "|")
 _CHINESE = ("gb18030", "gbk", "gb2312", "big5", "big5hkscs", "hz")
 
 
-def _fail(message: str, source: str, row: int | None = None) -> InvalidInputError:
-    return InvalidInputError(InputProblem(message, row), source)
+def _fail(key: str, source: str, row: int | None = None, **params: Any) -> InvalidInputError:
+    return InvalidInputError(InputProblem.of(key, row, **params), source)
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # category Cc but \t \n \r
@@ -47,14 +59,12 @@ def _looks_binary(text: str) -> bool:
     if "\x00" in text:
         return True
     sample = text[:20000]
-    control = len(_CONTROL.findall(sample))
-    return control > max(2, len(sample) // 200)
+    control = len(_CONTROL.findall(sample))  # a few escapes in cells are reported by cell
+    return control > max(8, len(sample) // 100)
 
 
 def _is_utf8(raw: bytes) -> bool:
     """Whether ``raw`` is valid UTF-8 (Arrow's validator: twice as fast as decoding)."""
-    import pyarrow as pa
-
     offsets = pa.py_buffer(np.array([0, len(raw)], dtype=np.int64))
     blob = pa.Array.from_buffers(pa.large_binary(), 1, [None, offsets, pa.py_buffer(raw)])
     try:
@@ -65,10 +75,14 @@ def _is_utf8(raw: bytes) -> bool:
 
 
 def _mostly_chinese(text: str) -> bool:
-    wide = [ch for ch in text[:50000] if ord(ch) > 127]
+    """Whether the non-ASCII characters of ``text`` are (90 %) Chinese: CJK ideographs and
+    punctuation, full-width forms and general punctuation (quotes, dashes); invisible
+    characters do not count either way."""
+    wide = [ch for ch in text[:50000] if ord(ch) > 127 and ch not in INVISIBLE_CHARS]
     if not wide:
         return True
-    cjk = sum(1 for ch in wide if "\u3000" <= ch <= "\u9fff" or "\uff00" <= ch <= "\uffef")
+    cjk = sum(1 for ch in wide if "\u3000" <= ch <= "\u9fff" or "\uff00" <= ch <= "\uffef"
+              or "\u2000" <= ch <= "\u206f")
     return cjk >= 0.9 * len(wide)
 
 
@@ -94,8 +108,6 @@ def detect_encoding(raw: bytes) -> str:
             return "gb18030"
     except UnicodeDecodeError:
         pass
-    from charset_normalizer import from_bytes
-
     best = from_bytes(raw[:500_000]).best()
     if best is None:
         raise ValueError("no text encoding fits")
@@ -125,15 +137,12 @@ def _encoding(raw: bytes, encoding: str | None, source: str, *, head_only: bool 
         enc = encoding or (_head_encoding(raw) if head_only else None) or detect_encoding(raw)
         codecs.lookup(enc)
     except ValueError:
-        raise _fail("this is not a text file (no text encoding fits; binary content?)",
-                    source) from None
+        raise _fail("io.read.not_text", source) from None
     except LookupError:
-        raise _fail(f"unknown encoding {encoding!r}; e.g. 'utf-8' or 'gb18030'",
-                    source) from None
+        raise _fail("io.read.unknown_encoding", source, encoding=str(encoding)) from None
     sample = raw[:65536].decode(enc, errors="replace")
     if _looks_binary(sample):
-        raise _fail("this is not a text file (binary content); expected CSV text, or pass "
-                    "format='xlsx' / 'parquet'", source)
+        raise _fail("io.read.binary", source)
     return enc
 
 
@@ -142,8 +151,7 @@ def _decode(raw: bytes, encoding: str | None, source: str) -> str:
     try:
         return raw.decode(enc)
     except UnicodeDecodeError as exc:
-        raise _fail(f"cannot be read as {enc}: {exc}; pass the right encoding=, e.g. "
-                    "'gb18030' or 'utf-8'", source) from None
+        raise _fail("io.read.bad_encoding", source, encoding=enc, reason=str(exc)) from None
 
 
 def _sniff_delimiter(first_line: str, mapping: Mapping[str, str] | None) -> str:
@@ -166,18 +174,17 @@ def _read_arrow(raw: bytes, enc: str, sep: str, width: int, numeric: set[int]
     reader: ragged rows, line breaks inside quoted cells, other encodings or bytes that
     are not UTF-8, ``NaN`` written in a numeric column. Blank lines are kept as empty
     rows, so rows keep their numbers."""
-    import pyarrow as pa
-    import pyarrow.csv as pacsv
-
     if enc not in ("utf-8", "utf-8-sig"):
         return None
     names = [str(j) for j in range(width)]
-    text_types = {n: pa.string() for j, n in enumerate(names) if j not in numeric}
+    text_types = {n: pa.large_string() for j, n in enumerate(names) if j not in numeric}
 
     def read(types: dict[str, Any]) -> Any:
         return pacsv.read_csv(
-            io.BytesIO(raw),
-            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1),
+            pa.BufferReader(raw),  # zero-copy
+            # big blocks: few chunks, so the passes of the validator loop little
+            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1,
+                                           block_size=16 << 20),
             parse_options=pacsv.ParseOptions(delimiter=sep, newlines_in_values=False,
                                              ignore_empty_lines=False),
             convert_options=pacsv.ConvertOptions(
@@ -222,25 +229,33 @@ def _arrow_text(col: Any) -> pd.Series:
         pd.Series(col.is_valid().to_numpy(zero_copy_only=False)))
 
 
+def _header_line(raw: bytes, enc: str, source: str) -> str:
+    """The first line of a CSV file, refused when longer than the header limit."""
+    limit = LIMITS.header_line_bytes
+    head = raw[:limit + 4]
+    end = head.find(b"\n")
+    if end < 0 and len(raw) > limit:
+        raise _fail("io.limit.header_line", source, 1, limit=f"{limit:,}")
+    try:
+        text = head.decode(enc, errors="strict" if len(raw) <= len(head) else "ignore")
+    except UnicodeDecodeError as exc:
+        raise _fail("io.read.bad_encoding", source, encoding=enc, reason=str(exc)) from None
+    return text.lstrip("\ufeff").split("\n", 1)[0].rstrip("\r")
+
+
 def _read_csv(raw: bytes, *, encoding: str | None, delimiter: str | None,
               mapping: Mapping[str, str] | None, source: str
               ) -> tuple[list[str], list[pd.Series], list[InputProblem]]:
     # UTF-8 is first trusted from the head: the fast reader validates the rest itself
     enc = _encoding(raw, encoding, source, head_only=True)
-    try:
-        head = raw[:65536].decode(enc, errors="strict" if len(raw) <= 65536 else "ignore")
-    except UnicodeDecodeError as exc:
-        raise _fail(f"cannot be read as {enc}: {exc}; pass the right encoding=, e.g. "
-                    "'gb18030' or 'utf-8'", source) from None
-    first_line = head.lstrip("\ufeff").split("\n", 1)[0].rstrip("\r")
+    first_line = _header_line(raw, enc, source)
     sep = delimiter or _sniff_delimiter(first_line, mapping)
     headers = [h.strip() for h in next(csv.reader([first_line], delimiter=sep), [])]
     others = [d for d in _DELIMITERS if d != sep]
     if len(headers) == 1:
         found = [d for d in others if d in headers[0]]
         if found:
-            raise _fail(f"only one column found: the file seems to be separated by "
-                        f"{found[0]!r}, not {sep!r}; pass delimiter={found[0]!r}", source, 1)
+            raise _fail("io.read.one_column", source, 1, found=found[0], sep=sep)
     # numeric fields are parsed by the readers' fast converters; everything else stays
     # text (ids like "007", exact money, lists) and is checked by the validator
     numeric = {j for j, h in enumerate(headers)
@@ -251,24 +266,29 @@ def _read_csv(raw: bytes, *, encoding: str | None, delimiter: str | None,
             return _read_csv(raw, encoding=detected, delimiter=delimiter, mapping=mapping,
                              source=source)
         columns = _read_pandas(raw, enc, sep, len(headers), numeric, source)
+    return headers, columns, _rows_in_one_cell(headers, columns, sep)
+
+
+def _rows_in_one_cell(headers: list[str], columns: list[pd.Series], sep: str
+                      ) -> list[InputProblem]:
+    """Rows written whole into the first cell (separated differently from the header)."""
+    if len(headers) < 2 or not len(columns[0]):
+        return []
+    first = columns[0]
+    alone = first.notna().to_numpy().copy()
+    for col in columns[1:]:
+        if not alone.any():
+            return []
+        alone &= col.isna().to_numpy()
     problems: list[InputProblem] = []
-    if len(headers) > 1 and len(columns[0]):
-        first = columns[0]
-        alone = first.notna().to_numpy().copy()
-        for col in columns[1:]:
-            if not alone.any():
-                break
-            alone &= col.isna().to_numpy()
-        if alone.any():
-            joined = first[alone].astype(str)
-            for d in others:
-                hits = joined.str.contains(d, regex=False).to_numpy(dtype=bool, na_value=False)
-                for k in np.flatnonzero(hits)[:20]:
-                    problems.append(InputProblem(
-                        f"the whole row is in one cell: it seems separated by {d!r}, but the "
-                        f"header by {sep!r}", int(np.flatnonzero(alone)[k]) + 2, headers[0],
-                        str(joined.iloc[k])[:80]))
-    return headers, columns, problems
+    joined = first[alone].astype(str)
+    for d in (d for d in _DELIMITERS if d != sep):
+        hits = joined.str.contains(d, regex=False).to_numpy(dtype=bool, na_value=False)
+        for k in np.flatnonzero(hits)[:20]:
+            problems.append(InputProblem.of("io.read.row_in_one_cell",
+                                            int(np.flatnonzero(alone)[k]) + 2, headers[0],
+                                            str(joined.iloc[k]), found=d, sep=sep))
+    return problems
 
 
 def _read_pandas(raw: bytes, enc: str, sep: str, width: int, numeric: set[int], source: str
@@ -283,69 +303,108 @@ def _read_pandas(raw: bytes, enc: str, sep: str, width: int, numeric: set[int], 
     except pd.errors.ParserError as exc:
         m = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(exc))
         if m:
-            raise _fail(f"this row has {m[3]} cells but the header has {m[1]}; check the "
-                        f"delimiter ({sep!r}) and quotes", source, int(m[2])) from None
-        raise _fail(f"cannot be read as CSV: {str(exc).strip()}", source) from None
+            raise _fail("io.read.ragged", source, int(m[2]), cells=m[3], header=m[1],
+                        sep=sep) from None
+        raise _fail("io.read.csv", source, reason=str(exc).strip()) from None
     except UnicodeDecodeError as exc:
-        raise _fail(f"cannot be read as {enc}: {exc}; pass the right encoding=, e.g. "
-                    "'gb18030' or 'utf-8'", source) from None
-    except (ValueError, csv.Error) as exc:
-        raise _fail(f"cannot be read as CSV: {exc}", source) from None
+        raise _fail("io.read.bad_encoding", source, encoding=enc, reason=str(exc)) from None
+    except (ValueError, csv.Error, OverflowError) as exc:
+        raise _fail("io.read.csv", source, reason=str(exc)) from None
     return [table.iloc[:, j] for j in range(width)]
+
+
+def _check_zip(raw: bytes, source: str) -> None:
+    """Refuse a workbook whose parts unpack to too much, or far more than their size."""
+    try:
+        members = zipfile.ZipFile(io.BytesIO(raw)).infolist()
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        raise _fail("io.read.xlsx", source, reason=type(exc).__name__) from None
+    total = sum(m.file_size for m in members)
+    if total > LIMITS.decompressed_bytes:
+        raise _fail("io.limit.decompressed", source, size=f"{total:,}",
+                    limit=f"{LIMITS.decompressed_bytes:,}")
+    for m in members:
+        if m.file_size > (1 << 20) and m.file_size > LIMITS.inflate_ratio * max(m.compress_size, 1):
+            raise _fail("io.limit.inflate", source, member=m.filename,
+                        ratio=f"{m.file_size // max(m.compress_size, 1):,}")
 
 
 def _read_xlsx(raw: bytes, sheet: str | int | None, source: str
                ) -> tuple[list[str], list[pd.Series]]:
+    _check_zip(raw, source)
     try:
         book = pd.ExcelFile(io.BytesIO(raw), engine="openpyxl")
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise _fail(f"this is not a valid .xlsx workbook ({type(exc).__name__}); if it is an "
-                    "old .xls file, save it as .xlsx", source) from None
+        raise _fail("io.read.xlsx", source, reason=type(exc).__name__) from None
     except Exception as exc:  # openpyxl raises its own InvalidFileException and others
-        raise _fail(f"this is not a valid .xlsx workbook ({exc})", source) from None
+        raise _fail("io.read.xlsx", source, reason=str(exc)) from None
     names = [str(n) for n in book.sheet_names]
-    if sheet is None:
-        chosen: str | int = 0
-    elif isinstance(sheet, int):
-        if not 0 <= sheet < len(names):
-            raise _fail(f"sheet number {sheet} does not exist; the workbook has "
-                        f"{len(names)} sheet(s): {', '.join(names)}", source)
-        chosen = sheet
-    elif sheet not in names:
-        raise _fail(f"no sheet named {sheet!r}; the sheets are: {', '.join(names)}", source)
-    else:
-        chosen = sheet
+    chosen = _sheet(names, sheet, source)
     try:
         table = pd.read_excel(book, sheet_name=chosen, header=None, dtype=object,
                               keep_default_na=False, na_values=[""])
-    except Exception as exc:
-        raise _fail(f"cannot read sheet {chosen!r}: {exc}", source) from None
+    except Exception as exc:  # openpyxl's own errors on a damaged sheet
+        raise _fail("io.read.sheet", source, sheet=str(chosen), reason=str(exc)) from None
     if table.empty:
-        raise _fail(f"no proposals: sheet {names[chosen] if isinstance(chosen, int) else chosen!r}"
-                    " is empty", source)
+        raise _fail("io.read.empty_sheet", source,
+                    sheet=names[chosen] if isinstance(chosen, int) else chosen)
     headers = ["" if pd.isna(h) else str(h).strip() for h in table.iloc[0]]
     data = table.iloc[1:]
     return headers, [data.iloc[:, j] for j in range(data.shape[1])]
 
 
+def _sheet(names: list[str], sheet: str | int | None, source: str) -> str | int:
+    if sheet is None:
+        return 0
+    if isinstance(sheet, int):
+        if not 0 <= sheet < len(names):
+            raise _fail("io.read.no_sheet_number", source, number=sheet, n=len(names),
+                        names=", ".join(names))
+        return sheet
+    if sheet not in names:
+        raise _fail("io.read.no_sheet", source, sheet=sheet, names=", ".join(names))
+    return sheet
+
+
+def _depth(value: object, limit: int) -> int:
+    """Nesting depth of a parsed JSON value (lists and objects), counted up to ``limit + 1``."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, list | dict):
+            deepest = max(deepest, level)
+            if deepest > limit:
+                return deepest
+            stack.extend((v, level + 1) for v in (item.values() if isinstance(item, dict)
+                                                 else item))
+    return deepest
+
+
 def _read_json(raw: bytes, encoding: str | None, source: str
                ) -> tuple[list[str], list[pd.Series]]:
     text = _decode(raw, encoding, source)
-    try:
-        doc = json.loads(text, parse_float=str)
+    try:  # numbers stay text: checked by the validator's grammar, never float('1e999')
+        doc = json.loads(text, parse_float=str, parse_int=str)
     except json.JSONDecodeError as exc:
-        raise _fail(f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}",
-                    source) from None
+        raise _fail("io.read.json", source, reason=exc.msg, line=exc.lineno,
+                    col=exc.colno) from None
+    except RecursionError:
+        raise _fail("io.limit.depth", source, limit=LIMITS.json_depth) from None
     if isinstance(doc, dict) and isinstance(doc.get("proposals"), list):
         doc = doc["proposals"]
     if not isinstance(doc, list):
-        raise _fail("expected a JSON list of records (one object per proposal)", source)
+        raise _fail("io.read.json_records", source)
     if not doc:
-        raise _fail("no proposals: the JSON list is empty", source)
+        raise _fail("io.read.json_empty", source)
     bad = [k for k, rec in enumerate(doc) if not isinstance(rec, dict)]
     if bad:
-        raise InvalidInputError([InputProblem("expected an object {\"id\": ..., ...}", k + 2)
+        raise InvalidInputError([InputProblem.of("io.read.json_object", k + 2)
                                  for k in bad[:20]], source)
+    deep = [k for k, rec in enumerate(doc) if _depth(rec, LIMITS.json_depth - 1) >= LIMITS.json_depth]
+    if deep:
+        raise InvalidInputError([InputProblem.of("io.limit.depth", k + 2,
+                                                 limit=LIMITS.json_depth) for k in deep[:20]],
+                                source)
     headers = list(dict.fromkeys(key for rec in doc for key in rec))
     columns = []
     for h in headers:
@@ -357,11 +416,51 @@ def _read_json(raw: bytes, encoding: str | None, source: str
 
 def _read_parquet(raw: bytes, source: str) -> tuple[list[str], list[pd.Series]]:
     try:
+        meta = pq.ParquetFile(io.BytesIO(raw)).metadata
+        size = sum(meta.row_group(g).total_byte_size for g in range(meta.num_row_groups))
+        if size > LIMITS.decompressed_bytes:
+            raise _fail("io.limit.decompressed", source, size=f"{size:,}",
+                        limit=f"{LIMITS.decompressed_bytes:,}")
+        if meta.num_columns > LIMITS.columns:
+            raise _fail("io.limit.columns", source, 1, n=meta.num_columns, limit=LIMITS.columns)
         table = pd.read_parquet(io.BytesIO(raw))
+    except InvalidInputError:
+        raise
     except Exception as exc:  # pyarrow raises ArrowInvalid, OSError, ...
-        raise _fail(f"this is not a valid Parquet file ({str(exc).splitlines()[0]})",
-                    source) from None
+        raise _fail("io.read.parquet", source, reason=str(exc).splitlines()[0] if str(exc)
+                    else type(exc).__name__) from None
     return [str(c) for c in table.columns], [table.iloc[:, j] for j in range(table.shape[1])]
+
+
+def _check_options(fmt: str | None, sheet: str | int | None, delimiter: str | None,
+                   source: str) -> None:
+    """The reading options make sense: a known format, a one-character delimiter, a
+    sheet only for a workbook."""
+    problems = []
+    if fmt is not None and fmt not in FORMATS:
+        problems.append(InputProblem.of("io.read.format", column="format", format=str(fmt)))
+    if delimiter is not None and (len(delimiter) != 1 or delimiter.isalnum()
+                                  or delimiter in "\"'\r\n"):
+        problems.append(InputProblem.of("io.option.delimiter", column="delimiter",
+                                        value=delimiter))
+    if isinstance(sheet, bool) or (sheet is not None and not isinstance(sheet, str | int)):
+        problems.append(InputProblem.of("io.option.sheet_type", column="sheet",
+                                        value=str(sheet)))
+    if problems:
+        raise InvalidInputError(problems, source)
+
+
+def _check_applicable(fmt: str, sheet: str | int | None, delimiter: str | None,
+                      encoding: str | None, source: str) -> None:
+    """Refuse an option that the file's format does not have (rather than ignore it)."""
+    given = {"sheet": (sheet, ("xlsx",)), "delimiter": (delimiter, ("csv",)),
+             "encoding": (encoding, ("csv", "json"))}
+    problems = [InputProblem.of("io.option.not_for_format", column=name, value=str(value),
+                                format=fmt, formats=" / ".join(formats))
+                for name, (value, formats) in given.items()
+                if value is not None and fmt not in formats]
+    if problems:
+        raise InvalidInputError(problems, source)
 
 
 def _format_of(path: Path, raw: bytes) -> Format:
@@ -373,7 +472,7 @@ def _format_of(path: Path, raw: bytes) -> Format:
     if by_suffix is not None:
         return by_suffix  # type: ignore[return-value]
     if path.suffix.lower() == ".xls":
-        raise _fail("old .xls workbooks are not supported; save it as .xlsx", str(path))
+        raise _fail("io.read.xls", str(path))
     head = raw.lstrip(codecs.BOM_UTF8)[:64].lstrip()
     if head.startswith((b"[", b"{")):
         return "json"
@@ -430,19 +529,17 @@ def load_proposals(
     """
     source = str(path)
     file = Path(path)
-    try:
-        raw = file.read_bytes()
-    except FileNotFoundError:
-        raise _fail("no such file", source) from None
-    except OSError as exc:
-        raise _fail(f"cannot read the file: {exc.strerror}", source) from None
+    _check_options(format, sheet, delimiter, source)
+    if format == "pabulib" or (format is None and file.suffix.lower() == ".pb"):
+        _check_applicable("pabulib", sheet, delimiter, encoding, source)
+        return load_pabulib(file)
+    raw = read_limited(file, source)
     fmt = format or _format_of(file, raw)
+    _check_applicable(fmt, sheet, delimiter, encoding, source)
     if fmt == "pabulib":
-        from selector.io._pabulib import load_pabulib
-
         return load_pabulib(file)
     if len(raw) < 4096 and not raw.strip(b" \t\r\n" + codecs.BOM_UTF8):
-        raise _fail("no proposals: the file is empty", source)
+        raise _fail("io.file.empty", source)
     extra: list[InputProblem] = []
     if fmt == "csv":
         headers, columns, extra = _read_csv(raw, encoding=encoding, delimiter=delimiter,
@@ -454,10 +551,9 @@ def load_proposals(
     elif fmt == "parquet":
         headers, columns = _read_parquet(raw, source)
     else:
-        raise _fail(f"unknown format {fmt!r}: expected csv, xlsx, json, parquet or pabulib",
-                    source)
+        raise _fail("io.read.format", source, format=str(fmt))
     rows = np.arange(2, (len(columns[0]) if columns else 0) + 2)
     meta: dict[str, Any] = {"source": source, "format": fmt}
-    return build_proposals(headers, columns, rows, mapping=mapping, domains=domains,
-                           target_groups=target_groups, currency=currency, meta=meta,
+    return build_proposals(headers, columns, rows,
+                           Vocabulary(mapping, domains, target_groups, currency), meta=meta,
                            source=source, extra_problems=extra)

@@ -1,32 +1,63 @@
 """Validation of a table of proposals into a :class:`~selector.model.ProposalSet`.
 
-One pass per column, vectorised with pandas; every problem is collected and raised as
-one :class:`~selector.InvalidInputError`. Nothing is returned unless all is valid.
+The door every loader goes through. :func:`build_proposals` runs named steps, one per
+field or family of fields, each vectorised over the whole column with pandas/Arrow:
+
+1. headers: limits (count, length), aliases and the user's mapping, duplicates, the
+   required fields (:func:`_resolve_headers`); a problem here stops at once;
+2. cells: every cell as text, blank rows dropped, cell lengths within the limit
+   (:class:`_Table`); a problem here stops at once too (nothing huge is parsed);
+3. fields: ids (normalised as keys *before* the duplicate check), free text, domains,
+   costs (exact fen, the file's total within 64-bit), numbers (grammar and plausibility
+   ceilings of :data:`~selector.model.NUMERIC_RANGES`), estimate order, multi-valued
+   fields, indicators, channel, currency, extra columns.
+
+Every problem of step 3 is collected (row and column as the planner sees them) and raised
+as one :class:`~selector.InvalidInputError`; nothing is returned unless all is valid.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+import functools
+import gc
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
-from selector._errors import InputProblem, InvalidInputError
+from selector._errors import InputProblem, Phrase
 from selector.io._cells import (
-    Problems,
+    NUMBER_KINDS,
+    ProblemLog,
     as_text,
     parse_indicators,
     parse_items,
     parse_money,
     parse_number,
+    split_items,
     to_float,
 )
 from selector.io._fields import FIELDS, Field, fold_header, lookup_header
-from selector.model import CANONICAL_COLUMNS, FLOAT_COLUMNS, TUPLE_COLUMNS, ProposalSet
+from selector.io._limits import LIMITS
+from selector.model import (
+    CANONICAL_COLUMNS,
+    FLOAT_COLUMNS,
+    MAX_EXTRA_NUMBER,
+    NUMERIC_RANGES,
+    ProposalSet,
+)
+from selector.money import KINDS as MONEY_KINDS
+from selector.money import MAX_YUAN
 from selector.taxonomy import DEFAULT_DOMAINS, DEFAULT_TARGET_GROUPS, Taxonomy
+from selector.text import arrow_strings, clean_keys, clean_texts, longest_bytes, normalise_key
 
-__all__ = ["CHANNELS", "POOLS", "REQUIRED", "build_proposals", "proposals_from_frame"]
+__all__ = ["CHANNELS", "POOLS", "REQUIRED", "Vocabulary", "build_proposals",
+           "proposals_from_frame"]
 
 #: Fields every file must have a column for.
 REQUIRED = ("id", "domain", "cost", "beneficiaries")
@@ -46,31 +77,12 @@ POOLS = Taxonomy.model_validate({"name": "pools", "categories": [
      "aliases": ["公益", "慈善", "慈善资金", "彩票公益金"]},
 ]})
 
-_NUMERIC_RULES: dict[str, tuple[float | None, float | None, bool, str]] = {
-    # field: (min, max, whole number, expected)
-    "beneficiaries": (0, None, False, "a number of workers >= 0"),
-    "beneficiaries_low": (0, None, False, "a number of workers >= 0"),
-    "beneficiaries_high": (0, None, False, "a number of workers >= 0"),
-    "duration_months": (1e-9, None, False, "a duration in months > 0"),
-    "earliest_start": (1, 12, True, "a month from 1 to 12"),
-    "expert_score": (None, None, False, "a score"),
-    "worker_score": (None, None, False, "a score"),
-    "worker_votes": (0, None, False, "a number of votes >= 0"),
-    "completion_probability": (0, 1, False, "a probability from 0 to 1 (or 0% to 100%)"),
-    "year": (1900, 2200, True, "a whole year like 2026"),
-}
-
-
-def _choices(taxonomy: Taxonomy, limit: int = 12) -> str:
-    shown = [c.code if c.zh == c.code else f"{c.code} ({c.zh})" for c in taxonomy][:limit]
-    more = ", ..." if len(taxonomy) > limit else ""
-    return ", ".join(shown) + more
-
-
-def _unknown_message(taxonomy: Taxonomy, what: str, value: str) -> str:
-    hint = taxonomy.suggest(value)
-    did_you_mean = f"; did you mean {hint!r} ({taxonomy.label(hint, 'zh')})?" if hint else ""
-    return f"unknown {what} {value!r}: expected one of {_choices(taxonomy)}{did_you_mean}"
+#: Key fields (compared as :func:`~selector.text.normalise_key`) and free-text fields.
+_KEYS = ("id", "domain", "district", "variant_group", "channel", "currency")
+_FREE = ("title", "proposer")
+_UNITS = {0: "yuan", 4: "wan", -2: "fen"}
+_MAX_SHOWN = f"{int(MAX_YUAN):,}"
+_INT64_MAX = np.iinfo(np.int64).max
 
 
 def proposals_from_frame(
@@ -124,277 +136,81 @@ def proposals_from_frame(
     headers = [str(c) for c in frame.columns]
     columns = [frame.iloc[:, j] for j in range(frame.shape[1])]
     rows = np.arange(2, len(frame) + 2)
-    return build_proposals(headers, columns, rows, mapping=mapping, domains=domains,
-                           target_groups=target_groups, currency=currency, meta=meta,
+    return build_proposals(headers, columns, rows,
+                           Vocabulary(mapping, domains, target_groups, currency), meta=meta,
                            source=source)
 
 
-def _resolve_headers(headers: Sequence[str], mapping: Mapping[str, str] | None,
-                     problems: Problems) -> dict[str, tuple[int, Field]]:
-    """field name → (column position, field); problems for duplicates and gaps."""
-    if mapping:
-        folded = {fold_header(h) for h in headers}
-        for given, wanted in mapping.items():
-            if wanted not in FIELDS:
-                problems.add(f"mapping points to unknown field {wanted!r}; expected one of "
-                             f"{', '.join(sorted(FIELDS))}", None, str(given))
-            elif fold_header(given) not in folded:
-                problems.add("mapping names a column that is not in the file", 1, str(given))
-    seen: dict[str, int] = {}
-    found: dict[str, tuple[int, Field]] = {}
-    for j, header in enumerate(headers):
-        key = fold_header(header)
-        if key in seen:
-            problems.add(f"duplicate header (also column {seen[key] + 1})", 1, header)
-            continue
-        seen[key] = j
-        field = lookup_header(header, {k: v for k, v in (mapping or {}).items() if v in FIELDS})
-        if field is None:
-            continue
-        if field.name in found:
-            other = headers[found[field.name][0]]
-            problems.add(f"columns {other!r} and {header!r} both mean {field.name!r}; "
-                         "keep one", 1, header)
-            continue
-        found[field.name] = (j, field)
-    missing = [f for f in REQUIRED if f not in found]
-    if missing:
-        problems.add(f"missing required column(s): {', '.join(missing)} (found: "
-                     f"{', '.join(repr(h) for h in headers) or 'no columns'})", 1)
-    return found
+@dataclass(frozen=True)
+class Vocabulary:
+    """How cells are read: the user's header mapping, the taxonomies that cells are matched
+    against (``target_groups=None`` accepts any group code) and the currency asked for."""
+
+    mapping: Mapping[str, str] | None = None
+    domains: Taxonomy = DEFAULT_DOMAINS
+    target_groups: Taxonomy | None = DEFAULT_TARGET_GROUPS
+    currency: str | None = None
 
 
 def build_proposals(
     headers: Sequence[str],
     columns: Sequence[pd.Series],
     rows: np.ndarray,
+    vocabulary: Vocabulary = Vocabulary(),
     *,
-    mapping: Mapping[str, str] | None = None,
-    domains: Taxonomy = DEFAULT_DOMAINS,
-    target_groups: Taxonomy | None = DEFAULT_TARGET_GROUPS,
-    currency: str | None = None,
     meta: Mapping[str, Any] | None = None,
     source: str = "",
     extra_problems: Sequence[InputProblem] = (),
 ) -> ProposalSet:
     """Validate columns (``headers[j]`` over ``columns[j]``, spreadsheet ``rows``)."""
-    problems = Problems()
-    problems.set_order(headers)
-    for p in extra_problems:
-        problems.add(p.message, p.row, p.column, p.value)
-    found = _resolve_headers(headers, mapping, problems)
-    if problems:
-        raise InvalidInputError(problems.result(), source)
+    with _bulk():
+        return _build(headers, columns, rows, vocabulary, meta, source, extra_problems)
 
-    index = pd.Index(rows, name="row")
-    texts: dict[int, tuple[pd.Series, pd.Series]] = {}
-    no_lists = pd.Series(np.nan, index=index)  # shared by the columns without list cells
-    for j, col in enumerate(columns):
-        col = col.set_axis(index)
-        texts[j] = (col, no_lists) if _is_numeric(col) else as_text(col, no_lists=no_lists)
-    # drop rows where every cell is empty (blank spreadsheet rows)
-    empty = np.ones(len(index), dtype=bool)
-    for col, lists in texts.values():
-        if not empty.any():
-            break
-        empty &= col.isna().to_numpy() & lists.isna().to_numpy()
-    if empty.all():
-        raise InvalidInputError(InputProblem(
-            "no proposals: the file has a header row but no data rows" if len(headers)
-            else "no proposals: the file is empty"), source)
-    if empty.any():
-        keep = ~empty
-        texts = {j: (c[keep], lst[keep]) for j, (c, lst) in texts.items()}
-        index = index[keep]
 
-    out: dict[str, Any] = {}
+@contextmanager
+def _bulk() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a million rows of tuples and strings are
+    made: they hold no reference cycles, and each collection would walk every object the
+    program holds (a second or more on a large call). Restored however the block ends."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
-    def text_of(field: str) -> tuple[pd.Series, pd.Series, str] | None:
-        if field not in found:
-            return None
-        j = found[field][0]
-        col, lists = texts[j]
-        if _is_numeric(col):
-            col, lists = as_text(col)
-        if field not in TUPLE_COLUMNS:
-            problems.add_mask(lists.notna(), lists, headers[j], "expected one value, not a list")
-        return col, lists, headers[j]
 
-    # id
-    ids_text, _, id_header = text_of("id")  # type: ignore[misc]
-    missing_id = ids_text.isna().to_numpy()
-    problems.add_mask(missing_id, ids_text, id_header, "missing id")
-    out["id"] = ids_text.to_numpy(dtype=object, na_value="")
-    id_set = set(out["id"].tolist())  # holds "" when some id is missing
-    later = np.zeros(len(missing_id), dtype=bool)
-    if len(id_set) - missing_id.any() < len(missing_id) - missing_id.sum():  # some id repeats
-        later = (ids_text.duplicated(keep="first") & ids_text.notna()).to_numpy()
-    if later.any():
-        repeated = set(ids_text[later].tolist())
-        first_row: dict[str, int] = {}
-        for row, value in zip(ids_text.index.tolist(), ids_text.tolist(), strict=True):
-            if value in repeated:
-                first_row.setdefault(value, row)
-        problems.add_mask(later, ids_text, id_header,
-                          lambda v: f"duplicate id (first used in row {first_row[v]})")
-
-    # title and optional text
-    for field in ("title", "district", "variant_group", "proposer"):
-        got = text_of(field)
-        if got is None:
-            out[field] = np.full(len(index), "" if field == "title" else None, dtype=object)
-            continue
-        out[field] = _objects(*pd.factorize(got[0]), "" if field == "title" else None)
-
-    # domain
-    dom_text, _, dom_header = text_of("domain")  # type: ignore[misc]
-    problems.add_mask(dom_text.isna(), dom_text, dom_header,
-                      f"missing domain: expected one of {_choices(domains)}")
-    codes, uniques = pd.factorize(dom_text)
-    mapped = np.array([domains.code_of(u) for u in uniques] + [""], dtype=object)
-    out["domain"] = mapped[codes]
-    unknown = np.array([m is None for m in mapped[:-1]] + [False])[codes]
-    problems.add_mask(unknown, dom_text, dom_header,
-                      lambda v: _unknown_message(domains, "domain", str(v)))
-
-    # cost
-    cost_text, _, cost_header = text_of("cost")  # type: ignore[misc]
-    exponent = found["cost"][1].cost_exponent
-    unit = {0: "yuan", 4: "10,000 yuan (万元)", -2: "fen"}[exponent]
-    minor, bad = parse_money(cost_text, exponent)
-    problems.add_mask(cost_text.isna(), cost_text, cost_header, f"missing cost (in {unit})")
-    problems.add_mask(bad["format"], cost_text, cost_header,
-                      f"cost must be an amount in {unit} like 120000, 1,200,000.50, ¥120000 "
-                      "or 12万")
-    problems.add_mask(bad["negative"], cost_text, cost_header, "cost must not be negative")
-    problems.add_mask(bad["decimals"], cost_text, cost_header,
-                      "cost must be exact to the fen (at most 2 decimals of a yuan)")
-    problems.add_mask(bad["large"], cost_text, cost_header, "cost is too large")
-    out["cost_minor"] = minor
-
-    # numbers
+def _build(headers: Sequence[str], columns: Sequence[pd.Series], rows: np.ndarray,
+           vocabulary: Vocabulary, meta: Mapping[str, Any] | None, source: str,
+           extra_problems: Sequence[InputProblem]) -> ProposalSet:
+    mapping, domains, target_groups, currency = (
+        vocabulary.mapping, vocabulary.domains, vocabulary.target_groups, vocabulary.currency)
+    headers = [normalise_key(str(h)) for h in headers]
+    log = ProblemLog(headers)
+    for problem in extra_problems:
+        log.add(problem)
+    found = _resolve_headers(headers, mapping, log)
+    log.raise_if_any(source)
+    table = _Table(headers, columns, rows, found, log)
+    log.raise_if_any(source)
+    ids, ids_arrow = _ids(table)
+    out: dict[str, Any] = {"id": ids}
+    for field in _FREE + ("district", "variant_group"):
+        out[field] = _optional_text(table, field)
+    out["domain"] = _domains(table, domains)
+    out["cost_minor"] = _costs(table)
     for field in FLOAT_COLUMNS:
-        if field not in found:
-            out[field] = np.full(len(index), np.nan)
-            if field == "beneficiaries":
-                raise AssertionError("required column missing after header check")
-            continue
-        j = found[field][0]
-        col, lists = texts[j]
-        header = headers[j]
-        lo, hi, whole, expected = _NUMERIC_RULES[field]
-        if _is_numeric(col):
-            values = col.to_numpy(dtype=np.float64, na_value=np.nan).copy()
-            shown = col
-            bad_num = np.isinf(values)
-            values[bad_num] = np.nan
-        else:
-            values, bad_num = parse_number(col, percent=field == "completion_probability")
-            shown = col
-            problems.add_mask(lists.notna(), lists, header, "expected one value, not a list")
-        problems.add_mask(bad_num, shown, header, f"not a number: expected {expected}")
-        if field == "beneficiaries":
-            problems.add_mask(np.isnan(values) & ~bad_num, shown, header,
-                              f"missing beneficiaries: expected {expected}")
-        finite = np.isfinite(values)
-        out_of_range = finite & (((values < lo) if lo is not None else False)
-                                 | ((values > hi) if hi is not None else False))
-        if whole:
-            out_of_range |= finite & (values != np.round(values))
-        problems.add_mask(out_of_range, shown, header, f"expected {expected}")
-        out[field] = values
-
-    b, low, high = out["beneficiaries"], out["beneficiaries_low"], out["beneficiaries_high"]
-    if "beneficiaries_low" in found:
-        problems.add_mask(low > b, texts[found["beneficiaries_low"][0]][0],
-                          headers[found["beneficiaries_low"][0]],
-                          "low estimate is above the estimated beneficiaries")
-    if "beneficiaries_high" in found:
-        problems.add_mask(high < b, texts[found["beneficiaries_high"][0]][0],
-                          headers[found["beneficiaries_high"][0]],
-                          "high estimate is below the estimated beneficiaries")
-
-    # multi-valued
+        out[field] = _numbers(table, field)
+    _estimate_order(table, out)
+    id_set = _IdSet(ids, ids_arrow)
     for field in ("target_groups", "pools", "requires", "excludes"):
-        got = text_of(field)
-        if got is None:
-            out[field] = _empty_tuples(len(index))
-            continue
-        text, lists, header = got
-        cells = (text, lists)
-        if field == "target_groups" and target_groups is not None:
-            items, bad_rows, unknown_items = parse_items(text, lists, target_groups.code_of)
-            problems.add_mask(bad_rows, cells, header,
-                              _unknown_items(target_groups, unknown_items))
-        elif field == "pools":
-            items, _, _ = parse_items(text, lists, lambda s: POOLS.code_of(s) or s)
-        else:
-            items, dangling_rows, dangling = parse_items(
-                text, lists, lambda s: s if s in id_set else None)
-            problems.add_mask(dangling_rows, cells, header, _dangling_ids(dangling))
-            refs = np.flatnonzero(text.notna().to_numpy() | lists.notna().to_numpy())
-            self_ref = np.zeros(len(items), dtype=bool)
-            self_ref[refs] = [out["id"][k] in items[k] for k in refs]
-            problems.add_mask(self_ref, cells, header, "a proposal cannot refer to itself")
-        out[field] = items
-
-    # indicators
-    got = text_of("indicators")
-    if got is None:
-        out["indicators"] = _empty_tuples(len(index))
-    else:
-        text, lists, header = got
-        out["indicators"], bad_ind = parse_indicators(text, lists)
-        problems.add_mask(bad_ind, (text, lists), header,
-                          "malformed indicator: expected 名称=目标值单位 items separated by ';', "
-                          "e.g. 培训人数=500人; 满意度=90%")
-
-    # channel
-    got = text_of("channel")
-    if got is None:
-        out["channel"] = np.full(len(index), None, dtype=object)
-    else:
-        text, _, header = got
-        codes, uniques = pd.factorize(text)
-        mapped = np.array([CHANNELS.code_of(u) for u in uniques] + [None], dtype=object)
-        unknown = np.array([m is None for m in mapped[:-1]] + [False])[codes]
-        problems.add_mask(unknown, text, header,
-                          "unknown channel: expected union (基层工会) or online (网上平台)")
-        out["channel"] = mapped[codes]
-
-    # currency
-    got = text_of("currency")
-    file_currency = None
-    if got is not None:
-        text, _, header = got
-        found_currencies = sorted(set(text.dropna().str.upper().tolist()))
-        if len(found_currencies) > 1:
-            problems.add("all proposals must use one currency, found "
-                         f"{', '.join(found_currencies)}", None, header)
-        elif found_currencies:
-            file_currency = found_currencies[0]
-            if currency is not None and currency.upper() != file_currency:
-                problems.add(f"the file is in {file_currency} but currency={currency!r} was "
-                             "given", None, header)
-
-    # extra columns
-    used = {j for j, _ in found.values()}
-    extras: dict[str, np.ndarray] = {}
-    for j, header in enumerate(headers):
-        if j in used or header in CANONICAL_COLUMNS:
-            continue
-        col, lists = texts[j]
-        if not header.strip():
-            has_data = col.notna() | lists.notna()
-            if has_data.any():
-                problems.add(f"column {j + 1} has data but no header", 1, None,
-                             str(col[has_data].iloc[0]))
-            continue
-        extras[header] = _extra_values(col, lists)
-
-    if problems:
-        raise InvalidInputError(problems.result(), source)
-
+        out[field] = _lists(table, field, target_groups, id_set)
+    out["indicators"] = _indicators(table)
+    out["channel"] = _channels(table)
+    file_currency = _currency(table, currency)
+    extras = _extras(table)
+    log.raise_if_any(source)
     # every array in out and extras is built here and used once: no copy needed; an
     # explicit dtype keeps text columns object (pandas would infer ``str``)
     arrays = {**{c: out[c] for c in CANONICAL_COLUMNS}, **extras}
@@ -405,18 +221,369 @@ def build_proposals(
                        currency=(currency or file_currency or "CNY").upper(), meta=meta)
 
 
-def _unknown_items(taxonomy: Taxonomy, unknown: dict[str, None]) -> Callable[[object], str]:
-    def message(cell: object) -> str:
-        return "; ".join(_unknown_message(taxonomy, "target group", i)
-                         for i in _items_of(cell) if i in unknown)
-    return message
+# -- step 1: headers -----------------------------------------------------------------------
+def _check_header_limits(headers: Sequence[str], log: ProblemLog) -> None:
+    if len(headers) > LIMITS.columns:
+        log.report("io.limit.columns", 1, None, None, n=len(headers), limit=LIMITS.columns)
+    for header in headers:
+        if len(header) > LIMITS.header_chars:
+            log.report("io.limit.header", 1, header, None, limit=LIMITS.header_chars)
 
 
-def _dangling_ids(missing: dict[str, None]) -> Callable[[object], str]:
-    def message(cell: object) -> str:
-        return "refers to unknown proposal id(s): " + ", ".join(
-            i for i in _items_of(cell) if i in missing)
-    return message
+def _check_mapping(headers: Sequence[str], mapping: Mapping[str, str], log: ProblemLog) -> None:
+    folded = {fold_header(h) for h in headers}
+    for given, wanted in mapping.items():
+        if wanted not in FIELDS:
+            log.report("io.mapping.unknown_field", None, str(given), None, field=wanted,
+                       fields=", ".join(sorted(FIELDS)))
+        elif fold_header(given) not in folded:
+            log.report("io.mapping.not_in_file", 1, str(given))
+
+
+def _resolve_headers(headers: Sequence[str], mapping: Mapping[str, str] | None,
+                     log: ProblemLog) -> dict[str, tuple[int, Field]]:
+    """field name → (column position, field); problems for limits, duplicates and gaps."""
+    _check_header_limits(headers, log)
+    if mapping:
+        _check_mapping(headers, mapping, log)
+    known = {k: v for k, v in (mapping or {}).items() if v in FIELDS}
+    seen: dict[str, int] = {}
+    found: dict[str, tuple[int, Field]] = {}
+    for j, header in enumerate(headers):
+        key = fold_header(header)
+        if key in seen:
+            log.report("io.header.duplicate", 1, header, None, position=seen[key] + 1)
+            continue
+        seen[key] = j
+        field = lookup_header(header, known)
+        if field is None:
+            continue
+        if field.name in found:
+            log.report("io.header.same_field", 1, header, None,
+                       other=headers[found[field.name][0]], field=field.name)
+            continue
+        found[field.name] = (j, field)
+    missing = [f for f in REQUIRED if f not in found]
+    if missing:
+        log.report("io.header.missing_required", 1, None, None, missing=", ".join(missing),
+                   found=", ".join(repr(h) for h in headers) or "-")
+    return found
+
+
+# -- step 2: cells as text -----------------------------------------------------------------
+class _Table:
+    """The cells of every column as text (NA when empty), without blank rows, indexed by
+    the spreadsheet row, and where each field is."""
+
+    def __init__(self, headers: Sequence[str], columns: Sequence[pd.Series], rows: np.ndarray,
+                 found: dict[str, tuple[int, Field]], log: ProblemLog) -> None:
+        self.headers = list(headers)
+        self.found = found
+        self.log = log
+        index = pd.Index(rows, name="row")
+        no_lists = pd.Series(np.nan, index=index)  # shared by the columns without list cells
+        self.texts: dict[int, tuple[pd.Series, pd.Series]] = {}
+        for j, col in enumerate(columns):
+            col = col.set_axis(index)
+            self.texts[j] = (col, no_lists) if _is_numeric(col) else as_text(col, no_lists=no_lists)
+            self._check_lengths(j)
+        self._drop_blank_rows(index)
+
+    def _check_lengths(self, j: int) -> None:
+        col = self.texts[j][0]
+        if _is_numeric(col) or not col.notna().any():
+            return
+        array = arrow_strings(col)
+        if longest_bytes(array) <= LIMITS.cell_chars:  # bytes ≥ characters
+            return
+        long = np.asarray(pc.fill_null(pc.greater(pc.utf8_length(array), LIMITS.cell_chars),
+                                       False), dtype=bool)
+        self.log.add_mask(long, col, self.headers[j], "io.limit.cell", limit=LIMITS.cell_chars)
+
+    def _drop_blank_rows(self, index: pd.Index) -> None:
+        empty = np.ones(len(index), dtype=bool)
+        for col, lists in self.texts.values():
+            if not empty.any():
+                break
+            empty &= col.isna().to_numpy() & lists.isna().to_numpy()
+        if empty.all():
+            self.log.report("io.file.no_rows" if self.headers else "io.file.empty")
+        elif empty.any():
+            keep = ~empty
+            self.texts = {j: (c[keep], lst[keep]) for j, (c, lst) in self.texts.items()}
+            index = index[keep]
+        self.index = index
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+    def has(self, field: str) -> bool:
+        """Whether a column means ``field``."""
+        return field in self.found
+
+    def header(self, field: str) -> str:
+        """The header of the column meaning ``field``."""
+        return self.headers[self.found[field][0]]
+
+    def cells(self, field: str) -> tuple[pd.Series, pd.Series, str]:
+        """``(text, lists, header)`` of ``field`` (numbers as text)."""
+        col, lists = self.texts[self.found[field][0]]
+        if _is_numeric(col):
+            col, lists = as_text(col)
+        return col, lists, self.header(field)
+
+    def single(self, field: str) -> tuple[pd.Series, str]:
+        """The text of a single-valued ``field`` after the door: a key (NFKC, invisible
+        characters removed) or free text (invisible characters removed); list cells and
+        control characters are reported."""
+        col, lists, header = self.cells(field)
+        self.log.add_mask(lists.notna(), lists, header, "io.cell.list")
+        if field not in _KEYS and field not in _FREE:
+            return col, header
+        cleaned, control = (clean_keys if field in _KEYS else clean_texts)(col, trimmed=True)
+        self.log.add_mask(control, col, header, "io.text.control")
+        return cleaned, header
+
+
+# -- step 3: fields ------------------------------------------------------------------------
+def _ids(table: _Table) -> tuple[np.ndarray, pa.ChunkedArray]:
+    """The ids as Python text (for the frame) and as Arrow (for lookups); missing and
+    repeated ids reported, the repeats after normalising (an id differing from an earlier
+    one only invisibly or in width is a repeat)."""
+    ids, header = table.single("id")
+    raw = table.cells("id")[0]
+    table.log.add_mask(ids.isna(), raw, header, "io.id.missing")
+    out: np.ndarray = ids.to_numpy(dtype=object, na_value="")
+    present = arrow_strings(ids)
+    if len(pc.unique(present)) == len(present) - present.null_count + (present.null_count > 0):
+        return out, present  # every id once (one hash pass; rows of repeats only if needed)
+    later = (ids.duplicated(keep="first") & ids.notna()).to_numpy()
+    if later.any():  # shown as written, so that an id differing invisibly is visible
+        rows = pd.Series(ids.index.to_numpy(), index=ids.index)
+        first = rows.groupby(ids.to_numpy(dtype=object, na_value=""), sort=False).transform("first")
+        table.log.add_mask(later, raw, header, "io.id.duplicate",
+                           first=first.to_numpy()[later])
+    return out, present
+
+
+def _optional_text(table: _Table, field: str) -> np.ndarray:
+    missing = "" if field == "title" else None
+    if not table.has(field):
+        return np.full(len(table), missing, dtype=object)
+    text, _ = table.single(field)
+    return _objects(*pd.factorize(text), missing)
+
+
+def _domains(table: _Table, domains: Taxonomy) -> np.ndarray:
+    text, header = table.single("domain")
+    table.log.add_mask(text.isna(), text, header, "io.domain.missing", choices=_choices(domains))
+    codes, uniques = pd.factorize(text)
+    mapped = np.array([domains.code_of(u) for u in uniques] + [""], dtype=object)
+    unknown = np.array([m is None for m in mapped[:-1]] + [False])[codes]
+    _report_unknown(table.log, unknown, text, header, domains, "io.unknown.domain")
+    out: np.ndarray = mapped[codes]
+    return out
+
+
+def _report_unknown(log: ProblemLog, mask: np.ndarray, cells: pd.Series | tuple[pd.Series, pd.Series],
+                    header: str, taxonomy: Taxonomy, key: str,
+                    values: Callable[[Any], list[str]] = lambda cell: [str(cell)]) -> None:
+    """Problem ``key`` for the cells of ``mask`` naming their unknown ``values`` and the
+    nearest valid code of the first that has one (each value looked up once)."""
+    suggest = functools.cache(taxonomy.suggest)
+
+    def hint(cell: object) -> Phrase | str:
+        for value in values(cell):
+            near = suggest(value)
+            if near is not None:
+                return Phrase("io.unknown.hint", (("hint", near),
+                                                  ("label", taxonomy.label(near, "zh"))))
+        return ""
+
+    log.add_mask(mask, cells, header, key, item=lambda cell: ", ".join(values(cell)),
+                 choices=_choices(taxonomy), hint=hint)
+
+
+def _costs(table: _Table) -> np.ndarray:
+    text, lists, header = table.cells("cost")
+    table.log.add_mask(lists.notna(), lists, header, "io.cell.list")
+    exponent = table.found["cost"][1].cost_exponent
+    unit = Phrase(f"io.unit.{_UNITS[exponent]}")
+    minor, bad = parse_money(text, exponent)
+    table.log.add_mask(text.isna(), text, header, "io.cost.missing", unit=unit)
+    for kind in MONEY_KINDS:
+        table.log.add_mask(bad[kind], text, header, f"io.cost.{kind}", unit=unit,
+                           max=_MAX_SHOWN)
+    high, low = np.divmod(minor, 1 << 32)  # exact sum: both halves fit in int64
+    total = int(high.sum()) * (1 << 32) + int(low.sum())
+    if total > _INT64_MAX:
+        table.log.report("io.cost.total", None, header, None, total=f"{total // 100:,}")
+    return minor
+
+
+def _numbers(table: _Table, field: str) -> np.ndarray:
+    if not table.has(field):
+        return np.full(len(table), np.nan)
+    col, lists = table.texts[table.found[field][0]]
+    header = table.header(field)
+    expected = Phrase(f"io.expect.{field}")
+    if _is_numeric(col):
+        values = col.to_numpy(dtype=np.float64, na_value=np.nan).copy()
+        bad = {kind: np.zeros(len(values), dtype=bool) for kind in NUMBER_KINDS}
+        bad["format"] = np.isinf(values)
+        values[bad["format"]] = np.nan
+    else:
+        values, bad = parse_number(col, percent=field == "completion_probability")
+        table.log.add_mask(lists.notna(), lists, header, "io.cell.list")
+    for kind in NUMBER_KINDS:
+        table.log.add_mask(bad[kind], col, header, f"io.number.{kind}", expected=expected)
+    if field == "beneficiaries":
+        missing = np.isnan(values) & ~np.logical_or.reduce(list(bad.values()))
+        table.log.add_mask(missing, col, header, "io.number.missing", expected=expected)
+    table.log.add_mask(NUMERIC_RANGES[field].outside(values), col, header, "io.number.range",
+                       expected=expected)
+    return values
+
+
+def _estimate_order(table: _Table, out: dict[str, Any]) -> None:
+    b = out["beneficiaries"]
+    for field, wrong, key in (("beneficiaries_low", out["beneficiaries_low"] > b,
+                               "io.estimate.low_above"),
+                              ("beneficiaries_high", out["beneficiaries_high"] < b,
+                               "io.estimate.high_below")):
+        if table.has(field):
+            table.log.add_mask(wrong, table.texts[table.found[field][0]][0], table.header(field),
+                               key)
+
+
+class _IdSet:
+    """The proposal ids, and which of a few referenced items are among them."""
+
+    def __init__(self, ids: np.ndarray, arrow: pa.ChunkedArray) -> None:
+        self.ids = ids
+        self._arrow = arrow
+
+    def known(self, items: list[str]) -> set[str]:
+        """The ``items`` that are ids: the few items are hashed, the many ids probed."""
+        hit = pc.is_in(self._arrow, value_set=pa.array(items, type=self._arrow.type))
+        return set(pc.filter(self._arrow, hit).to_pylist())
+
+
+def _lists(table: _Table, field: str, target_groups: Taxonomy | None,
+           id_set: _IdSet) -> np.ndarray:
+    if not table.has(field):
+        return _empty_tuples(len(table))
+    text, lists, header = table.cells(field)
+    cells = (text, lists)
+    if field == "target_groups" and target_groups is not None:
+        items = parse_items(text, lists, target_groups.code_of)
+        _report_unknown(table.log, items.unknown_rows, cells, header, target_groups,
+                        "io.unknown.target_group",
+                        lambda cell: [i for i in split_items(cell) if i in items.unknown])
+    elif field == "pools":
+        items = parse_items(text, lists, lambda s: POOLS.code_of(s) or s)
+    elif field == "target_groups":
+        items = parse_items(text, lists)
+    else:
+        ids = id_set.ids
+        items = parse_items(text, lists, lookup_many=id_set.known)
+        table.log.add_mask(items.unknown_rows, cells, header, "io.list.dangling",
+                           ids=lambda cell: ", ".join(
+                               i for i in split_items(cell) if i in items.unknown))
+        refs = np.flatnonzero(text.notna().to_numpy() | lists.notna().to_numpy())
+        self_ref = np.zeros(len(items.tuples), dtype=bool)
+        self_ref[refs] = [ids[k] in items.tuples[k] for k in refs]
+        table.log.add_mask(self_ref, cells, header, "io.list.self")
+    table.log.add_mask(items.control_rows, cells, header, "io.text.control")
+    return items.tuples
+
+
+def _indicators(table: _Table) -> np.ndarray:
+    if not table.has("indicators"):
+        return _empty_tuples(len(table))
+    text, lists, header = table.cells("indicators")
+    indicators, malformed = parse_indicators(text, lists)
+    table.log.add_mask(malformed, (text, lists), header, "io.indicator.malformed")
+    return indicators
+
+
+def _channels(table: _Table) -> np.ndarray:
+    if not table.has("channel"):
+        return np.full(len(table), None, dtype=object)
+    text, header = table.single("channel")
+    codes, uniques = pd.factorize(text)
+    mapped = np.array([CHANNELS.code_of(u) for u in uniques] + [None], dtype=object)
+    unknown = np.array([m is None for m in mapped[:-1]] + [False])[codes]
+    table.log.add_mask(unknown, text, header, "io.unknown.channel")
+    out: np.ndarray = mapped[codes]
+    return out
+
+
+def _currency(table: _Table, currency: str | None) -> str | None:
+    if not table.has("currency"):
+        return None
+    text, header = table.single("currency")
+    found = sorted(set(text.dropna().str.upper().tolist()))
+    if len(found) > 1:
+        table.log.report("io.currency.mixed", None, header, None, found=", ".join(found))
+        return None
+    if found and currency is not None and currency.upper() != found[0]:
+        table.log.report("io.currency.conflict", None, header, None, file=found[0],
+                         given=currency)
+    return found[0] if found else None
+
+
+def _extras(table: _Table) -> dict[str, np.ndarray]:
+    used = {j for j, _ in table.found.values()}
+    extras: dict[str, np.ndarray] = {}
+    for j, header in enumerate(table.headers):
+        if j in used or header in CANONICAL_COLUMNS:
+            continue
+        col, lists = table.texts[j]
+        if not header:
+            has_data = col.notna() | lists.notna()
+            if has_data.any():
+                table.log.report("io.header.blank_data", 1, None, col[has_data].iloc[0],
+                                 position=j + 1)
+            continue
+        if _is_numeric(col):
+            values = col.to_numpy(copy=True)
+            huge = ~np.isnan(values) & ~(np.abs(values) <= MAX_EXTRA_NUMBER) \
+                if values.dtype.kind == "f" else np.abs(values) > MAX_EXTRA_NUMBER
+            table.log.add_mask(huge, col, header, "io.number.extra",
+                               limit=f"{MAX_EXTRA_NUMBER:,.0f}")
+            extras[header] = values
+        else:
+            extras[header] = _extra_values(table, header, col, lists)
+    return extras
+
+
+def _extra_values(table: _Table, header: str, col: pd.Series, lists: pd.Series) -> np.ndarray:
+    """An extra text column: numeric when every cell is a number of at most
+    :data:`~selector.model.MAX_EXTRA_NUMBER` (no leading zeros), else text as written
+    (so ``inf``, ``007`` or an 18-digit code stay text), invisible characters removed."""
+    if lists.notna().any():
+        merged = col.astype(object).where(col.notna(), lists)
+        out = np.empty(len(merged), dtype=object)
+        out[:] = [v if isinstance(v, list | tuple | np.ndarray | dict) or not pd.isna(v)
+                  else None for v in merged]
+        return out
+    present = col.notna()
+    if present.any():
+        numeric = to_float(col)
+        if ((np.abs(numeric) <= MAX_EXTRA_NUMBER) | ~present.to_numpy()).all() \
+                and not col.str.match(r"^[+-]?0\d", na=False).any():
+            return numeric
+    text, control = clean_texts(col, trimmed=True)
+    table.log.add_mask(control, col, header, "io.text.control")
+    return text.astype(object).where(text.notna(), None).to_numpy(dtype=object)
+
+
+# -- helpers -------------------------------------------------------------------------------
+def _choices(taxonomy: Taxonomy, limit: int = 12) -> str:
+    shown = [c.code if c.zh == c.code else f"{c.code} ({c.zh})" for c in taxonomy][:limit]
+    more = ", ..." if len(taxonomy) > limit else ""
+    return ", ".join(shown) + more
 
 
 def _is_numeric(col: pd.Series) -> bool:
@@ -441,28 +608,3 @@ def _empty_tuples(n: int) -> np.ndarray:
     out.fill(())
     return out
 
-
-def _items_of(value: object) -> tuple[str, ...]:
-    from selector.io._cells import _split_items
-
-    return _split_items(value)
-
-
-def _extra_values(col: pd.Series, lists: pd.Series) -> np.ndarray:
-    """An extra column: numeric when every cell is a finite number (no leading zeros),
-    else text (so ``inf`` or ``007`` written in a cell stay as written)."""
-    if _is_numeric(col):
-        return col.to_numpy(copy=True)
-    if lists.notna().any():
-        merged = col.astype(object).where(col.notna(), lists)
-        out = np.empty(len(merged), dtype=object)
-        out[:] = [v if isinstance(v, list | tuple | np.ndarray | dict) or not pd.isna(v)
-                  else None for v in merged]
-        return out
-    present = col.notna()
-    if present.any():
-        numeric = to_float(col)
-        if (np.isfinite(numeric) | ~present.to_numpy()).all() \
-                and not col.str.match(r"^[+-]?0\d", na=False).any():
-            return numeric
-    return col.astype(object).where(present, None).to_numpy(dtype=object)

@@ -1,22 +1,35 @@
-"""Writers: CSV, Excel, JSON and Parquet, each read back by the loaders unchanged."""
+"""Writers: CSV, Excel, JSON and Parquet, each read back by the loaders unchanged.
+
+Every writer is atomic: the file is written beside the target under a temporary name and
+moved over it in one step (:func:`os.replace`), so a killed write leaves the old file or
+the new one, never half a file. Text cells are neutralised for spreadsheets
+(:func:`selector.text.neutralise_cell`).
+"""
 
 from __future__ import annotations
 
 import json
+import os
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+from openpyxl import Workbook
 
 from selector._errors import InputProblem, InvalidInputError
 from selector.io._cells import ITEM_SEPARATORS, format_indicator_cells
 from selector.io._fields import HEADERS_EN, HEADERS_ZH
-from selector.io._safety import neutralise_series
 from selector.io._validate import CHANNELS, POOLS
 from selector.model import CANONICAL_COLUMNS, FLOAT_COLUMNS, ProposalSet
 from selector.taxonomy import Taxonomy
+from selector.text import neutralise_series
 
 __all__ = ["WRITE_FORMATS", "save_proposals"]
 
@@ -112,31 +125,27 @@ def _text_cells(proposals: ProposalSet, lang: str) -> pd.DataFrame:
         elif name in _LISTS:
             bad = [k for k, t in enumerate(values) if any(
                 any(ch in item for ch in ITEM_SEPARATORS) for item in t)]
-            problems.extend(InputProblem(
-                f"an item contains one of the separators {ITEM_SEPARATORS!r} and cannot be "
-                "written to a text cell; use JSON or Parquet", int(rows[k]), header,
-                "|".join(values[k])) for k in bad)
+            problems.extend(InputProblem.of(
+                "io.write.separator", int(rows[k]), header, "|".join(values[k]),
+                separators=" ".join(ITEM_SEPARATORS.replace("\n", ""))) for k in bad)
             cells = pd.Series([" | ".join(t) if t else None for t in values], dtype=object)
         elif name == "indicators":
             text = [t if values[k] else None
                     for k, t in enumerate(format_indicator_cells(list(values)))]
-            problems.extend(InputProblem(
-                "this indicator cannot be written as 名称=目标值单位; use JSON or Parquet",
-                int(rows[k]), header, repr(values[k])) for k, t in enumerate(text)
-                if t is None and values[k])
+            problems.extend(InputProblem.of(
+                "io.write.indicator", int(rows[k]), header, repr(values[k]))
+                for k, t in enumerate(text) if t is None and values[k])
             cells = pd.Series(text, dtype=object)
         else:
             cells = pd.Series([None if v is None or (isinstance(v, float) and v != v)
                                else str(v) for v in values], dtype=object)
         out[header] = neutralise_series(cells)
     if problems:
-        raise InvalidInputError(problems, "cannot write proposals")
+        raise InvalidInputError(problems, "save_proposals")
     return pd.DataFrame(out)
 
 
 def _write_xlsx(proposals: ProposalSet, path: Path, lang: str) -> None:
-    from openpyxl import Workbook
-
     text = _text_cells(proposals, lang)  # validates and neutralises text cells
     typed = _typed_table(proposals, lang)
     wb = Workbook(write_only=True)
@@ -188,9 +197,6 @@ def _records(proposals: ProposalSet) -> list[dict[str, Any]]:
 
 
 def _write_parquet(proposals: ProposalSet, path: Path) -> None:
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
     typed = _typed_table(proposals, "en")
     arrays: dict[str, Any] = {}
     for name, values in typed.items():
@@ -253,21 +259,36 @@ def save_proposals(
     target = Path(path)
     fmt = format or WRITE_FORMATS.get(target.suffix.lower())
     if fmt is None:
-        raise InvalidInputError(
-            f"cannot tell the format of {target.name!r}: use a suffix among "
-            f"{', '.join(WRITE_FORMATS)} or pass format=", "save_proposals")
-    if fmt == "csv":
-        sep = "\t" if target.suffix.lower() == ".tsv" else ","
-        _text_cells(proposals, headers).to_csv(target, index=False, encoding=encoding, sep=sep,
-                                               lineterminator="\n")
-    elif fmt == "xlsx":
-        _write_xlsx(proposals, target, headers)
-    elif fmt == "json":
-        target.write_text(json.dumps(_records(proposals), ensure_ascii=False, indent=1,
-                                     allow_nan=False) + "\n", encoding="utf-8")
-    elif fmt == "parquet":
-        _write_parquet(proposals, target)
-    else:
-        raise InvalidInputError(f"unknown format {fmt!r}: expected csv, xlsx, json or parquet",
+        raise InvalidInputError(InputProblem.of(
+            "io.write.format", value=target.name, suffixes=", ".join(WRITE_FORMATS)),
+            "save_proposals")
+    writers: dict[str, Callable[[Path], object]] = {
+        "csv": lambda tmp: _text_cells(proposals, headers).to_csv(
+            tmp, index=False, encoding=encoding, lineterminator="\n",
+            sep="\t" if target.suffix.lower() == ".tsv" else ","),
+        "xlsx": lambda tmp: _write_xlsx(proposals, tmp, headers),
+        "json": lambda tmp: tmp.write_text(json.dumps(
+            _records(proposals), ensure_ascii=False, indent=1, allow_nan=False) + "\n",
+            encoding="utf-8"),
+        "parquet": lambda tmp: _write_parquet(proposals, tmp),
+    }
+    if fmt not in writers:
+        raise InvalidInputError(InputProblem.of("io.write.unknown", value=str(fmt)),
                                 "save_proposals")
+    with _replacing(target) as tmp:
+        writers[fmt](tmp)
     return target
+
+
+@contextmanager
+def _replacing(target: Path) -> Iterator[Path]:
+    """A temporary path beside ``target``, moved over it when the block succeeds (and
+    removed when it fails): the target is the old file or the whole new one."""
+    handle, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(handle)
+    tmp = Path(name)
+    try:
+        yield tmp
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
