@@ -51,7 +51,7 @@ from pydantic_core import PydanticCustomError
 
 from selector._errors import InputProblem, InvalidInputError
 from selector.i18n import t
-from selector.text import arrow_strings, clean_keys
+from selector.text_columns import arrow_strings, clean_keys
 
 __all__ = [
     "KINDS",

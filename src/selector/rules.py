@@ -364,6 +364,14 @@ class Relations(_Strict):
 _TABLES: dict[str, type[BaseModel]] = {}
 
 
+def _registered() -> dict[str, type[BaseModel]]:
+    """The registered tables, the rule families loaded first (they register theirs on
+    import; the import is here, not at the top, because the families import this module)."""
+    import selector.engine.families  # noqa: F401  (registers the families' tables)
+
+    return _TABLES
+
+
 def register_table(name: str, schema: type[BaseModel]) -> None:
     """Let a rule family declare a top-level table of the rules file with its own schema.
 
@@ -383,9 +391,16 @@ def register_table(name: str, schema: type[BaseModel]) -> None:
     _TABLES[name] = schema
 
 
+def _again(error: Any, loc: tuple[Any, ...]) -> InitErrorDetails:
+    """A validation error raised once more at ``loc``, its type, words and context kept
+    (our own error types, such as ``money_negative``, are custom errors to pydantic)."""
+    ctx = {k: v for k, v in (error.get("ctx") or {}).items() if k != "error"}
+    kind = PydanticCustomError(str(error["type"]), str(error["msg"]), ctx or None)
+    return InitErrorDetails(type=kind, loc=loc, input=error["input"])
+
+
 def _table_errors(name: str, exc: ValidationError) -> list[InitErrorDetails]:
-    return [InitErrorDetails(type=e["type"], loc=(name, *e["loc"]), input=e["input"],
-                             ctx=e.get("ctx", {})) for e in exc.errors()]
+    return [_again(e, (name, *e["loc"])) for e in exc.errors()]
 
 
 class Objections(_Strict):
@@ -485,12 +500,13 @@ class Rules(_Strict):
         if not isinstance(data, dict):
             return handler(data)  # type: ignore[no-any-return]
         data = dict(data)
+        registered = _registered()
         given = dict(data.pop("tables", None) or {})
-        given.update({k: data.pop(k) for k in list(data) if k in _TABLES})
+        given.update({k: data.pop(k) for k in list(data) if k in registered})
         tables: dict[str, BaseModel] = {}
         errors: list[InitErrorDetails] = []
         for name, value in given.items():
-            schema = _TABLES.get(name)
+            schema = registered.get(name)
             if schema is None:
                 errors.append(InitErrorDetails(type="extra_forbidden", loc=(name,), input=value))
             elif isinstance(value, schema):
@@ -503,8 +519,7 @@ class Rules(_Strict):
         try:
             out = handler({**data, "tables": tables})
         except ValidationError as exc:
-            errors = [*(InitErrorDetails(type=e["type"], loc=e["loc"], input=e["input"],
-                                         ctx=e.get("ctx", {})) for e in exc.errors()), *errors]
+            errors = [*(_again(e, tuple(e["loc"])) for e in exc.errors()), *errors]
             raise ValidationError.from_exception_data(cls.__name__, errors) from None
         if errors:
             raise ValidationError.from_exception_data(cls.__name__, errors)
@@ -518,12 +533,12 @@ class Rules(_Strict):
     def valid_keys(cls) -> list[str]:
         """The keys a rules file may use at the top: the fields and the registered tables
         (for the nearest-key suggestion of an unknown key)."""
-        return [k for k in cls.model_fields if k != "tables"] + list(_TABLES)
+        return [k for k in cls.model_fields if k != "tables"] + list(_registered())
 
     @classmethod
     def child_model(cls, name: str) -> type[BaseModel] | None:
         """The schema of a registered table ``name`` (see :func:`register_table`)."""
-        return _TABLES.get(name)
+        return _registered().get(name)
 
     @model_validator(mode="after")
     def _consistent(self) -> Rules:

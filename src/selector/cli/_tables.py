@@ -18,7 +18,7 @@ from rich.cells import cell_len
 from rich.markup import escape
 from rich.table import Table
 
-from selector.io._safety import neutralise_series
+from selector.text_columns import neutralise_series
 
 __all__ = ["jsonable", "records", "rich_table", "rows_of", "write_csv"]
 

@@ -23,13 +23,8 @@ from selector.intake._read import Chunk, SuggestionSource, open_source
 from selector.intake._sketch import FLAG, SHOWN, STATUS, Settings, Sketch, sketch_chunk
 from selector.io import detect_encoding
 from selector.taxonomy import DEFAULT_DOMAINS, DEFAULT_TARGET_GROUPS, Category, Taxonomy
-from selector.text import (
-    control_characters,
-    neutralise_series,
-    normalise_key,
-    restore_series,
-    strip_invisible,
-)
+from selector.text import control_characters, normalise_key, strip_invisible
+from selector.text_columns import neutralise_series, restore_series
 
 __all__ = ["DRAFT_FIELDS", "KEYWORDS", "SUBMITTER_TYPES", "IntakeResult", "fill_estimates", "intake"]
 

@@ -50,7 +50,7 @@ from selector._errors import InputProblem, InvalidInputError
 from selector.i18n import Lang, t
 from selector.io import detect_encoding
 from selector.taxonomy import normalise_label
-from selector.text import restore_series
+from selector.text_columns import restore_series
 
 __all__ = ["FIELDS", "Chunk", "SuggestionSource", "open_source"]
 

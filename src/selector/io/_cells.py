@@ -30,16 +30,8 @@ import pyarrow.compute as pc
 from selector._errors import InputProblem, InvalidInputError, Phrase
 from selector.model import MAX_EXTRA_NUMBER
 from selector.money import parse_money_column as parse_money
-from selector.text import (
-    INVISIBLE,
-    arrow_strings,
-    clean_keys,
-    control_characters,
-    normalise_key,
-    restore_series,
-    strip_invisible,
-    trim_strings,
-)
+from selector.text import INVISIBLE, control_characters, normalise_key, strip_invisible
+from selector.text_columns import arrow_strings, clean_keys, restore_series, trim_strings
 
 __all__ = [
     "ITEM_SEPARATORS",

@@ -6,13 +6,8 @@ This thin re-export stays for one release so that code importing
 
 from __future__ import annotations
 
-from selector.text import (
-    DANGEROUS_START,
-    neutralise_cell,
-    neutralise_series,
-    restore_series,
-    restore_text,
-)
+from selector.text import DANGEROUS_START, neutralise_cell, restore_text
+from selector.text_columns import neutralise_series, restore_series
 
 __all__ = ["DANGEROUS_START", "neutralise_cell", "neutralise_series", "restore_series",
            "restore_text"]

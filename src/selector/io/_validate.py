@@ -54,7 +54,8 @@ from selector.model import (
 from selector.money import KINDS as MONEY_KINDS
 from selector.money import MAX_YUAN
 from selector.taxonomy import DEFAULT_DOMAINS, DEFAULT_TARGET_GROUPS, Taxonomy
-from selector.text import arrow_strings, clean_keys, clean_texts, longest_bytes, normalise_key
+from selector.text import normalise_key
+from selector.text_columns import arrow_strings, clean_keys, clean_texts, longest_bytes
 
 __all__ = ["CHANNELS", "POOLS", "REQUIRED", "Vocabulary", "build_proposals",
            "proposals_from_frame"]

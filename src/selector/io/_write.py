@@ -29,7 +29,7 @@ from selector.io._fields import HEADERS_EN, HEADERS_ZH
 from selector.io._validate import CHANNELS, POOLS
 from selector.model import CANONICAL_COLUMNS, FLOAT_COLUMNS, ProposalSet
 from selector.taxonomy import Taxonomy
-from selector.text import neutralise_series
+from selector.text_columns import neutralise_series
 
 __all__ = ["WRITE_FORMATS", "save_proposals"]
 

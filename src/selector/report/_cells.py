@@ -15,7 +15,7 @@ Examples
 
 from __future__ import annotations
 
-from selector.io._safety import neutralise_cell
+from selector.text import neutralise_cell
 
 __all__ = ["safe_text"]
 

@@ -209,36 +209,18 @@ class Notice:
                     and self.channels)
 
 
-def _date(value: object) -> _dt.date | None:
-    if isinstance(value, _dt.datetime):
-        return value.date()
-    if isinstance(value, _dt.date):
-        return value
-    if isinstance(value, str) and value.strip():
-        return _dt.date.fromisoformat(value.strip())
-    return None
-
-
 def notice_of(rules: Rules) -> Notice | None:
-    """The notice of the rules file's ``[notice]`` table, or ``None`` when it has none.
-
-    Reads the fields ``issuer``, ``start``, ``end``, ``days``, ``phone``, ``email`` and
-    ``address`` of ``rules.notice`` (each optional).
-    """
-    raw = getattr(rules, "notice", None)
-    if raw is None:
+    """The notice of the rules file's ``[notice]`` table (:class:`selector.rules.Notice`:
+    issuer, period, ``[notice.objections]``), or ``None`` when it has none."""
+    given = rules.notice
+    if given is None:
         return None
-
-    def get(name: str) -> Any:
-        return raw.get(name) if isinstance(raw, Mapping) else getattr(raw, name, None)
-
-    days = get("days")
-    return Notice(issuer=str(get("issuer") or ""), start=_date(get("start")),
-                  end=_date(get("end")), days=int(days) if days else None,
-                  phone=str(get("phone") or ""), email=str(get("email") or ""),
-                  address=str(get("address") or ""))
-
-
+    channels = given.objections
+    return Notice(issuer=given.issuer or "", start=given.start, end=given.last_day,
+                  days=given.length,
+                  phone=(channels.phone or "") if channels else "",
+                  email=(channels.email or "") if channels else "",
+                  address=(channels.address or "") if channels else "")
 
 
 @dataclass(frozen=True)

@@ -13,8 +13,8 @@ from pathlib import Path
 import pandas as pd
 
 from selector._errors import ReserveError
-from selector.io._safety import neutralise_series
 from selector.reserve.store import Change, ReserveEntry, ReserveStore
+from selector.text_columns import neutralise_series
 
 __all__ = ["ENTRY_COLUMNS", "HISTORY_COLUMNS", "entries_frame", "export_reserve",
            "format_history", "history_frame"]

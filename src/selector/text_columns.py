@@ -1,0 +1,226 @@
+"""Whole columns of text at the door and on the way out: the vectorised twins of
+:mod:`selector.text`.
+
+:func:`clean_keys` and :func:`clean_texts` apply :func:`~selector.text.normalise_key` and
+:func:`~selector.text.strip_invisible` to a :class:`pandas.Series` (the loaders' door) and
+return the mask of cells holding control characters. They scan the column's UTF-8 bytes
+with numpy first: a column without invisible or control characters (almost every column)
+costs one pass over its bytes, and an ASCII column skips NFKC altogether.
+:func:`neutralise_series` and :func:`restore_series` are
+:func:`~selector.text.neutralise_cell` and :func:`~selector.text.restore_text` over a column.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from selector.text import (
+    CONTROL_RE2,
+    NEEDS_QUOTE,
+    QUOTED,
+    normalise_key,
+    strip_invisible,
+)
+
+__all__ = [
+    "arrow_strings",
+    "clean_keys",
+    "clean_texts",
+    "longest_bytes",
+    "neutralise_series",
+    "restore_series",
+    "trim_strings",
+]
+
+
+# -- a whole column at the door ------------------------------------------------------------
+def clean_keys(values: pd.Series, *, trimmed: bool = False) -> tuple[pd.Series, np.ndarray]:
+    r""":func:`normalise_key` over a column of text (missing cells stay missing).
+
+    Returns the normalised column (Arrow-backed ``str``, same index; a cell that is empty
+    once normalised is missing) and the mask of cells that still hold control characters.
+    ``trimmed=True`` promises that no cell has outer spaces or is empty (the loaders'
+    cells), which saves a pass.
+
+    >>> keys, control = clean_keys(pd.Series(["Ａ１\u200b", "a\nb", None, "\ufeff"]))
+    >>> keys.tolist(), control.tolist()
+    (['A1', 'a\nb', nan, nan], [False, True, False, False])
+    """
+    return _clean(values, normalise_key, nfkc=True, trimmed=trimmed)
+
+
+def clean_texts(values: pd.Series, *, trimmed: bool = False) -> tuple[pd.Series, np.ndarray]:
+    r""":func:`strip_invisible` (then trimming) over a column of free text, like
+    :func:`clean_keys` but keeping every visible character as written.
+
+    >>> texts, control = clean_texts(pd.Series(["职工\u202e书屋 ", "ＡＢ", "x\x1b[2J"]))
+    >>> texts.tolist(), control.tolist()
+    (['职工书屋', 'ＡＢ', 'x\x1b[2J'], [False, False, True])
+    """
+    return _clean(values, lambda text: strip_invisible(text).strip(), nfkc=False,
+                  trimmed=trimmed)
+
+
+_ARROW_STR = pd.StringDtype("pyarrow", na_value=np.nan)
+
+
+def arrow_strings(values: pd.Series) -> pa.ChunkedArray:
+    """A column of text as an Arrow string array (chunked, ``string`` or ``large_string``;
+    no copy when the column is Arrow-backed)."""
+    if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
+        array = pa.array(values.array)
+    else:
+        objects = values.astype(object).where(values.notna(), None).to_numpy()
+        array = pa.array(objects, type=pa.large_string(), from_pandas=True)
+    return array if isinstance(array, pa.ChunkedArray) else pa.chunked_array([array])
+
+
+def _utf8(chunk: pa.Array) -> np.ndarray:
+    """The UTF-8 bytes of the values of one string chunk (no copy)."""
+    data = chunk.buffers()[2]
+    if data is None or len(chunk) == 0:
+        return np.zeros(0, dtype=np.uint8)
+    width = np.int64 if pa.types.is_large_string(chunk.type) else np.int32
+    offsets = np.frombuffer(chunk.buffers()[1], dtype=width)
+    start, stop = offsets[chunk.offset], offsets[chunk.offset + len(chunk)]
+    return np.frombuffer(data, dtype=np.uint8)[start:stop]
+
+
+def _follows(raw: np.ndarray, lead: int, test: Callable[[np.ndarray, np.ndarray], Any]) -> bool:
+    """Whether some ``lead`` byte is followed by two bytes for which ``test`` holds."""
+    at = np.flatnonzero(raw[:-2] == lead) if len(raw) > 2 else np.zeros(0, dtype=np.int64)
+    if not len(at):
+        return False
+    return bool(np.any(test(raw[at + 1], raw[at + 2])))
+
+
+def _scan_bytes(raw: np.ndarray) -> tuple[bool, bool]:
+    padded = np.concatenate([raw, np.zeros(2, dtype=np.uint8)])
+    control = bool(np.any(raw < 0x20) or np.any(raw == 0x7F))
+    control |= _follows(padded, 0xC2, lambda b1, _: (b1 >= 0x80) & (b1 <= 0x9F))
+    invisible = _follows(padded, 0xC2, lambda b1, _: b1 == 0xAD)                 # U+00AD
+    invisible |= _follows(padded, 0xD8, lambda b1, _: b1 == 0x9C)                # U+061C
+    invisible |= _follows(padded, 0xEF, lambda b1, b2: (b1 == 0xBB) & (b2 == 0xBF))  # FEFF
+    invisible |= _follows(padded, 0xE2, lambda b1, b2: (                         # U+20xx
+        ((b1 == 0x80) & (((b2 >= 0x8B) & (b2 <= 0x8F)) | ((b2 >= 0xAA) & (b2 <= 0xAE))))
+        | ((b1 == 0x81) & ((b2 == 0xA0) | ((b2 >= 0xA6) & (b2 <= 0xA9))))))
+    return control, invisible
+
+
+def _scan(array: pa.ChunkedArray) -> tuple[bool, bool]:
+    """``(control, invisible)``: whether the text holds a control character (C0, DEL, C1)
+    or an :data:`INVISIBLE` one. Exact, from the byte patterns of UTF-8."""
+    control = invisible = False
+    for chunk in array.chunks:
+        c, i = _scan_bytes(_utf8(chunk))
+        control, invisible = control or c, invisible or i
+    return control, invisible
+
+
+def trim_strings(array: pa.ChunkedArray) -> pa.ChunkedArray:
+    """``array`` with outer whitespace trimmed (the characters ``str.strip`` removes) and
+    empty values missing.
+
+    >>> trim_strings(pa.chunked_array([["a ", "\u3000b", "", None, "c"]])).to_pylist()
+    ['a', 'b', None, None, 'c']
+    """
+    return _null_empty(pc.utf8_trim_whitespace(array))
+
+
+def _clean(values: pd.Series, clean: Callable[[str], str], *, nfkc: bool, trimmed: bool
+           ) -> tuple[pd.Series, np.ndarray]:
+    array = arrow_strings(values)
+    if not trimmed:
+        array = trim_strings(array)
+    control, invisible = _scan(array)
+    if invisible or (nfkc and pc.all(pc.string_is_ascii(array)).as_py() is False):
+        array = _clean_distinct(array, clean)
+    mask = np.zeros(len(array), dtype=bool)
+    if control:
+        mask = np.asarray(pc.fill_null(pc.match_substring_regex(array, CONTROL_RE2), False),
+                          dtype=bool)
+    out = pd.Series(pd.arrays.ArrowStringArray(array, dtype=_ARROW_STR),  # type: ignore[call-arg]
+                    index=values.index)
+    return out, mask
+
+
+def _clean_distinct(array: pa.ChunkedArray, clean: Callable[[str], str]) -> pa.ChunkedArray:
+    """``clean`` applied to each distinct non-ASCII text once (ASCII text has neither
+    invisible characters nor anything NFKC changes)."""
+    encoded = pc.dictionary_encode(array.combine_chunks())
+    distinct = encoded.dictionary
+    odd = np.flatnonzero(~np.asarray(pc.string_is_ascii(distinct), dtype=bool)).tolist()
+    texts = distinct.to_pylist()
+    for k in odd:
+        texts[k] = clean(texts[k])
+    cleaned = pc.take(pa.array(texts, type=distinct.type), encoded.indices)
+    return _null_empty(pa.chunked_array([cleaned]))
+
+
+def longest_bytes(array: pa.ChunkedArray) -> int:
+    """The length in bytes of the longest value (at least its length in characters), from
+    the offsets alone.
+
+    >>> longest_bytes(pa.chunked_array([["ab", None], ["长"]]))
+    3
+    """
+    longest = 0
+    for chunk in array.chunks:
+        if len(chunk):
+            longest = max(longest, int(np.diff(_offsets(chunk)).max()))
+    return longest
+
+
+def _offsets(chunk: pa.Array) -> np.ndarray:
+    width = np.int64 if pa.types.is_large_string(chunk.type) else np.int32
+    out: np.ndarray = np.frombuffer(chunk.buffers()[1], dtype=width)[
+        chunk.offset:chunk.offset + len(chunk) + 1]
+    return out
+
+
+def _has_empty(chunk: pa.Array) -> bool:
+    """Whether some present value of a string chunk is ``""`` (from its offsets and validity
+    bitmap: no pass over the text)."""
+    if len(chunk) == 0 or chunk.null_count == len(chunk):
+        return False
+    offsets = _offsets(chunk)
+    empty = offsets[1:] == offsets[:-1]
+    if chunk.null_count and empty.any():
+        bits = np.unpackbits(np.frombuffer(chunk.buffers()[0], dtype=np.uint8),
+                             bitorder="little")[chunk.offset:chunk.offset + len(chunk)]
+        empty &= bits.astype(bool)
+    return bool(empty.any())
+
+
+def _null_empty(array: pa.ChunkedArray) -> pa.ChunkedArray:
+    if not any(_has_empty(chunk) for chunk in array.chunks):
+        return array
+    empty = pc.equal(array, "")
+    out: pa.ChunkedArray = pc.if_else(empty, pa.scalar(None, array.type), array)
+    return out
+
+
+def neutralise_series(series: pd.Series) -> pd.Series:
+    """Vectorised :func:`neutralise_cell` over a Series of text (missing values kept)."""
+    text = series.astype(object)
+    mask = text.map(lambda v: isinstance(v, str) and bool(NEEDS_QUOTE.match(v))).astype(bool)
+    if mask.any():
+        text = text.copy()
+        text[mask] = "'" + text[mask].astype(str)
+    return text
+
+
+def restore_series(series: pd.Series) -> pd.Series:
+    """Vectorised :func:`restore_text` over a Series of loaded text (missing values kept)."""
+    mask = series.str.contains(QUOTED, regex=True, na=False).astype(bool)
+    if not mask.any():
+        return series
+    out = series.copy()
+    out[mask] = series[mask].str.slice(1)
+    return out
