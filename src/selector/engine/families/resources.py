@@ -43,8 +43,10 @@ INF = np.inf
 
 def _words(res: Resource, kind: str = "words") -> Words:
     """The resource in words: ``"words"`` the rule ("at most 400 staff_months (staff)"),
-    ``"name"`` what is limited, ``"change"`` the rule as a limit lifted or loosened."""
-    return Words(f"rules.resources.{kind}", {
+    ``"name"`` what is limited, ``"change"`` the rule as a limit lifted or loosened. A
+    resource with a ``label`` is named by it alone (the label says what is counted)."""
+    labelled = "_labelled" if getattr(res, "label", None) else ""
+    return Words(f"rules.resources.{kind}{labelled}", {
         "capacity": float(res.capacity), "column": Column(res.column),
         "name": str(getattr(res, "label", None) or res.name)})
 
