@@ -17,14 +17,8 @@ from hypothesis import strategies as st
 
 from selector import InvalidInputError, Rules, load_rules
 from selector.money import MAX_FEN, MAX_YUAN, from_fen, parse_money, parse_money_column, to_fen
-from selector.text import (
-    INVISIBLE_CHARS,
-    clean_keys,
-    clean_texts,
-    control_characters,
-    normalise_key,
-    strip_invisible,
-)
+from selector.text import INVISIBLE_CHARS, control_characters, normalise_key, strip_invisible
+from selector.text_columns import clean_keys, clean_texts
 
 FUZZ = settings(max_examples=60, deadline=None, derandomize=True,
                 suppress_health_check=[HealthCheck.too_slow])

@@ -326,7 +326,7 @@ def test_list_show_and_export_keep_hostile_text_safe(db_url: str, tmp_path: Path
     import openpyxl
     import pandas as pd
 
-    from selector.io._safety import restore_text
+    from selector.text import restore_text
     from selector.reserve import entries_frame, export_reserve, format_history, history_frame
 
     with ReserveStore(db_url) as store:
