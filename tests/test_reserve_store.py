@@ -326,8 +326,8 @@ def test_list_show_and_export_keep_hostile_text_safe(db_url: str, tmp_path: Path
     import openpyxl
     import pandas as pd
 
-    from selector.text import restore_text
     from selector.reserve import entries_frame, export_reserve, format_history, history_frame
+    from selector.text import restore_text
 
     with ReserveStore(db_url) as store:
         store.reserve(2025, [Candidate(f"ID{k}", text, 1 - k / 10)
