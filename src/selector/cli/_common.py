@@ -186,12 +186,17 @@ def error_line(exc: BaseException, lang: Lang = DEFAULT_LANG) -> str:
     >>> error_line(FileNotFoundError(2, "No such file or directory", "x.csv"), "zh")
     '错误：x.csv：文件或文件夹不存在'
     """
+    render = getattr(exc, "render", None)   # errors that carry their words (a conflict)
     if isinstance(exc, InvalidInputError) and len(exc.problems) > 1:
         head = f"{exc.source}: " if exc.source else ""
         text = t("cli.error.many", lang, head=head, n=len(exc.problems),
-                 first=str(exc.problems[0]), more=len(exc.problems) - 1)
+                 first=exc.problems[0].text(lang), more=len(exc.problems) - 1)
+    elif isinstance(exc, InvalidInputError):
+        text = exc.text(lang)
     elif isinstance(exc, OSError) and exc.filename is not None:
         text = t("cli.error.file", lang, path=exc.filename, reason=_os_reason(exc, lang))
+    elif callable(render):
+        text = str(render(lang))
     else:
         text = str(exc)
     return cap(t("cli.error.line", lang, message=safe(text)))
