@@ -179,7 +179,7 @@ def test_console_line(command: Command, workdir: Path, monkeypatch: pytest.Monke
 
 def test_files_the_readme_names_ship() -> None:
     text = README.read_text(encoding="utf-8")
-    named = set(re.findall(r"examples/[\w.\-]+\.\w+", text))
+    named = set(re.findall(r"examples/[\w./\-]+\.\w+", text))
     assert named and not [n for n in named if not (ROOT / n).is_file()]
 
 

@@ -34,7 +34,7 @@ from selector.report.outcomes import (
     write_outcomes_report,
 )
 from selector.rules import load_rules
-from selector.taxonomy import DEFAULT_DOMAINS
+from selector.taxonomy import DEFAULT_DOMAINS, DEFAULT_TARGET_GROUPS
 from selector.text import terminal_safe
 
 __all__ = ["calibrated_proposals", "compare_rules_command", "outcomes_app", "register",
@@ -232,8 +232,10 @@ def rules_view(result: RuleComparison, lang: Lang) -> Group:
         if part.empty:
             continue
         table_rows = []
+        names = {"domain": DEFAULT_DOMAINS, "target_group": DEFAULT_TARGET_GROUPS}.get(dim)
         for group in dict.fromkeys(part["group"]):
-            cells = [terminal_safe(str(group))]
+            shown = names.label(str(group), lang) if names is not None else str(group)
+            cells = [terminal_safe(shown)]
             for name in rule_names:
                 row = part[(part["group"] == group) & (part["rule"] == name)].iloc[0]
                 cells.append(f"{money(row['cost'])} · {fmt_count(row['beneficiaries'], lang)}")
