@@ -16,18 +16,18 @@ from typing import Any
 import openpyxl
 import pytest
 
-from selector.cli import main
+from selector.cli import main as cli_main
 from selector.cli._tables import records
 from selector.datasets import generate_call
 from selector.engine import Model
 from selector.io import load_proposals, save_proposals
 from selector.reserve import (
+    DEFAULT_RESERVE_SIZE,
     Candidate,
     ReserveStore,
-    ScoringConfig,
     backfill,
     entries_frame,
-    score_runner_ups,
+    plan_reserve,
 )
 from selector.rules import load_rules
 
@@ -46,6 +46,14 @@ HOSTILE = "'; DROP TABLE entries; -- \"quoted\" 驿站"
 
 def _url(db: Path) -> str:
     return f"sqlite:///{db}"
+
+
+def main(argv: list[str]) -> int:
+    """``selector ...`` with ``--lang en`` on reserve commands unless ``--lang`` is given."""
+    if argv[:1] == ["reserve"] and len(argv) > 2 and "--lang" not in argv \
+            and "--help" not in argv:
+        argv = [*argv, "--lang", "en"]
+    return cli_main(argv)
 
 
 def _one_error_line(capsys: pytest.CaptureFixture[str]) -> str:
@@ -93,7 +101,7 @@ def test_add_records_what_the_library_computes(year1: dict[str, Any]) -> None:
     proposals, rules = load_proposals(year1["proposals"]), load_rules(year1["rules"])
     model = Model.build(proposals, rules)
     base = model.solve()
-    ranked = score_runner_ups(model, base, ScoringConfig(top_n=4, resolve_limit=4))
+    ranked = plan_reserve(model, base, 4)
     assert data["selection"]["selected"] == list(base.selected)
     with ReserveStore(_url(year1["db"])) as store:
         stored = store.entries(2026)
@@ -156,6 +164,13 @@ def test_withdraw_keeps_the_reason_verbatim(year1: dict[str, Any], db: Path,
     assert entry.status == "withdrawn" and entry.reason == HOSTILE
     assert (last.action, last.actor, last.reason) == ("withdrawn", "Li Hua", HOSTILE)
     assert ranks == [1, 2, 3]                                     # re-ranked without it
+    with ReserveStore(_url(db)) as store:
+        before = (store.entries(), store.history())
+    assert main(["reserve", "withdraw", pid, "--reason", HOSTILE, "--by", "Li Hua",
+                 "--db", str(db)]) == 0                         # the same command again
+    assert capsys.readouterr().out.strip() == f"withdrew {pid} from the 2026 reserve: {HOSTILE}"
+    with ReserveStore(_url(db)) as store:
+        assert (store.entries(), store.history()) == before    # changed nothing
     assert main(["reserve", "withdraw", pid, "--reason", "again", "--db", str(db)]) == 1
     assert "not reserved in any year" in _one_error_line(capsys)
     assert main(["reserve", "withdraw", pid, "--year", "2026", "--reason", "x",
@@ -225,10 +240,17 @@ def test_carry_over_then_add_promotes_the_winners(year1: dict[str, Any], db: Pat
         assert status[pid] == ("promoted" if pid in selected else status[pid])
         assert (status[pid] == "promoted") == (pid in selected)
     assert sum(s == "reserved" for s in status.values()) <= 3
-    # carrying again finds nothing left and says so
+    # carrying again after `add`: the entries carried before and still reserved are in
+    # the pool again (a carry-over run again writes the whole pool)
+    still = {e["proposal_id"] for e in data["reserve"]
+             if e["status"] == "reserved" and e["origin_year"] < 2027}
     assert main(["reserve", "carry-over", str(new), "--year", "2027", "--out",
                  str(tmp_path / "again.csv"), "--db", str(db)]) == 0
-    assert "nothing left to carry" in capsys.readouterr().err
+    out = capsys.readouterr()
+    assert "carried 0 entries into 2027" in out.out
+    assert f"{len(still)} entries carried into 2027 earlier are in the pool again" in out.err
+    assert set(load_proposals(tmp_path / "again.csv").ids) == set(merged.ids) - (
+        set(before) - still)
 
 
 def test_backfill_equals_the_library_and_promotes(year1: dict[str, Any], db: Path,
@@ -265,7 +287,7 @@ def test_backfill_refuses_other_inputs(year1: dict[str, Any], db: Path,
             "--year", "2026", "--db", str(db)]
     selected = year1["add"]["selection"]["selected"]
     assert main([*base, "--cancel", selected[0], "--budget", "900000"]) == 1
-    assert "do not reproduce the 2026 selection" in _one_error_line(capsys)
+    assert "does not reproduce the 2026 selection" in _one_error_line(capsys)
     assert main([*base, "--cancel", "nope"]) == 1
     assert "nope" in _one_error_line(capsys)
     assert main(base) == 2                                  # nothing freed
@@ -323,3 +345,20 @@ def test_a_second_backfill_starts_from_the_first(year1: dict[str, Any], db: Path
     assert second["ongoing"] == [i for i in first["selection"]["selected"] if i != by_cost[1]]
     assert main([*args[:-2], "--cancel", by_cost[0]]) == 1
     assert "already cancelled in an earlier 2026 backfill" in _one_error_line(capsys)
+
+
+def test_one_default_reserve_size() -> None:
+    """`select --reserve` and `reserve add --top` default to the library's one size."""
+    import typer
+
+    from selector.cli import app
+
+    root = typer.main.get_command(app)
+    ctx = root.make_context("selector", ["reserve", "add", "x", "--year", "1"],
+                            resilient_parsing=True)
+    select = root.get_command(ctx, "select")          # type: ignore[attr-defined]
+    reserve = root.get_command(ctx, "reserve")        # type: ignore[attr-defined]
+    add = reserve.get_command(ctx, "add")
+    defaults = {p.name: p.default for p in select.params} | {
+        f"add_{p.name}": p.default for p in add.params}
+    assert defaults["reserve_size"] == defaults["add_top"] == DEFAULT_RESERVE_SIZE

@@ -44,8 +44,8 @@ def _run(year: int = 2025) -> RunRecord:
 
 
 def test_create_reserve_and_read_back(db_url: str) -> None:
-    with ReserveStore(db_url) as store:
-        assert store.schema_version == 2
+    with ReserveStore(db_url, lang="en") as store:
+        assert store.schema_version == 3
         got = store.reserve(2025, [Candidate("P2", "B", 0.4, {"id": "P2", "cost": "12.50"}),
                                    Candidate("P1", "A", 0.9, {"id": "P1"})], run=_run())
         assert [(e.proposal_id, e.rank, e.status) for e in got] == [
@@ -54,14 +54,14 @@ def test_create_reserve_and_read_back(db_url: str) -> None:
         assert sorted(s["id"] for s in snaps.values()) == ["P1", "P2"]
         assert store.runs()[0].result == {"selected": ["S1"]}
     # re-opening an existing store keeps everything
-    with ReserveStore(db_url) as again:
+    with ReserveStore(db_url, lang="en") as again:
         assert [e.proposal_id for e in again.entries(2025)] == ["P1", "P2"]
 
 
 def test_hostile_text_round_trips(db_url: str) -> None:
     cands = [Candidate(f"ID {text}", text, 0.5, {"title": text, "nested": [text]})
              for text in HOSTILE]
-    with ReserveStore(db_url) as store:
+    with ReserveStore(db_url, lang="en") as store:
         store.reserve(2025, cands, run=_run(), reason=HOSTILE[0], actor=HOSTILE[1])
         entries = {e.proposal_id: e for e in store.entries(2025)}
         for text in HOSTILE:
@@ -80,7 +80,7 @@ def test_hostile_text_round_trips(db_url: str) -> None:
 
 
 def test_refused_operations_write_nothing(db_url: str) -> None:
-    with ReserveStore(db_url) as store:
+    with ReserveStore(db_url, lang="en") as store:
         store.reserve(2025, [Candidate("P1", "a", 0.5), Candidate("P2", "b", 0.6)])
         store.withdraw(2025, "P2", reason="duplicate")
         before = _state(store)
@@ -101,11 +101,11 @@ def test_refused_operations_write_nothing(db_url: str) -> None:
 
 
 def test_carry_that_would_duplicate_an_entry_writes_nothing(db_url: str) -> None:
-    with ReserveStore(db_url) as store:
+    with ReserveStore(db_url, lang="en") as store:
         (old,) = store.reserve(2025, [Candidate("P1", "old", 0.5)])
         store.reserve(2026, [Candidate("X", "taken", 0.7)])
         before = _state(store)
-        with pytest.raises(ReserveError, match="nothing was written"):
+        with pytest.raises(ReserveError, match="the key 'X' is already in the 2026 reserve"):
             store.carry(2026, decay=0.9, expire_after=3,
                         resubmitted={old.id: Resubmission("X", "taken")})
         assert _state(store) == before
@@ -115,7 +115,7 @@ def test_carry_that_would_duplicate_an_entry_writes_nothing(db_url: str) -> None
 
 
 def test_withdrawn_entry_is_not_re_added_and_prune_expires(db_url: str) -> None:
-    with ReserveStore(db_url) as store:
+    with ReserveStore(db_url, lang="en") as store:
         store.reserve(2025, [Candidate("P1", "a", 0.5), Candidate("P2", "b", 0.6),
                              Candidate("P3", "c", 0.7)])
         store.withdraw(2025, "P1", reason="proposer withdrew")
@@ -130,14 +130,14 @@ def test_withdrawn_entry_is_not_re_added_and_prune_expires(db_url: str) -> None:
 
 def test_unknown_database_and_bad_url_are_refused(tmp_path: Path) -> None:
     with pytest.raises(ReserveError, match="sqlite:///"):
-        ReserveStore("mysql://nobody@nowhere/db")
+        ReserveStore("mysql://nobody@nowhere/db", lang="en")
     path = tmp_path / "other.sqlite"
     engine = sa.create_engine(f"sqlite:///{path}")
     with engine.begin() as conn:
         conn.execute(sa.text("CREATE TABLE reserve_entries (x INTEGER)"))
     engine.dispose()
     with pytest.raises(ReserveError, match="no schema_version"):
-        ReserveStore(f"sqlite:///{path}")
+        ReserveStore(f"sqlite:///{path}", lang="en")
 
 
 # -- migration -------------------------------------------------------------------------------
@@ -184,8 +184,8 @@ def test_old_v1_store_is_migrated_on_open(db_url: str) -> None:
             " new_status, reason) VALUES (1, 2024, 'P1', :at, 'reserved', NULL, 'reserved', "
             ":why)"), {"at": at, "why": HOSTILE[0]})
     engine.dispose()
-    with ReserveStore(db_url) as store:
-        assert store.schema_version == 2
+    with ReserveStore(db_url, lang="en") as store:
+        assert store.schema_version == 3
         (e,) = store.entries()
         assert (e.title, e.normalised_title, e.base_score, e.score) == (
             HOSTILE[3], normalise_title(HOSTILE[3]), 0.75, 0.75)
@@ -194,24 +194,24 @@ def test_old_v1_store_is_migrated_on_open(db_url: str) -> None:
         # the migrated store works like a new one
         store.reserve(2024, [Candidate("P2", "x", 0.9)])
         assert [x.proposal_id for x in store.entries(2024)] == ["P2", "P1"]
-    with ReserveStore(db_url) as again:  # opening again does not migrate twice
-        assert again.schema_version == 2
+    with ReserveStore(db_url, lang="en") as again:  # opening again does not migrate twice
+        assert again.schema_version == 3
     engine = sa.create_engine(db_url)
     with engine.connect() as conn:
         versions = conn.execute(sa.text("SELECT version FROM schema_version ORDER BY 1")).all()
     engine.dispose()
-    assert [v[0] for v in versions] == [1, 2]
+    assert [v[0] for v in versions] == [1, 2, 3]
 
 
 def test_newer_store_is_refused(db_url: str) -> None:
-    ReserveStore(db_url).close()
+    ReserveStore(db_url, lang="en").close()
     engine = sa.create_engine(db_url)
     with engine.begin() as conn:
         conn.execute(sa.text("INSERT INTO schema_version VALUES (99, :at, 'future')"),
                      {"at": "2030-01-01 00:00:00+00:00"})
     engine.dispose()
     with pytest.raises(ReserveError, match="schema version 99"):
-        ReserveStore(db_url)
+        ReserveStore(db_url, lang="en")
 
 
 # -- a writer killed mid-transaction -------------------------------------------------------------
@@ -220,7 +220,7 @@ import sys, time, pathlib
 from sqlalchemy import event
 from selector.reserve import Candidate, ReserveStore, RunRecord
 url, flag = sys.argv[1], pathlib.Path(sys.argv[2])
-store = ReserveStore(url)
+store = ReserveStore(url, lang="en")
 
 @event.listens_for(store.engine, "after_cursor_execute")
 def _half_written(conn, cursor, statement, params, context, executemany):
@@ -237,7 +237,7 @@ store.reserve(2025, [Candidate(f"K{i}", f"killed {i}", 0.3, {"i": i}) for i in r
 
 
 def test_killed_writer_leaves_store_as_before(db_url: str, tmp_path: Path) -> None:
-    with ReserveStore(db_url) as store:
+    with ReserveStore(db_url, lang="en") as store:
         store.reserve(2025, [Candidate(f"P{i}", f"p {i}", i / 10) for i in range(1, 6)],
                       run=_run())
         store.withdraw(2025, "P5", reason="by hand")
@@ -257,7 +257,7 @@ def test_killed_writer_leaves_store_as_before(db_url: str, tmp_path: Path) -> No
         proc.send_signal(signal.SIGKILL)
         proc.wait()
     assert proc.returncode == -signal.SIGKILL
-    with ReserveStore(db_url) as store:
+    with ReserveStore(db_url, lang="en") as store:
         assert _state(store) == before
         store.promote(2025, ["P1"], reason="the store still takes writes")
         assert store.entry(2025, "P1").status == "promoted"
@@ -269,7 +269,7 @@ import json, sys, time, pathlib
 from selector import ReserveError
 from selector.reserve import Candidate, ReserveStore
 url, me, go, out = sys.argv[1], sys.argv[2], pathlib.Path(sys.argv[3]), pathlib.Path(sys.argv[4])
-store = ReserveStore(url)
+store = ReserveStore(url, lang="en")
 while not go.exists():
     time.sleep(0.01)
 promoted, refused = [], []
@@ -289,7 +289,7 @@ out.write_text(json.dumps({"promoted": promoted, "refused": refused}))
 
 
 def test_two_writers_neither_lose_nor_duplicate(db_url: str, tmp_path: Path) -> None:
-    ReserveStore(db_url).close()
+    ReserveStore(db_url, lang="en").close()
     script = tmp_path / "writer.py"
     script.write_text(TWO_WRITERS)
     go = tmp_path / "go"
@@ -301,7 +301,7 @@ def test_two_writers_neither_lose_nor_duplicate(db_url: str, tmp_path: Path) -> 
     for p in procs:
         assert p.wait(timeout=300) == 0
     results = [json.loads(o.read_text()) for o in outs]
-    with ReserveStore(db_url) as store:
+    with ReserveStore(db_url, lang="en") as store:
         entries = store.entries(2025)
         ids = [e.proposal_id for e in entries]
         expected = {f"{k}{i}" for k in "SAB" for i in range(25)}
@@ -328,7 +328,7 @@ def test_list_show_and_export_keep_hostile_text_safe(db_url: str, tmp_path: Path
     from selector.io._safety import restore_text
     from selector.reserve import entries_frame, export_reserve, format_history, history_frame
 
-    with ReserveStore(db_url) as store:
+    with ReserveStore(db_url, lang="en") as store:
         store.reserve(2025, [Candidate(f"ID{k}", text, 1 - k / 10)
                              for k, text in enumerate(HOSTILE)], reason="runner-up")
         store.withdraw(2025, "ID6", reason="=cmd|' /C calc'!A0", actor="@admin")
@@ -338,7 +338,7 @@ def test_list_show_and_export_keep_hostile_text_safe(db_url: str, tmp_path: Path
         hist = history_frame(store, proposal_id="ID6")
         assert list(hist["action"]) == ["reserved", "withdrawn"]
         e = store.entry(2025, "ID6")
-        text = format_history(e, store.history(entry_id=e.id))
+        text = format_history(e, store.history(entry_id=e.id), "en")
         assert "withdrawn: reserved -> withdrawn by @admin: =cmd|' /C calc'!A0" in text
 
         csv = export_reserve(store, tmp_path / "reserve.csv", year=2025)

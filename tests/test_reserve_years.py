@@ -72,7 +72,7 @@ def _domain_shares(proposals: ProposalSet, ids: tuple[str, ...]) -> dict[str, fl
 
 
 def test_three_years_of_the_reserve(reserve_db_url: str) -> None:
-    store = ReserveStore(reserve_db_url)
+    store = ReserveStore(reserve_db_url, lang="en")
 
     # -- year 1: select and reserve -----------------------------------------------------------
     call1 = generate_call(40, seed=1, year=2025)
@@ -200,7 +200,7 @@ def test_three_years_of_the_reserve(reserve_db_url: str) -> None:
 
 
 def test_resubmission_keeps_stored_data_when_asked(tmp_path: Any) -> None:
-    store = ReserveStore(f"sqlite:///{tmp_path / 'r.sqlite'}")
+    store = ReserveStore(f"sqlite:///{tmp_path / 'r.sqlite'}", lang="en")
     call1 = generate_call(40, seed=1, year=2025)
     model1 = Model.build(call1, RULES)
     base1 = model1.solve()
@@ -226,7 +226,7 @@ def test_backfill_refuses_bad_input_and_writes_nothing(tmp_path: Any) -> None:
     rules = Rules(budget=90, groups=(GroupRule(column="domain", max_share=0.6),))
     model = Model.build(ps, rules)
     base = model.solve()
-    store = ReserveStore(f"sqlite:///{tmp_path / 'r.sqlite'}")
+    store = ReserveStore(f"sqlite:///{tmp_path / 'r.sqlite'}", lang="en")
     reserve_year(store, 2025, base, score_runner_ups(model, base))
     before = (store.entries(), store.history(), store.runs())
     with pytest.raises(InvalidInputError) as err:
@@ -262,7 +262,7 @@ def test_carried_pool_saves_and_loads_with_only_valid_references(reserve_db_url:
         prop("25-R6", title="社区 食堂"),                     # re-submitted as 26-R6
     ])
     reserved = ["25-R1", "25-R2", "25-R3", "25-R4", "25-R5", "25-R6"]
-    store = ReserveStore(reserve_db_url)
+    store = ReserveStore(reserve_db_url, lang="en")
     store.reserve(2025, [Candidate(p, last[p].title, 0.5, proposal_snapshot(last, p))
                          for p in reserved],
                   run=RunRecord(year=2025, kind="selection", input_hash=RunRecord.digest(1),
@@ -301,7 +301,7 @@ def test_a_second_backfill_builds_on_the_first(reserve_db_url: str) -> None:
     under way, keeps its cancellation and under-spend, and has the money left over."""
     from selector import InvalidInputError
 
-    store = ReserveStore(reserve_db_url)
+    store = ReserveStore(reserve_db_url, lang="en")
     call = generate_call(40, seed=1, year=2025)
     model = Model.build(call, RULES)
     base = model.solve()

@@ -24,7 +24,7 @@ from selector.explain import explain
 from selector.io import load_proposals
 from selector.model import ProposalSet
 from selector.report import FORMATS, Provenance, build_report, report_dict, write_reports
-from selector.reserve.scoring import ScoringConfig, score_runner_ups
+from selector.reserve import DEFAULT_RESERVE_SIZE, plan_reserve
 from selector.result import Selection
 from selector.rules import Eligibility, Rules, load_rules
 
@@ -137,7 +137,7 @@ def reserve_and_reasons(model: Model, base: Selection, size: int, lang: Lang,
     console = err_console()
     try:
         with console.status("scoring the reserve…", spinner="dots"):
-            ranked = score_runner_ups(model, base, ScoringConfig(top_n=size, resolve_limit=size))
+            ranked = plan_reserve(model, base, size)   # the reserve `reserve add` stores
     except SelectorError as exc:  # the selection stands; say what is missing
         console.print(f"warning: no reserve: {error_line(exc).removeprefix('error: ')}",
                       markup=False)
@@ -180,7 +180,7 @@ def select(
     title: Annotated[str | None, typer.Option("--title", help="Title of the report.")] = None,
     reserve_size: Annotated[int, typer.Option(
         "--reserve", min=0, help="Size of the scored reserve, each with why it missed (0: none).")
-    ] = 10,
+    ] = DEFAULT_RESERVE_SIZE,
 ) -> int:
     """Select the proposals that serve the most workers under the rules; write the reports.
 
