@@ -10,6 +10,7 @@ import sys
 import time
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -371,3 +372,49 @@ def test_list_show_and_export_keep_hostile_text_safe(db_url: str, tmp_path: Path
         assert not any(isinstance(v, str) and v[:1] in "=+-@" for v in cells)
         with pytest.raises(ReserveError, match=r"\.csv or \.xlsx"):
             export_reserve(store, tmp_path / "reserve.json")
+
+
+# -- the Python API raises only ReserveError ------------------------------------------------------
+@pytest.mark.parametrize("call", [
+    lambda s: s.reserve(10**30, [Candidate("P", "t", 0.5)]),          # beyond the integers
+    lambda s: s.reserve(2025, [Candidate("P", "t", float("nan"))]),
+    lambda s: s.reserve(2025, [Candidate("P", "t", "0.5")]),          # type: ignore[arg-type]
+    lambda s: s.reserve(2025, [Candidate("P", "t", 0.5, {"x": {1, 2}})], run=_run()),  # not JSON
+    lambda s: s.reserve(2025, [Candidate("P", "t", 0.5)], decay=float("nan")),
+    lambda s: s.carry(2026, decay=0.5, expire_after=0),
+    lambda s: s.carry(2026, decay=1.5, expire_after=2),
+    lambda s: s.entries(status="lost"),
+    lambda s: s.set_status(2025, ["P"], "reserved", reason="x"),
+    lambda s: s.entry(2025, "\x1b[2J"),
+], ids=["huge-year", "nan-score", "text-score", "not-json", "nan-decay", "expire-0",
+        "decay-1.5", "bad-status", "to-reserved", "absent"])
+def test_refusals_are_reserve_errors_and_write_nothing(db_url: str, call: Any) -> None:
+    with ReserveStore(db_url, lang="en") as store:
+        before = _state(store)
+        with pytest.raises(ReserveError) as err:
+            call(store)
+        assert "\x1b" not in str(err.value)           # input shown with visible escapes
+        assert _state(store) == before
+
+
+def test_bad_store_arguments_are_reserve_errors(tmp_path: Path) -> None:
+    for url in ("", "not a url", "sqlite:///" + str(tmp_path / "no" / "such" / "dir" / "r.db")):
+        with pytest.raises(ReserveError):
+            ReserveStore(url)
+    with pytest.raises(ReserveError, match="retries"):
+        ReserveStore("sqlite://", retries=0, lang="en")
+
+
+def test_messages_and_reasons_follow_the_store_language(db_url: str) -> None:
+    with ReserveStore(db_url) as store:                       # Chinese by default
+        assert store.lang == "zh"
+        store.reserve(2025, [Candidate("P1", "驿站", 0.5)])
+        with pytest.raises(ReserveError, match="“P9”不在 2025 年储备中"):
+            store.withdraw(2025, "P9", reason="原因")
+        with pytest.raises(ReserveError, match="衰减系数"):
+            store.carry(2026, decay=0.0, expire_after=2)
+        (created,) = store.history()
+        assert created.reason == "2025 年落选项目，得分 0.5000"
+    with ReserveStore(db_url, lang="en") as store:
+        with pytest.raises(ReserveError, match="'P9' is not in the 2025 reserve"):
+            store.withdraw(2025, "P9", reason="why")

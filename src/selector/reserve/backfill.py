@@ -352,7 +352,7 @@ def _repeat_of(store: ReserveStore, year: int, key: str) -> Run | None:
     return None
 
 
-def backfill(store: ReserveStore, year: int, base: Selection, *,
+def backfill(store: ReserveStore, year: int, base: Selection, *,  # noqa: PLR0913 - options
              cancelled: Iterable[str] = (),
              spent: Mapping[str, MoneyLike] | None = None,
              extra: MoneyLike = 0, month: int | None = None,

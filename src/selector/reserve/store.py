@@ -454,7 +454,7 @@ class ReserveStore:
         return self._read(work)
 
     # -- writing ----------------------------------------------------------------------------
-    def reserve(self, year: int, candidates: Sequence[Candidate], *,
+    def reserve(self, year: int, candidates: Sequence[Candidate], *,  # noqa: PLR0913 - options
                 run: RunRecord | None = None, promote: Mapping[str, str] | None = None,
                 selected: Iterable[str] = (), competed: Iterable[str] | None = None,
                 decay: float = 1.0, prune: bool = False, actor: str = "selector",
@@ -502,6 +502,7 @@ class ReserveStore:
         check_decay(decay, lang)
         cands = list(candidates)
         _check_candidates(cands, lang)
+        _check_run(run, lang)
         request = _Reserve(year, cands, dict(promote or {}), set(selected),
                            None if competed is None else set(competed), decay, prune, actor,
                            reason, lang)
@@ -537,6 +538,8 @@ class ReserveStore:
             raise ReserveError(t("reserve.error.reason_required", lang,
                                  status=t(f"reserve.status.{status}", lang)))
         pids = list(dict.fromkeys(str(p) for p in proposal_ids))
+        _check_run(run, lang)
+        _check_candidates(list(candidates), lang)
 
         def work(conn: sa.Connection) -> list[ReserveEntry]:
             if run is not None and _repeat(conn, year, run.request_key):
@@ -818,10 +821,25 @@ def _check_candidates(cands: list[Candidate], lang: Lang) -> None:
         raise ReserveError(t("reserve.error.duplicate_candidates", lang,
                              ids=shown(", ".join(dup[:5]))))
     for c in cands:
+        _check_json(c.snapshot, c.proposal_id, lang)
         score = c.score
         if not isinstance(score, int | float) or math.isnan(score) or not 0.0 <= score <= 1.0:
             raise ReserveError(t("reserve.error.bad_score", lang, id=shown(c.proposal_id),
                                  score=shown(score)))
+
+
+def _check_json(data: object, what: str, lang: Lang) -> None:
+    """Refuse data the database would store as JSON but cannot (before any write)."""
+    try:
+        json.dumps(data)
+    except (TypeError, ValueError) as exc:
+        raise ReserveError(t("reserve.error.not_json", lang, what=shown(what),
+                             detail=shown(exc))) from None
+
+
+def _check_run(run: RunRecord | None, lang: Lang) -> None:
+    if run is not None:
+        _check_json([dict(run.rules), dict(run.result)], f"{run.kind} {run.year}", lang)
 
 
 def _check_runs(conn: sa.Connection, year: int, expected: int, lang: Lang) -> None:
@@ -914,13 +932,17 @@ def _move(conn: sa.Connection, e: ReserveEntry, stamp: datetime, *, year: int,
         normalised_title=normalise_title(title), updated_at=stamp, **values))
 
 
-def _log(e: ReserveEntry, stamp: datetime, actor: str, action: str, new: str, reason: str, *,
-         created: bool = False, year: int | None = None,
-         proposal_id: str | None = None) -> dict[str, Any]:
-    return {"entry_id": e.id, "year": e.year if year is None else year,
-            "proposal_id": e.proposal_id if proposal_id is None else proposal_id, "at": stamp,
-            "actor": actor, "action": action, "old_status": None if created else e.status,
-            "new_status": new, "reason": reason}
+def _log(e: ReserveEntry, stamp: datetime, actor: str, action: str, new: str, reason: str,
+         **override: Any) -> dict[str, Any]:
+    """A history row of ``e``; ``created=True`` (no old status), ``year`` and ``proposal_id``
+    override the entry's own."""
+    row = {"entry_id": e.id, "year": e.year, "proposal_id": e.proposal_id, "at": stamp,
+           "actor": actor, "action": action, "old_status": e.status, "new_status": new,
+           "reason": reason}
+    if override.pop("created", False):
+        row["old_status"] = None
+    row.update(override)
+    return row
 
 
 def _write_log(conn: sa.Connection, log: list[dict[str, Any]]) -> None:
