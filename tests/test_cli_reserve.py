@@ -362,3 +362,68 @@ def test_one_default_reserve_size() -> None:
     defaults = {p.name: p.default for p in select.params} | {
         f"add_{p.name}": p.default for p in add.params}
     assert defaults["reserve_size"] == defaults["add_top"] == DEFAULT_RESERVE_SIZE
+
+
+ESCAPES = "\x1b[2J\x1b]0;pwned\x07"
+
+
+def test_terminal_escapes_from_input_are_never_printed_raw(
+        db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    pid, title = f"E-1{ESCAPES}", f"职工书屋{ESCAPES}"
+    with ReserveStore(_url(db)) as store:
+        store.reserve(2031, [Candidate(pid, title, 0.5)], reason=f"why{ESCAPES}",
+                      actor=f"who{ESCAPES}")
+    outputs = []
+    for argv in (["reserve", "list", "--db", str(db)],
+                 ["reserve", "list", "--db", str(db), "--lang", "zh"],
+                 ["reserve", "show", pid, "--db", str(db)],
+                 ["reserve", "withdraw", pid, "--reason", f"gone{ESCAPES}", "--db", str(db)],
+                 ["reserve", "show", f"nope{ESCAPES}", "--db", str(db)]):
+        main(argv)
+        out = capsys.readouterr()
+        outputs.append(out.out + out.err)
+    for printed in outputs:
+        assert "\x1b" not in printed and "\x07" not in printed
+    for printed in outputs:                   # shown as visible escapes instead
+        assert "\\x1b" in printed
+    assert "by who\\x1b[2J" in outputs[2] and "gone\\x1b[2J" in outputs[3]
+    assert "nope\\x1b[2J" in outputs[4]
+
+
+def test_chinese_is_the_default(year1: dict[str, Any], capsys: pytest.CaptureFixture[str]) -> None:
+    db = str(year1["db"])
+    n = len(year1["add"]["reserve"])
+    assert cli_main(["reserve", "list", "--db", db]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"共 {n} 个条目：储备中 {n} 个")
+    assert "项目名称" in out and "reserved" not in out
+    pid = year1["add"]["reserve"][0]["proposal_id"]
+    assert cli_main(["reserve", "show", pid, "--db", db]) == 0
+    first, second = capsys.readouterr().out.strip().splitlines()
+    assert "2026 年储备，第 1 名" in first and first.endswith("储备中")
+    assert "列入储备：新建 → 储备中" in second
+    assert cli_main(["reserve", "show", "nope", "--db", db]) == 1
+    assert _one_error_line(capsys) == "error: “nope”不在储备中"
+    assert cli_main(["reserve", "list", "--db", str(year1["root"] / "none.sqlite")]) == 1
+    assert "此处没有储备库" in _one_error_line(capsys)
+
+
+def test_carry_over_reports_id_collisions(year1: dict[str, Any], db: Path, tmp_path: Path,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    with ReserveStore(_url(db)) as store:
+        reserved = {e.proposal_id: e for e in store.entries(2026, "reserved")}
+    taken = tmp_path / "p2027.csv"       # a 2027 call whose ids are 2026's, other proposals
+    save_proposals(generate_call(30, seed=77, year=2026), taken)
+    pool = tmp_path / "pool.csv"
+    assert main(["reserve", "carry-over", str(taken), "--year", "2027", "--out", str(pool),
+                 "--db", str(db)]) == 0
+    out = capsys.readouterr().out
+    with ReserveStore(_url(db)) as store:
+        keys = {e.proposal_id for e in store.entries(2027, "reserved")}
+    collided = sorted(k.split("@")[0] for k in keys if "@" in k)
+    assert collided and f"{len(collided)} id collisions" in out
+    for pid in collided:
+        assert f"  {pid}: a different 2027 proposal has this id; the carried entry is " \
+               f"{pid}@2026" in out
+        loaded = load_proposals(pool)
+        assert loaded[f"{pid}@2026"].title == reserved[pid].title
