@@ -31,6 +31,8 @@ from selector.reserve import (
 )
 from selector.rules import load_rules
 
+from .conftest import EXAMPLES
+
 # The engine's CBC call may warn under PuLP 3.3 (a PuLP 4 deprecation); not this suite's concern.
 pytestmark = pytest.mark.filterwarnings("ignore:PULP_CBC_CMD is deprecated:DeprecationWarning")
 
@@ -427,3 +429,34 @@ def test_carry_over_reports_id_collisions(year1: dict[str, Any], db: Path, tmp_p
                f"{pid}@2026" in out
         loaded = load_proposals(pool)
         assert loaded[f"{pid}@2026"].title == reserved[pid].title
+
+
+# -- one reserve: the committee report lists what the store keeps ---------------------------------
+def _report_reserve(argv: list[str], capsys: pytest.CaptureFixture[str]) -> list[tuple[str, float]]:
+    capsys.readouterr()
+    assert cli_main([*argv, "--json", "-"]) == 0
+    rows = json.loads(capsys.readouterr().out)["reserve"]
+    assert [r["rank"] for r in rows] == list(range(1, len(rows) + 1))
+    return [(r["id"], r["score"]) for r in rows]
+
+
+def _stored_reserve(db: Path, year: int) -> list[tuple[str, float]]:
+    with ReserveStore(_url(db)) as store:
+        return [(e.proposal_id, e.score) for e in store.entries(year, "reserved")]
+
+
+def test_report_reserve_is_the_stored_reserve_on_the_example(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`select --reserve 3` (the committee report, explanations included) lists exactly what
+    `reserve add --top 3` stores, same order and scores; and the report's 3 are the head of
+    the default reserve the store keeps."""
+    inputs = [str(EXAMPLES / "proposals.csv"), "-r", str(EXAMPLES / "rules.toml")]
+    report = _report_reserve(["select", *inputs, "--reserve", "3"], capsys)
+    assert len(report) == 3
+    for top, db in ((3, tmp_path / "three.sqlite"), (None, tmp_path / "default.sqlite")):
+        size = ["--top", str(top)] if top else []
+        assert main(["reserve", "add", *inputs, "--year", "2026", *size, "--db", str(db)]) == 0
+        stored = _stored_reserve(db, 2026)
+        assert len(stored) == (top or DEFAULT_RESERVE_SIZE)
+        assert [pid for pid, _ in stored[:3]] == [pid for pid, _ in report]
+        assert [s for _, s in stored[:3]] == pytest.approx([s for _, s in report], abs=1e-12)
