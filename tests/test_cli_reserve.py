@@ -320,8 +320,11 @@ def test_usage_errors_exit_2(year1: dict[str, Any], tmp_path: Path,
                             capsys: pytest.CaptureFixture[str]) -> None:
     carry = ["reserve", "carry-over", str(year1["proposals"]), "--year", "2027",
              "--db", str(year1["db"])]
-    assert main([*carry, "--out", str(tmp_path / "p.csv"), "--decay", "0"]) == 2
-    assert "--decay" in capsys.readouterr().err
+    for bad in ("0", "nan", "1.5", "-0.2"):       # the library's rule, as a usage error
+        assert main([*carry, "--out", str(tmp_path / "p.csv"), "--decay", bad]) == 2
+        err = capsys.readouterr().err
+        assert "--decay" in err and "decay must be in (0, 1]" in err
+    assert not (tmp_path / "p.csv").exists()
     assert main([*carry, "--out", str(tmp_path / "p.txt")]) == 2
     assert "--out must end in" in capsys.readouterr().err
     assert main(["reserve", "list", "--db", ""]) == 2
