@@ -163,7 +163,7 @@ def _carried(url: str, y: Year2025, folder: Path) -> Path:
     _recorded(url, y)
     new = folder / "p2026.csv"
     if not new.exists():
-        save_proposals(generate_call(16, seed=14, year=2026), new)
+        save_proposals(generate_call(10, seed=14, year=2026), new)
     with ReserveStore(url, lang="en") as store:
         result = carry_over(store, 2026, load_proposals(new), RollingPolicy(decay=0.8))
     return save_pool(result, folder / "pool2026.csv")
