@@ -72,7 +72,8 @@ def format_history(entry: ReserveEntry, changes: list[Change], lang: Lang = DEFA
     >>> print(format_history(e, [], "zh"))
     P1 驿站 — 2025 年储备，第 1 名，得分 0.5000（新评分 0.5000，自 2025 年起）：储备中
     """
-    lines = [t("reserve.show.head", lang, id=shown(entry.proposal_id), title=shown(entry.title),
+    head = "reserve.show.head" if entry.status == "reserved" else "reserve.show.head_unranked"
+    lines = [t(head, lang, id=shown(entry.proposal_id), title=shown(entry.title),
                year=entry.year, rank=entry.rank, score=f"{entry.score:.4f}",
                base=f"{entry.base_score:.4f}", since=entry.origin_year,
                status=t(f"reserve.status.{entry.status}", lang))]
