@@ -16,20 +16,22 @@ from typing import Any
 import openpyxl
 import pytest
 
-from selector.cli import main
+from selector.cli import main as cli_main
 from selector.cli._tables import records
 from selector.datasets import generate_call
 from selector.engine import Model
 from selector.io import load_proposals, save_proposals
 from selector.reserve import (
+    DEFAULT_RESERVE_SIZE,
     Candidate,
     ReserveStore,
-    ScoringConfig,
     backfill,
     entries_frame,
-    score_runner_ups,
+    plan_reserve,
 )
 from selector.rules import load_rules
+
+from .conftest import EXAMPLES
 
 # The engine's CBC call may warn under PuLP 3.3 (a PuLP 4 deprecation); not this suite's concern.
 pytestmark = pytest.mark.filterwarnings("ignore:PULP_CBC_CMD is deprecated:DeprecationWarning")
@@ -46,6 +48,14 @@ HOSTILE = "'; DROP TABLE entries; -- \"quoted\" 驿站"
 
 def _url(db: Path) -> str:
     return f"sqlite:///{db}"
+
+
+def main(argv: list[str]) -> int:
+    """``selector ...`` with ``--lang en`` on reserve commands unless ``--lang`` is given."""
+    if argv[:1] == ["reserve"] and len(argv) > 2 and "--lang" not in argv \
+            and "--help" not in argv:
+        argv = [*argv, "--lang", "en"]
+    return cli_main(argv)
 
 
 def _one_error_line(capsys: pytest.CaptureFixture[str]) -> str:
@@ -94,7 +104,7 @@ def test_add_records_what_the_library_computes(year1: dict[str, Any]) -> None:
     proposals, rules = load_proposals(year1["proposals"]), load_rules(year1["rules"])
     model = Model.build(proposals, rules)
     base = model.solve()
-    ranked = score_runner_ups(model, base, ScoringConfig(top_n=4, resolve_limit=4))
+    ranked = plan_reserve(model, base, 4)
     assert data["selection"]["selected"] == list(base.selected)
     with ReserveStore(_url(year1["db"])) as store:
         stored = store.entries(2026)
@@ -157,6 +167,13 @@ def test_withdraw_keeps_the_reason_verbatim(year1: dict[str, Any], db: Path,
     assert entry.status == "withdrawn" and entry.reason == HOSTILE
     assert (last.action, last.actor, last.reason) == ("withdrawn", "Li Hua", HOSTILE)
     assert ranks == [1, 2, 3]                                     # re-ranked without it
+    with ReserveStore(_url(db)) as store:
+        before = (store.entries(), store.history())
+    assert main(["reserve", "withdraw", pid, "--reason", HOSTILE, "--by", "Li Hua",
+                 "--db", str(db)]) == 0                         # the same command again
+    assert capsys.readouterr().out.strip() == f"withdrew {pid} from the 2026 reserve: {HOSTILE}"
+    with ReserveStore(_url(db)) as store:
+        assert (store.entries(), store.history()) == before    # changed nothing
     assert main(["reserve", "withdraw", pid, "--reason", "again", "--db", str(db)]) == 1
     assert "not reserved in any year" in _one_error_line(capsys)
     assert main(["reserve", "withdraw", pid, "--year", "2026", "--reason", "x",
@@ -226,10 +243,17 @@ def test_carry_over_then_add_promotes_the_winners(year1: dict[str, Any], db: Pat
         assert status[pid] == ("promoted" if pid in selected else status[pid])
         assert (status[pid] == "promoted") == (pid in selected)
     assert sum(s == "reserved" for s in status.values()) <= 3
-    # carrying again finds nothing left and says so
+    # carrying again after `add`: the entries carried before and still reserved are in
+    # the pool again (a carry-over run again writes the whole pool)
+    still = {e["proposal_id"] for e in data["reserve"]
+             if e["status"] == "reserved" and e["origin_year"] < 2027}
     assert main(["reserve", "carry-over", str(new), "--year", "2027", "--out",
                  str(tmp_path / "again.csv"), "--db", str(db)]) == 0
-    assert "nothing left to carry" in capsys.readouterr().err
+    out = capsys.readouterr()
+    assert "carried 0 entries into 2027" in out.out
+    assert f"{len(still)} entries carried into 2027 earlier are in the pool again" in out.err
+    assert set(load_proposals(tmp_path / "again.csv").ids) == set(merged.ids) - (
+        set(before) - still)
 
 
 def test_backfill_equals_the_library_and_promotes(year1: dict[str, Any], db: Path,
@@ -266,7 +290,7 @@ def test_backfill_refuses_other_inputs(year1: dict[str, Any], db: Path,
             "--year", "2026", "--db", str(db)]
     selected = year1["add"]["selection"]["selected"]
     assert main([*base, "--cancel", selected[0], "--budget", "900000"]) == 1
-    assert "do not reproduce the 2026 selection" in _one_error_line(capsys)
+    assert "does not reproduce the 2026 selection" in _one_error_line(capsys)
     assert main([*base, "--cancel", "nope"]) == 1
     assert "nope" in _one_error_line(capsys)
     assert main(base) == 2                                  # nothing freed
@@ -297,8 +321,11 @@ def test_usage_errors_exit_2(year1: dict[str, Any], tmp_path: Path,
                             capsys: pytest.CaptureFixture[str]) -> None:
     carry = ["reserve", "carry-over", str(year1["proposals"]), "--year", "2027",
              "--db", str(year1["db"])]
-    assert main([*carry, "--out", str(tmp_path / "p.csv"), "--decay", "0"]) == 2
-    assert "--decay" in capsys.readouterr().err
+    for bad in ("0", "nan", "1.5", "-0.2"):       # the library's rule, as a usage error
+        assert main([*carry, "--out", str(tmp_path / "p.csv"), "--decay", bad]) == 2
+        err = capsys.readouterr().err
+        assert "--decay" in err and "decay must be in (0, 1]" in err
+    assert not (tmp_path / "p.csv").exists()
     assert main([*carry, "--out", str(tmp_path / "p.txt")]) == 2
     assert "--out must end in" in capsys.readouterr().err
     assert main(["reserve", "list", "--db", ""]) == 2
@@ -324,3 +351,116 @@ def test_a_second_backfill_starts_from_the_first(year1: dict[str, Any], db: Path
     assert second["ongoing"] == [i for i in first["selection"]["selected"] if i != by_cost[1]]
     assert main([*args[:-2], "--cancel", by_cost[0]]) == 1
     assert "already cancelled in an earlier 2026 backfill" in _one_error_line(capsys)
+
+
+def test_one_default_reserve_size() -> None:
+    """`select --reserve` and `reserve add --top` default to the library's one size."""
+    import typer
+
+    from selector.cli import app
+
+    root = typer.main.get_command(app)
+    ctx = root.make_context("selector", ["reserve", "add", "x", "--year", "1"],
+                            resilient_parsing=True)
+    select = root.get_command(ctx, "select")          # type: ignore[attr-defined]
+    reserve = root.get_command(ctx, "reserve")        # type: ignore[attr-defined]
+    add = reserve.get_command(ctx, "add")
+    defaults = {p.name: p.default for p in select.params} | {
+        f"add_{p.name}": p.default for p in add.params}
+    assert defaults["reserve_size"] == defaults["add_top"] == DEFAULT_RESERVE_SIZE
+
+
+ESCAPES = "\x1b[2J\x1b]0;pwned\x07"
+
+
+def test_terminal_escapes_from_input_are_never_printed_raw(
+        db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    pid, title = f"E-1{ESCAPES}", f"职工书屋{ESCAPES}"
+    with ReserveStore(_url(db)) as store:
+        store.reserve(2031, [Candidate(pid, title, 0.5)], reason=f"why{ESCAPES}",
+                      actor=f"who{ESCAPES}")
+    outputs = []
+    for argv in (["reserve", "list", "--db", str(db)],
+                 ["reserve", "list", "--db", str(db), "--lang", "zh"],
+                 ["reserve", "show", pid, "--db", str(db)],
+                 ["reserve", "withdraw", pid, "--reason", f"gone{ESCAPES}", "--db", str(db)],
+                 ["reserve", "show", f"nope{ESCAPES}", "--db", str(db)]):
+        main(argv)
+        out = capsys.readouterr()
+        outputs.append(out.out + out.err)
+    for printed in outputs:
+        assert "\x1b" not in printed and "\x07" not in printed
+    for printed in outputs:                   # shown as visible escapes instead
+        assert "\\x1b" in printed
+    assert "by who\\x1b[2J" in outputs[2] and "gone\\x1b[2J" in outputs[3]
+    assert "nope\\x1b[2J" in outputs[4]
+
+
+def test_chinese_is_the_default(year1: dict[str, Any], capsys: pytest.CaptureFixture[str]) -> None:
+    db = str(year1["db"])
+    n = len(year1["add"]["reserve"])
+    assert cli_main(["reserve", "list", "--db", db]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"共 {n} 个条目：储备中 {n} 个")
+    assert "项目名称" in out and "reserved" not in out
+    pid = year1["add"]["reserve"][0]["proposal_id"]
+    assert cli_main(["reserve", "show", pid, "--db", db]) == 0
+    first, second = capsys.readouterr().out.strip().splitlines()
+    assert "2026 年储备，第 1 名" in first and first.endswith("储备中")
+    assert "列入储备：新建 → 储备中" in second
+    assert cli_main(["reserve", "show", "nope", "--db", db]) == 1
+    assert _one_error_line(capsys) == "error: “nope”不在储备中"
+    assert cli_main(["reserve", "list", "--db", str(year1["root"] / "none.sqlite")]) == 1
+    assert "此处没有储备库" in _one_error_line(capsys)
+
+
+def test_carry_over_reports_id_collisions(year1: dict[str, Any], db: Path, tmp_path: Path,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    with ReserveStore(_url(db)) as store:
+        reserved = {e.proposal_id: e for e in store.entries(2026, "reserved")}
+    taken = tmp_path / "p2027.csv"       # a 2027 call whose ids are 2026's, other proposals
+    save_proposals(generate_call(30, seed=77, year=2026), taken)
+    pool = tmp_path / "pool.csv"
+    assert main(["reserve", "carry-over", str(taken), "--year", "2027", "--out", str(pool),
+                 "--db", str(db)]) == 0
+    out = capsys.readouterr().out
+    with ReserveStore(_url(db)) as store:
+        keys = {e.proposal_id for e in store.entries(2027, "reserved")}
+    collided = sorted(k.split("@")[0] for k in keys if "@" in k)
+    assert collided and f"{len(collided)} id collisions" in out
+    for pid in collided:
+        assert f"  {pid}: a different 2027 proposal has this id; the carried entry is " \
+               f"{pid}@2026" in out
+        loaded = load_proposals(pool)
+        assert loaded[f"{pid}@2026"].title == reserved[pid].title
+
+
+# -- one reserve: the committee report lists what the store keeps ---------------------------------
+def _report_reserve(argv: list[str], capsys: pytest.CaptureFixture[str]) -> list[tuple[str, float]]:
+    capsys.readouterr()
+    assert cli_main([*argv, "--json", "-"]) == 0
+    rows = json.loads(capsys.readouterr().out)["reserve"]
+    assert [r["rank"] for r in rows] == list(range(1, len(rows) + 1))
+    return [(r["id"], r["score"]) for r in rows]
+
+
+def _stored_reserve(db: Path, year: int) -> list[tuple[str, float]]:
+    with ReserveStore(_url(db)) as store:
+        return [(e.proposal_id, e.score) for e in store.entries(year, "reserved")]
+
+
+def test_report_reserve_is_the_stored_reserve_on_the_example(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`select --reserve 3` (the committee report, explanations included) lists exactly what
+    `reserve add --top 3` stores, same order and scores; and the report's 3 are the head of
+    the default reserve the store keeps."""
+    inputs = [str(EXAMPLES / "proposals.csv"), "-r", str(EXAMPLES / "rules.toml")]
+    report = _report_reserve(["select", *inputs, "--reserve", "3"], capsys)
+    assert len(report) == 3
+    for top, db in ((3, tmp_path / "three.sqlite"), (None, tmp_path / "default.sqlite")):
+        size = ["--top", str(top)] if top else []
+        assert main(["reserve", "add", *inputs, "--year", "2026", *size, "--db", str(db)]) == 0
+        stored = _stored_reserve(db, 2026)
+        assert len(stored) == (top or DEFAULT_RESERVE_SIZE)
+        assert [pid for pid, _ in stored[:3]] == [pid for pid, _ in report]
+        assert [s for _, s in stored[:3]] == pytest.approx([s for _, s in report], abs=1e-12)

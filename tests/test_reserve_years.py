@@ -72,7 +72,7 @@ def _domain_shares(proposals: ProposalSet, ids: tuple[str, ...]) -> dict[str, fl
 
 
 def test_three_years_of_the_reserve(reserve_db_url: str) -> None:
-    store = ReserveStore(reserve_db_url)
+    store = ReserveStore(reserve_db_url, lang="en")
 
     # -- year 1: select and reserve -----------------------------------------------------------
     call1 = generate_call(40, seed=1, year=2025)
@@ -200,7 +200,7 @@ def test_three_years_of_the_reserve(reserve_db_url: str) -> None:
 
 
 def test_resubmission_keeps_stored_data_when_asked(tmp_path: Any) -> None:
-    store = ReserveStore(f"sqlite:///{tmp_path / 'r.sqlite'}")
+    store = ReserveStore(f"sqlite:///{tmp_path / 'r.sqlite'}", lang="en")
     call1 = generate_call(40, seed=1, year=2025)
     model1 = Model.build(call1, RULES)
     base1 = model1.solve()
@@ -226,7 +226,7 @@ def test_backfill_refuses_bad_input_and_writes_nothing(tmp_path: Any) -> None:
     rules = Rules(budget=90, groups=(GroupRule(column="domain", max_share=0.6),))
     model = Model.build(ps, rules)
     base = model.solve()
-    store = ReserveStore(f"sqlite:///{tmp_path / 'r.sqlite'}")
+    store = ReserveStore(f"sqlite:///{tmp_path / 'r.sqlite'}", lang="en")
     reserve_year(store, 2025, base, score_runner_ups(model, base))
     before = (store.entries(), store.history(), store.runs())
     with pytest.raises(InvalidInputError) as err:
@@ -262,7 +262,7 @@ def test_carried_pool_saves_and_loads_with_only_valid_references(reserve_db_url:
         prop("25-R6", title="社区 食堂"),                     # re-submitted as 26-R6
     ])
     reserved = ["25-R1", "25-R2", "25-R3", "25-R4", "25-R5", "25-R6"]
-    store = ReserveStore(reserve_db_url)
+    store = ReserveStore(reserve_db_url, lang="en")
     store.reserve(2025, [Candidate(p, last[p].title, 0.5, proposal_snapshot(last, p))
                          for p in reserved],
                   run=RunRecord(year=2025, kind="selection", input_hash=RunRecord.digest(1),
@@ -301,7 +301,7 @@ def test_a_second_backfill_builds_on_the_first(reserve_db_url: str) -> None:
     under way, keeps its cancellation and under-spend, and has the money left over."""
     from selector import InvalidInputError
 
-    store = ReserveStore(reserve_db_url)
+    store = ReserveStore(reserve_db_url, lang="en")
     call = generate_call(40, seed=1, year=2025)
     model = Model.build(call, RULES)
     base = model.solve()
@@ -356,4 +356,109 @@ def test_a_second_backfill_builds_on_the_first(reserve_db_url: str) -> None:
     with pytest.raises(ReserveError, match="another run of 2025 was recorded"):
         store.set_status(2025, b2.replacements[:0], "promoted", reason="stale", expect_runs=2)
     assert (store.entries(), store.history(), store.runs()) == before
+    store.close()
+
+
+# -- keys stable across years ---------------------------------------------------------------------
+def _recorded_2026(url: str) -> tuple[ReserveStore, ProposalSet, RunnerUps]:
+    store = ReserveStore(url, lang="en")
+    call = generate_call(40, seed=1, year=2026)
+    model = Model.build(call, RULES)
+    base = model.solve()
+    ranked = _score(model, base)
+    reserve_year(store, 2026, base, ranked)
+    return store, call, ranked
+
+
+def test_ids_reused_by_a_new_call_never_merge_with_the_reserve(reserve_db_url: str) -> None:
+    """A 2027 call generated with 2026's ids: every carried entry whose id a different new
+    proposal took keeps its own data under ``<id>@2026``, reported as a collision, with its
+    history; nothing is merged unless the titles agree; running the carry again changes
+    nothing and gives the same pool."""
+    store, call, ranked = _recorded_2026(reserve_db_url)
+    new = generate_call(40, seed=9, year=2026)            # ids 2026-0001.. again
+    stored = {e.proposal_id: e for e in store.entries(2026, "reserved")}
+    same = {pid for pid in stored if pid in new.ids
+            and normalise_title(new[pid].title) == stored[pid].normalised_title}
+    assert len(set(stored) & set(new.ids) - same) >= len(stored) // 2   # the case at hand
+
+    co = carry_over(store, 2027, new, POLICY)
+    taken = set(stored) & set(new.ids) - same
+    assert co.collisions and set(co.collisions) | set(co.resubmitted) >= taken
+    assert co.collisions == {pid: f"{pid}@2026" for pid in co.collisions}
+    for old, nid in co.resubmitted.items():   # another id, same title: re-submitted
+        assert normalise_title(new[nid].title) == stored[old].normalised_title
+    for pid in co.collisions:                  # same id, another title: a collision
+        assert normalise_title(new[pid].title) != stored[pid].normalised_title
+    frame = co.pool.frame.set_index("id")
+    assert len(co.pool) == len(new) + len(stored) - len(same) - len(co.resubmitted)
+    for pid, key in co.collisions.items():
+        assert (co.pool[pid].title, co.pool[pid].cost) == (new[pid].title, new[pid].cost)
+        assert co.pool[key].title == call[pid].title      # the carried one, its own data
+        assert co.pool[key].cost == call[pid].cost
+        assert frame.at[key, "reserve_since"] == 2026 and np.isnan(frame.at[pid, "reserve_since"])
+        entry = store.entry(2027, key)
+        (carried,) = [c for c in store.history(entry_id=entry.id) if c.action == "carried"]
+        assert f"its id '{pid}' is taken in 2027 by another proposal: kept as '{key}'" \
+            in carried.reason
+        assert store.history(entry_id=entry.id)[0].proposal_id == pid    # history kept
+    for pid in same:
+        assert frame.at[pid, "reserve_since"] == 2026     # the same proposal, once
+    carried_ids = {e.proposal_id for e in co.carried}
+    old_rows = frame.index[frame["reserve_since"].notna() & ~frame.index.isin(list(same))]
+    for key in old_rows:                                  # last year's references stay there
+        for ref in (*frame.at[key, "requires"], *frame.at[key, "excludes"]):
+            assert ref in carried_ids, (key, ref)
+
+    before = (store.entries(), store.history(), store.runs())
+    again = carry_over(store, 2027, new, POLICY)          # run again: same pool, no writes
+    assert (store.entries(), store.history(), store.runs()) == before
+    assert again.pool == co.pool and again.carried == [] and again.collisions == {}
+    assert {e.proposal_id for e in again.earlier} == carried_ids
+
+    model = Model.build(co.pool, RULES.with_budget(3_500_000))   # the keys solve like ids
+    base = model.solve()
+    year = reserve_year(store, 2027, base, _score(model, base))
+    status = {e.proposal_id: e.status for e in year}
+    for key in co.collisions.values():
+        assert status[key] == ("promoted" if key in base.selected else status[key])
+    store.close()
+
+
+def test_only_entries_that_competed_are_ranked_out(reserve_db_url: str) -> None:
+    """`reserve_year` on a call that lacks the carried entries (the pool was never written)
+    leaves them reserved; the same call again records nothing twice."""
+    store, _, _ = _recorded_2026(reserve_db_url)
+    carry_over(store, 2027, generate_call(30, seed=3, year=2027), POLICY)
+    raw = generate_call(30, seed=3, year=2027)             # not the pool: no carried entry
+    carried = {e.proposal_id for e in store.entries(2027, "reserved")} - set(raw.ids)
+    assert carried
+    model = Model.build(raw, RULES)
+    base = model.solve()
+    ranked = _score(model, base)
+    after = {e.proposal_id: e for e in reserve_year(store, 2027, base, ranked)}
+    assert all(after[p].status == "reserved" for p in carried)
+    assert not [c for c in store.history(year=2027) if c.action == "expired"]
+    before = (store.entries(), store.history(), store.runs())
+    reserve_year(store, 2027, base, ranked)                # the same command again
+    assert (store.entries(), store.history(), store.runs()) == before
+    reserve_year(store, 2027, base, ranked, reason="again, on purpose")   # another request
+    assert len(store.runs(2027)) == 2
+    store.close()
+
+
+def test_the_same_backfill_again_records_nothing(tmp_path: Any) -> None:
+    store, call, _ = _recorded_2026(f"sqlite:///{tmp_path / 'r.sqlite'}")
+    base = Model.build(call, RULES).solve()
+    dearest = max(base.selected, key=lambda i: (base.proposals[i].cost, i))
+    first = backfill(store, 2026, base, cancelled=[dearest])
+    before = (store.entries(), store.history(), store.runs())
+    again = backfill(store, 2026, base, cancelled=[dearest])       # e.g. run after a kill
+    assert (store.entries(), store.history(), store.runs()) == before
+    assert again.replacements == first.replacements and again.freed == first.freed
+    assert again.selection.selected == first.selection.selected
+    assert [e.proposal_id for e in again.promoted] == list(first.replacements)
+    with pytest.raises(ReserveError, match="does not reproduce the 2026 selection"):
+        backfill(store, 2026, Model.build(call, RULES.with_budget(900_000)).solve(),
+                 cancelled=[dearest])
     store.close()

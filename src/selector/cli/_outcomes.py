@@ -16,7 +16,7 @@ from rich.console import Group
 from rich.text import Text
 
 from selector.cli._common import EXIT_OK, err_console, money_option, out_console, write_json
-from selector.cli._reserve import Db, store_url
+from selector.cli._reserve_shared import Db, store_url
 from selector.cli._tables import rich_table
 from selector.engine import rules_from_pabulib
 from selector.i18n import Lang, fmt_count, fmt_money, fmt_number, fmt_percent, t

@@ -1,42 +1,38 @@
 """``selector reserve list|show|withdraw|export``: read and hand-edit the rolling reserve.
 
 The commands that solve (``add``, ``carry-over``, ``backfill``) are in
-:mod:`selector.cli._reserve_runs`; both modules open the store the same way
-(:func:`open_store`).
+:mod:`selector.cli._reserve_runs`; what both share (options, opening the store, views) is
+in :mod:`selector.cli._reserve_shared`. Every command takes ``--lang`` (default ``zh``).
 """
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated
 
-import pandas as pd
 import typer
-from rich.console import Group
-from rich.text import Text
 
 from selector._errors import ReserveError
 from selector.cli._common import EXIT_OK, out_console, write_json
-from selector.cli._tables import records, rich_table, rows_of
-from selector.reserve import ReserveStore, entries_frame, export_reserve, format_history
+from selector.cli._reserve_runs import register as register_runs
+from selector.cli._reserve_shared import (
+    DEFAULT_DB,
+    Db,
+    JsonOut,
+    LangOpt,
+    Status,
+    Year,
+    entries_view,
+    open_store,
+    safe,
+    text,
+)
+from selector.cli._tables import records
+from selector.i18n import DEFAULT_LANG, t
+from selector.reserve import entries_frame, export_reserve, format_history, withdraw_entry
 from selector.reserve.commands import history_frame
 
-__all__ = ["DEFAULT_DB", "Db", "entries_view", "open_store", "register", "reserve_app",
-           "store_url"]
-
-#: The store used when ``--db`` is not given (a SQLite file in the working directory).
-DEFAULT_DB = "reserve.sqlite"
-
-Status = Literal["reserved", "promoted", "expired", "withdrawn"]
-
-Db = Annotated[str, typer.Option(
-    "--db", envvar="SELECTOR_RESERVE_DB", metavar="PATH|URL",
-    help="The reserve store: a SQLite file, or a sqlite:/// or postgresql+psycopg:// URL "
-         "(env SELECTOR_RESERVE_DB).")]
-Year = Annotated[int | None, typer.Option("--year", "-y", help="Only this plan year.")]
-JsonOut = Annotated[Path | None, typer.Option(
-    "--json", help="Write the result as JSON ('-': stdout).")]
+__all__ = ["register", "reserve_app"]
 
 reserve_app = typer.Typer(
     name="reserve",
@@ -53,71 +49,12 @@ reserve_app = typer.Typer(
 )
 
 
-def store_url(db: str) -> str:
-    """The SQLAlchemy URL of ``--db``: a URL as given, a path as a SQLite file (literally).
-
-    Examples
-    --------
-    >>> store_url("postgresql+psycopg://u:p@localhost/db")
-    'postgresql+psycopg://u:p@localhost/db'
-    >>> store_url("out/reserve.sqlite"), store_url("/tmp/r.sqlite")
-    ('sqlite:///out/reserve.sqlite', 'sqlite:////tmp/r.sqlite')
-    """
-    if "://" in db:
-        return db
-    return f"sqlite:///{Path(db)}"
-
-
-def open_store(db: str, *, create: bool = False) -> ReserveStore:
-    """Open the store of ``--db``; a missing SQLite file is created only when ``create``."""
-    if not db.strip():
-        raise typer.BadParameter("--db must be a SQLite file or a database URL, got ''")
-    if "://" not in db:
-        path = Path(db)
-        if path.is_dir():
-            raise ReserveError(f"{db}: is a directory, not a reserve store")
-        if not path.exists():
-            if not create:
-                raise ReserveError(f"{db}: no reserve store here; record one with "
-                                   "`selector reserve add` (or give --db)")
-            if path.parent != Path():
-                path.parent.mkdir(parents=True, exist_ok=True)
-    return ReserveStore(store_url(db))
-
-
-def _score(value: Any) -> str:
-    return "–" if value is None or (isinstance(value, float) and math.isnan(value)) \
-        else f"{float(value):.4f}"
-
-
-def entries_view(frame: pd.DataFrame, empty: str = "the reserve is empty") -> Group | Text:
-    """The reserve table of :func:`selector.reserve.entries_frame` (pure formatting).
-
-    Per year: the reserved entries by rank, then the promoted, expired and withdrawn ones.
-    """
-    if frame.empty:
-        return Text(empty)
-    order = {"reserved": 0, "promoted": 1, "expired": 2, "withdrawn": 3}
-    shown = sorted(rows_of(frame), key=lambda r: (r["year"], order.get(str(r["status"]), 9),
-                                                  r["rank"], str(r["proposal_id"])))
-    reasons = any(str(r["reason"]).strip() for r in shown)  # the column only when used
-    rows = [[str(r["year"]), str(r["rank"]) if r["status"] == "reserved" else "–",
-             str(r["proposal_id"]), str(r["title"]), str(r["status"]), _score(r["score"]),
-             str(r["origin_year"]), *([str(r["reason"])] if reasons else [])] for r in shown]
-    headers = ["year", "rank", "id", "title", "status", "score", "since"]
-    table = rich_table(headers + (["reason"] if reasons else []), rows, right=(0, 1, 5, 6),
-                       wrap=(3, 7))
-    counts = frame["status"].value_counts()
-    head = ", ".join(f"{int(counts[s])} {s}" for s in ("reserved", "promoted", "expired",
-                                                        "withdrawn") if s in counts)
-    return Group(Text(f"{len(frame)} entries: {head}"), table)
-
-
 def list_command(
     year: Year = None,
     status: Annotated[Status | None, typer.Option("--status", help="Only this status.")] = None,
     db: Db = DEFAULT_DB,
     json_out: JsonOut = None,
+    lang: LangOpt = DEFAULT_LANG,
 ) -> int:
     """List the reserve: by year, then rank (best first).
 
@@ -125,16 +62,16 @@ def list_command(
 
         selector reserve list
 
-        selector reserve list --year 2026 --status reserved --db reserve.sqlite
+        selector reserve list --year 2026 --status reserved --db reserve.sqlite --lang en
 
         selector reserve list --db postgresql+psycopg://user:pw@host/db --json -
     """
-    with open_store(db) as store:
+    with open_store(db, lang) as store:
         frame = entries_frame(store, year, status)
     write_json({"entries": records(frame)}, json_out)
     if str(json_out) != "-":
-        empty = "the reserve is empty" if year is None and status is None else "no entries match"
-        out_console().print(entries_view(frame, empty=empty))
+        empty = "reserve.cli.empty" if year is None and status is None else "reserve.cli.no_match"
+        out_console().print(entries_view(frame, lang, t(empty, lang)))
     return EXIT_OK
 
 
@@ -143,6 +80,7 @@ def show_command(
     year: Year = None,
     db: Db = DEFAULT_DB,
     json_out: JsonOut = None,
+    lang: LangOpt = DEFAULT_LANG,
 ) -> int:
     """Show one proposal's reserve entries and the history of every change to them.
 
@@ -152,13 +90,15 @@ def show_command(
 
         selector reserve show 2026-0042 --year 2027 --json entry.json
     """
-    with open_store(db) as store:
+    with open_store(db, lang) as store:
         entries = [e for e in store.entries(year) if e.proposal_id == proposal_id]
         if not entries:
-            where = "" if year is None else f" of {year}"
-            raise ReserveError(f"{proposal_id!r} is not in the reserve{where}")
+            if year is None:
+                raise ReserveError(t("reserve.error.not_in_reserve", lang, id=safe(proposal_id)))
+            raise ReserveError(t("reserve.error.not_in_year", lang, id=safe(proposal_id),
+                                 year=year))
         frame = entries_frame(store, year)
-        texts = [format_history(e, store.history(entry_id=e.id)) for e in entries]
+        texts = [format_history(e, store.history(entry_id=e.id), lang) for e in entries]
         data = []
         for e in entries:
             row = records(frame[frame["id"] == e.id])[0]
@@ -167,8 +107,8 @@ def show_command(
     write_json({"entries": data}, json_out)
     if str(json_out) != "-":
         console = out_console()
-        for text in texts:
-            console.print(text, markup=False)
+        for lines in texts:
+            console.print(lines, markup=False, emoji=False)
     return EXIT_OK
 
 
@@ -179,25 +119,20 @@ def withdraw_command(
         "--year", "-y", help="The plan year (default: the year it is reserved in).")] = None,
     actor: Annotated[str, typer.Option("--by", help="Who withdraws it.")] = "selector",
     db: Db = DEFAULT_DB,
+    lang: LangOpt = DEFAULT_LANG,
 ) -> int:
     """Withdraw a reserved proposal by hand, with a reason.
+
+    The same command run again (same reason) changes nothing.
 
     Examples:
 
         selector reserve withdraw 2026-0042 --reason "the proposer withdrew" --by "Li Hua"
     """
-    with open_store(db) as store:
-        if year is None:
-            years = sorted({e.year for e in store.entries(status="reserved")
-                            if e.proposal_id == proposal_id})
-            if not years:
-                raise ReserveError(f"{proposal_id!r} is not reserved in any year")
-            if len(years) > 1:
-                raise ReserveError(f"{proposal_id!r} is reserved in {years}; give --year")
-            year = years[0]
-        entry = store.withdraw(year, proposal_id, reason=reason, actor=actor)
-    out_console().print(f"withdrew {entry.proposal_id} from the {entry.year} reserve: "
-                        f"{entry.reason}", markup=False)
+    with open_store(db, lang) as store:
+        entry = withdraw_entry(store, proposal_id, reason=reason, actor=actor, year=year)
+    out_console().print(text("reserve.cli.withdrew", lang, id=safe(entry.proposal_id),
+                             year=entry.year, reason=safe(entry.reason)))
     return EXIT_OK
 
 
@@ -207,8 +142,11 @@ def export_command(
     year: Year = None,
     status: Annotated[Status | None, typer.Option("--status", help="Only this status.")] = None,
     db: Db = DEFAULT_DB,
+    lang: LangOpt = DEFAULT_LANG,
 ) -> int:
     """Export the reserve to CSV or Excel (formula-like cells neutralised).
+
+    The file is replaced in one step: an export that is stopped leaves the previous file.
 
     Examples:
 
@@ -216,19 +154,15 @@ def export_command(
 
         selector reserve export out/reserve-2026.csv --year 2026 --status reserved
     """
-    with open_store(db) as store:
-        if target.parent != Path():
-            target.parent.mkdir(parents=True, exist_ok=True)
-        written = export_reserve(store, target, year=year, status=status)
+    with open_store(db, lang) as store:
+        written = export_reserve(store, target, year=year, status=status, lang=lang)
         count = len(store.entries(year, status))
-    out_console().print(f"wrote {written} ({count} entries)", markup=False)
+    out_console().print(text("reserve.cli.exported", lang, path=safe(written), n=count))
     return EXIT_OK
 
 
 def register(app: typer.Typer) -> None:
     """Add ``reserve`` and its subcommands to ``app``."""
-    from selector.cli._reserve_runs import register as register_runs
-
     register_runs(reserve_app)            # add, carry-over, backfill
     reserve_app.command("list")(list_command)
     reserve_app.command("show")(show_command)

@@ -137,12 +137,12 @@ def reserve_and_reasons(model: Model, base: Selection, size: int, lang: Lang,
     if size <= 0 or not base.is_optimal:
         return [], {}
     from selector.explain import explain  # deferred: the what-if machinery, SQLAlchemy
-    from selector.reserve.scoring import ScoringConfig, score_runner_ups
+    from selector.reserve import plan_reserve
 
     shown = reporter or Reporter(lang)
     try:
         with shown.stage("cli.progress.scoring", n=size):
-            ranked = score_runner_ups(model, base, ScoringConfig(top_n=size, resolve_limit=size))
+            ranked = plan_reserve(model, base, size)   # the reserve `reserve add` stores
     except SelectorError as exc:  # the selection stands; say what is missing
         shown.warn("cli.select.no_reserve", reason=safe(str(exc)))
         return [], {}

@@ -3,7 +3,7 @@
 :class:`OutcomeStore` is the reserve store (:class:`~selector.ReserveStore`: same URL, same
 SQLite WAL / PostgreSQL SERIALIZABLE transactions with retries, same migrations) with two
 more tables, ``outcome_imports`` and ``project_outcomes`` (schema version 4, see
-:mod:`selector.reserve._schema`, the database's one schema). An import writes its record
+:mod:`selector.reserve.schema`, the database's one schema). An import writes its record
 and every row of the file in ONE transaction: a process killed in the middle leaves the
 store as it was, and running the same import again completes it.
 
@@ -26,7 +26,7 @@ from selector.outcomes.load import OUTCOME_COLUMNS, OutcomeTable, tidy_frame
 from selector.reserve import ReserveStore
 
 # the outcome tables are part of the reserve database's one schema and its migrations
-from selector.reserve import _schema as schema
+from selector.reserve import schema
 
 __all__ = ["OutcomeImport", "OutcomeStore"]
 
@@ -112,7 +112,7 @@ class OutcomeStore(ReserveStore):
                                  sha256=sha256, rows=len(frame), actor=actor,
                                  imported_at=stamp, added=len(frame) - replaced,
                                  replaced=replaced)
-        return self._transaction(f"importing {len(frame)} outcomes", work)
+        return self.transaction(f"importing {len(frame)} outcomes", work, write=True)
 
     def outcomes(self, year: int | None = None, *, before: int | None = None) -> OutcomeTable:
         """Stored outcomes (of one year, or of the years before ``before``), by year then id."""
@@ -125,7 +125,7 @@ class OutcomeStore(ReserveStore):
 
         def work(conn: sa.Connection) -> list[dict[str, Any]]:
             return [dict(r._mapping) for r in conn.execute(q)]
-        rows = self._transaction("reading outcomes", work)
+        rows = self.transaction("reading outcomes", work, write=False)
         frame = pd.DataFrame(rows, columns=[c.name for c in schema.outcomes.columns])
         frame = frame.drop(columns="id").rename(columns={"proposal_id": "id"})
         return OutcomeTable(tidy_frame(frame), source=self.url)
@@ -140,7 +140,7 @@ class OutcomeStore(ReserveStore):
             return [OutcomeImport(id=r.id, year=r.year, source=r.source, sha256=r.sha256,
                                   rows=r.rows, actor=r.actor, imported_at=_utc(r.imported_at))
                     for r in conn.execute(q)]
-        return self._transaction("reading outcome imports", work)
+        return self.transaction("reading outcome imports", work, write=False)
 
 
 def _row(record: Mapping[Any, Any], import_id: int, stamp: datetime) -> dict[str, Any]:

@@ -3,7 +3,8 @@
 Schema version 4 (current)::
 
     schema_version      version (PK), applied_at, description       one row per migration
-    selection_runs      id, year, kind, input_hash, rules, solver, result, created_at
+    selection_runs      id, year, kind, input_hash, rules, solver, result, created_at,
+                        request_key (NULL for runs recorded before version 3)
     proposal_snapshots  id, run_id → selection_runs, proposal_id, title, data (JSON)
                         unique (run_id, proposal_id)
     reserve_entries     id, year, proposal_id, title, normalised_title, base_score, score,
@@ -17,26 +18,32 @@ Schema version 4 (current)::
                         actual_beneficiaries, satisfaction, actual_cost_fen, on_time,
                         import_id → outcome_imports, updated_at; unique (year, proposal_id)
 
-Version 1 lacked ``reserve_entries.normalised_title``, ``reserve_entries.base_score`` and
-``reserve_history.actor``; :func:`migrate` adds them (titles normalised in Python, the
-base score taken from the stored score, the actor of old history rows ``"unknown"``).
-Version 4 adds the two outcome tables (:mod:`selector.outcomes`); its step only creates
-them, so it applies to a store of any earlier version. Version 3 is left to the reserve's
-own next step: :func:`migrate` steps over a version it has no step for.
+Migrations are an ordered list (:data:`MIGRATIONS`), one step per version, applied in one
+transaction by :func:`migrate`; a new store is created at :data:`CURRENT_VERSION` directly.
+A new table or column is one more step at the end of the list (and the table in
+:data:`metadata`):
+
+- 2: version 1 lacked ``reserve_entries.normalised_title``, ``reserve_entries.base_score``
+  and ``reserve_history.actor`` (titles normalised in Python, the base score taken from the
+  stored score, the actor of old history rows ``"unknown"``);
+- 3: ``selection_runs.request_key``, the digest of the command that recorded a run, so the
+  same command run again after a kill is recognised and writes nothing twice.
+- 4: the two outcome tables (:mod:`selector.outcomes`), created as they are.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import NamedTuple
 
 import sqlalchemy as sa
 
 from selector.reserve.titles import normalise_title
 
-__all__ = ["CURRENT_VERSION", "STATUSES", "metadata", "migrate", "outcome_imports", "outcomes"]
+__all__ = ["CURRENT_VERSION", "MIGRATIONS", "STATUSES", "Migration", "metadata", "migrate",
+           "outcome_imports", "outcomes"]
 
-CURRENT_VERSION = 4
 STATUSES = ("reserved", "promoted", "expired", "withdrawn")
 
 metadata = sa.MetaData()
@@ -58,6 +65,7 @@ runs = sa.Table(
     sa.Column("solver", sa.String(64), nullable=False),
     sa.Column("result", sa.JSON, nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("request_key", sa.String(64), nullable=True),
 )
 
 snapshots = sa.Table(
@@ -168,25 +176,40 @@ def _v1_to_v2(conn: sa.Connection) -> None:
     conn.execute(sa.text("CREATE INDEX ix_history_entry ON reserve_history (entry_id)"))
 
 
+def _v2_to_v3(conn: sa.Connection) -> None:
+    conn.execute(sa.text("ALTER TABLE selection_runs ADD COLUMN request_key VARCHAR(64)"))
+
+
 def _add_outcomes(conn: sa.Connection) -> None:
     outcome_imports.create(conn, checkfirst=True)
     outcomes.create(conn, checkfirst=True)
 
 
-#: version reached -> (description, step from the previous version)
-MIGRATIONS: dict[int, tuple[str, Callable[[sa.Connection], None]]] = {
-    2: ("normalised titles, base scores, actors in the history", _v1_to_v2),
-    4: ("project outcomes and their imports", _add_outcomes),
-}
+class Migration(NamedTuple):
+    """One forward step: the version it reaches, what it adds, and the step itself."""
+
+    version: int
+    description: str
+    step: Callable[[sa.Connection], None]
+
+
+#: Every step from version 1, in order (version k + 1 follows version k).
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(2, "normalised titles, base scores, actors in the history", _v1_to_v2),
+    Migration(3, "request keys of runs (a command run again is recognised)", _v2_to_v3),
+    Migration(4, "project outcomes and their imports", _add_outcomes),
+)
+CURRENT_VERSION = MIGRATIONS[-1].version
+if [m.version for m in MIGRATIONS] != list(range(2, CURRENT_VERSION + 1)):  # pragma: no cover
+    raise RuntimeError("reserve migrations must be numbered 2, 3, ... in order")
 
 
 def migrate(conn: sa.Connection, found: int) -> None:
     """Bring a store at version ``found`` up to :data:`CURRENT_VERSION` (inside ``conn``'s
     transaction: all steps or none)."""
-    for version in range(found + 1, CURRENT_VERSION + 1):
-        if version not in MIGRATIONS:  # a number kept for another branch's step
+    for version, description, step in MIGRATIONS:
+        if version <= found:
             continue
-        description, step = MIGRATIONS[version]
         step(conn)
         conn.execute(schema_version.insert().values(
             version=version, applied_at=now(), description=description))
