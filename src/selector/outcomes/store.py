@@ -23,10 +23,9 @@ import pandas as pd
 import sqlalchemy as sa
 
 from selector.outcomes.load import OUTCOME_COLUMNS, OutcomeTable, tidy_frame
-from selector.reserve import ReserveStore
 
 # the outcome tables are part of the reserve database's one schema and its migrations
-from selector.reserve import schema
+from selector.reserve import ReserveStore, schema
 
 __all__ = ["OutcomeImport", "OutcomeStore"]
 
