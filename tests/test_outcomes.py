@@ -134,6 +134,7 @@ def test_a_version_2_store_gains_the_outcome_tables(reserve_db_url: str, call: P
     with engine.begin() as conn:   # back to what a version 2 store looked like
         conn.execute(sa.text("DROP TABLE project_outcomes"))
         conn.execute(sa.text("DROP TABLE outcome_imports"))
+        conn.execute(sa.text("ALTER TABLE selection_runs DROP COLUMN request_key"))  # v3's
         conn.execute(sa.text("DELETE FROM schema_version"))
         conn.execute(sa.text("INSERT INTO schema_version VALUES (2, :at, 'created')"),
                      {"at": "2025-01-01 00:00:00+00:00"})

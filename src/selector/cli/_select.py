@@ -46,12 +46,21 @@ if TYPE_CHECKING:
     from selector.result import Selection
     from selector.rules import Rules
 
-__all__ = ["RESERVE_SIZE", "default_rules", "load_inputs",
+__all__ = ["default_rules", "load_inputs",
            "register", "reserve_and_reasons", "solve_with_progress"]
 
-#: ``--reserve`` when not given: none (the selection alone prints in about a second).
-#: To be replaced by the library's one default reserve size when it lands.
-RESERVE_SIZE = 0
+def reserve_size(given: int | None) -> int:
+    """``--reserve``, else the library's one reserve size (what ``reserve add`` stores).
+
+    >>> from selector.reserve import DEFAULT_RESERVE_SIZE
+    >>> reserve_size(None) == DEFAULT_RESERVE_SIZE, reserve_size(0)
+    (True, 0)
+    """
+    if given is not None:
+        return given
+    from selector.reserve import DEFAULT_RESERVE_SIZE  # deferred: SQLAlchemy (the store)
+
+    return DEFAULT_RESERVE_SIZE
 
 
 def validate(
@@ -185,8 +194,8 @@ def select(
                        ] = ",".join(FORMATS),
     pdf: Annotated[bool, typer.Option("--pdf", help=help_text("pdf"))] = False,
     title: Annotated[str | None, typer.Option("--title", help=help_text("title"))] = None,
-    reserve_size: Annotated[int, typer.Option(
-        "--reserve", min=0, help=help_text("reserve"))] = RESERVE_SIZE,
+    reserve_given: Annotated[int | None, typer.Option(
+        "--reserve", min=0, help=help_text("reserve"), show_default=False)] = None,
     sheet: SheetOpt = None,
     encoding: EncodingOpt = None,
     delimiter: DelimiterOpt = None,
@@ -228,10 +237,11 @@ def select(
         calibration_lines = write_calibration(raw, proposals, base.selected, selection.selected,
                                               calibration, out, lang)
     started = time.perf_counter()
-    reserve, why_not = reserve_and_reasons(model, selection, reserve_size, lang, solver, reporter)
+    size = reserve_size(reserve_given)
+    reserve_rows, why_not = reserve_and_reasons(model, selection, size, lang, solver, reporter)
     reserve_seconds = time.perf_counter() - started
     provenance = Provenance.of(selection, input_path, rules_path)
-    report = build_report(selection, lang=lang, title=title, reserve=reserve, why_not=why_not,
+    report = build_report(selection, lang=lang, title=title, reserve=reserve_rows, why_not=why_not,
                           provenance=provenance)
     write_json(report_dict(report), json_out)
     if str(json_out) == "-":
@@ -240,8 +250,8 @@ def select(
     console.print(summary_table(report))
     for line in calibration_lines:
         console.print(line, markup=False)
-    if reserve_size > 0:
-        console.print(reserve_line(report, reserve_size, reserve_seconds), markup=False)
+    if size > 0:
+        console.print(reserve_line(report, size, reserve_seconds), markup=False)
     if out is not None:
         steps = len(dict.fromkeys(wanted)) + int(pdf)
         with reporter.counted("cli.progress.writing", steps, path=safe(out)) as advance:
