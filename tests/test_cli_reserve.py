@@ -355,17 +355,16 @@ def test_a_second_backfill_starts_from_the_first(year1: dict[str, Any], db: Path
 
 def test_one_default_reserve_size() -> None:
     """`select --reserve` and `reserve add --top` default to the library's one size."""
-    import typer
 
-    from selector.cli import app
+    from selector.cli import command
     from selector.cli._select import reserve_size
 
-    root = typer.main.get_command(app)
+    root = command()
     ctx = root.make_context("selector", ["reserve", "add", "x", "--year", "1"],
                             resilient_parsing=True)
     select = root.get_command(ctx, "select")          # type: ignore[attr-defined]
     reserve = root.get_command(ctx, "reserve")        # type: ignore[attr-defined]
-    add = reserve.get_command(ctx, "add")
+    add = reserve.real().get_command(ctx, "add")   # the group is loaded on first use
     defaults = {p.name: p.default for p in select.params} | {
         f"add_{p.name}": p.default for p in add.params}
     assert defaults["add_top"] == DEFAULT_RESERVE_SIZE
