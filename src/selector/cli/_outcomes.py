@@ -15,7 +15,14 @@ import typer
 from rich.console import Group
 from rich.text import Text
 
-from selector.cli._common import EXIT_OK, err_console, money_option, out_console, write_json
+from selector.cli._common import (
+    EXIT_OK,
+    default_rules,
+    err_console,
+    money_option,
+    out_console,
+    write_json,
+)
 from selector.cli._reserve_shared import Db, store_url
 from selector.cli._tables import rich_table
 from selector.engine import rules_from_pabulib
@@ -257,7 +264,6 @@ def compare_rules_command(input_path: Path, rules_paths: list[Path] | None,
                           time_limit: float | None, json_out: Path | None, lang: Lang) -> int:
     """``selector compare --rule ...``: the call's rules (a Pabulib file's own limits when no
     rules file is given), its ballots (a .pb file's own, or ``--ballots``), one budget."""
-    from selector.cli._select import default_rules  # _select imports this module
 
     proposals = load_proposals(input_path)
     pabulib = proposals.meta.get("format") == "pabulib"
