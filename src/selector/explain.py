@@ -101,12 +101,6 @@ GAIN_TOLERANCE = 1e-7
 #: below its answer to prove it is the smallest (see :func:`selector.whatif.budget_threshold`).
 BUDGET_WALK = 3
 
-#: Up to this many candidates the re-solves run in HiGHS in-process by default (no CBC
-#: subprocess per solve). Measured on the bundled example (150 proposals, every rule
-#: family, schedule on): a tie-broken re-solve took ~1.1 s in HiGHS and ~2.8 s in CBC.
-FAST_SOLVER_MAX = 500
-
-
 @dataclass(frozen=True)
 class RuleRoom:
     """One limit at the optimum and what one more unit of room is worth.
@@ -661,7 +655,8 @@ def _rule_rooms(model: Model, res: Resolver, changed: _Changed, lang: Lang,
 def explain(selection_or_model: Selection | Model, ids: Iterable[str] | None = None, *,
             executor: Executor | None = None, workers: int | None = None,
             lang: Lang = DEFAULT_LANG,
-            rules: bool | None = None, solver: SolverName | None = None) -> Explanation:
+            rules: bool | None = None, solver: SolverName | None = None,
+            resolver: Resolver | None = None) -> Explanation:
     """Explain a proven-optimal selection, every claim checked by a re-solve.
 
     Parameters
@@ -685,8 +680,14 @@ def explain(selection_or_model: Selection | Model, ids: Iterable[str] | None = N
         Compute the rules section (room and marginal values); default: only when
         ``ids`` is not given.
     solver:
-        ``"cbc"`` or ``"highs"`` for the re-solves (default: HiGHS in-process up to
-        :data:`FAST_SOLVER_MAX` candidates, else the model's).
+        ``"cbc"`` or ``"highs"`` for the re-solves (default: the
+        :class:`~selector.engine.whatif.Resolver`'s, HiGHS in-process up to
+        :data:`~selector.engine.whatif.FAST_SOLVER_MAX` candidates, else the model's).
+    resolver:
+        A :class:`~selector.engine.whatif.Resolver` of this model already used by other
+        what-ifs (reserve scoring): its base is the selection explained and its cached
+        re-solves are reused; ``selection_or_model`` must be its model, ``solver`` is
+        then the resolver's.
 
     Returns
     -------
@@ -704,12 +705,16 @@ def explain(selection_or_model: Selection | Model, ids: Iterable[str] | None = N
         if n > 1:
             with ThreadPoolExecutor(n, thread_name_prefix="selector-explain") as pool:
                 return explain(selection_or_model, ids, executor=pool, lang=lang,
-                               rules=rules, solver=solver)
+                               rules=rules, solver=solver, resolver=resolver)
     t0 = time.perf_counter()
-    model, base = _model_and_base(selection_or_model, solver)
-    if solver is None and int(model.eligible.sum()) <= FAST_SOLVER_MAX:
-        solver = "highs"
-    res = Resolver(model, base, solver=solver)
+    if resolver is not None:
+        if selection_or_model is not resolver.model:
+            raise TypeError("explain(resolver=...) explains the resolver's own model")
+        model, res = resolver.model, resolver
+    else:
+        model, first = _model_and_base(selection_or_model, solver)
+        res = Resolver(model, first, solver=solver)
+    solver, start = res.options.solver, res.solves
     base = res.base
     wanted = _wanted(model, ids)
     chosen = set(base.selected)
@@ -733,7 +738,7 @@ def explain(selection_or_model: Selection | Model, ids: Iterable[str] | None = N
         f"out:{o.id}": w for o, w in places if w is not None}
     draft = Explanation(base, lang, Section(tuple(rooms)), Section(tuple(r for r, _ in runners)),
                         Section(tuple(p for p, _ in places)), Section(tuple(inel)),
-                        res.solves + changed.solves, 0.0, changes, conflicts)
+                        res.solves - start + changed.solves, 0.0, changes, conflicts)
 
     def worded(row: Any) -> Any:
         return type(row)(**{**{f.name: getattr(row, f.name) for f in fields(row)},
@@ -743,7 +748,7 @@ def explain(selection_or_model: Selection | Model, ids: Iterable[str] | None = N
         base, lang, draft.rules, Section(tuple(worded(r) for r in draft.runners_up)),
         Section(tuple(worded(r) for r in draft.selected)),
         Section(tuple(worded(r) for r in inel)),
-        res.solves + changed.solves, time.perf_counter() - t0, changes, conflicts)
+        res.solves - start + changed.solves, time.perf_counter() - t0, changes, conflicts)
 
 
 def _conflicts(runners: list[tuple[RunnerUp, Words | None]]) -> list[tuple[str, Words]]:

@@ -135,23 +135,28 @@ def solve_with_progress(model: Model, solver: Solver, time_limit: float | None,
 
 
 def reserve_and_reasons(model: Model, base: Selection, size: int, lang: Lang,
-                        solver: Solver, reporter: Reporter | None = None
+                        reporter: Reporter | None = None
                         ) -> tuple[list[tuple[str, float | None]], dict[str, str]]:
     """The scored reserve (rank order) and the "why not" sentence of each reserve project.
 
     The sentences come from :func:`selector.explain.explain`, so the report agrees with
-    ``selector explain`` word for word. A failure leaves the selection standing: a warning
-    says what is missing.
+    ``selector explain`` word for word; scoring and explaining share one
+    :class:`~selector.engine.whatif.Resolver` (its solver by the library's rule), so no
+    re-solve runs twice. A failure leaves the selection standing: a warning says what is
+    missing.
     """
     if size <= 0 or not base.is_optimal:
         return [], {}
-    from selector.explain import explain  # deferred: the what-if machinery, SQLAlchemy
+    # deferred: the what-if machinery and SQLAlchemy (not needed for --help)
+    from selector.engine.whatif import Resolver
+    from selector.explain import explain
     from selector.reserve import plan_reserve
 
     shown = reporter or Reporter(lang)
+    res = Resolver(model, base)
     try:
         with shown.stage("cli.progress.scoring", n=size):
-            ranked = plan_reserve(model, base, size)   # the reserve `reserve add` stores
+            ranked = plan_reserve(model, base, size, resolver=res)  # what `reserve add` stores
     except SelectorError as exc:  # the selection stands; say what is missing
         shown.warn("cli.select.no_reserve", reason=safe(str(exc)))
         return [], {}
@@ -162,7 +167,7 @@ def reserve_and_reasons(model: Model, base: Selection, size: int, lang: Lang,
     try:
         with shown.stage("cli.progress.explaining", n=len(reserve)):
             explanation = explain(model, [pid for pid, _ in reserve], lang=lang, rules=False,
-                                  solver=solver)
+                                  resolver=res)
     except SelectorError as exc:
         shown.warn("cli.select.no_reasons", reason=safe(str(exc)))
         return reserve, {}
@@ -238,7 +243,7 @@ def select(
                                               calibration, out, lang)
     started = time.perf_counter()
     size = reserve_size(reserve_given)
-    reserve_rows, why_not = reserve_and_reasons(model, selection, size, lang, solver, reporter)
+    reserve_rows, why_not = reserve_and_reasons(model, selection, size, lang, reporter)
     reserve_seconds = time.perf_counter() - started
     provenance = Provenance.of(selection, input_path, rules_path)
     report = build_report(selection, lang=lang, title=title, reserve=reserve_rows, why_not=why_not,

@@ -72,6 +72,7 @@ from selector.money import from_fen, to_fen
 from selector.result import Selection
 
 __all__ = [
+    "FAST_SOLVER_MAX",
     "ForcedIn",
     "ForcedOut",
     "Resolver",
@@ -199,6 +200,14 @@ class Threshold:
     first: bool = False
 
 
+#: Up to this many eligible candidates the re-solves run in HiGHS in-process unless a
+#: solver is asked for (no CBC subprocess per re-solve: a what-if question is a re-solve
+#: of a model already proven, so only its speed depends on the solver). Measured on the
+#: bundled example (150 proposals, every rule family, schedule on): a tie-broken re-solve
+#: took ~1.1 s in HiGHS and ~2.8 s in CBC; a reserve of 10 scored 9.3 s in CBC, 5.7 s in HiGHS.
+FAST_SOLVER_MAX = 500
+
+
 class Resolver:
     """Re-solves one model with overrides, caching each distinct question.
 
@@ -214,8 +223,9 @@ class Resolver:
         The base selection (``model.solve()``); a fresh solve when omitted.
     options:
         Passed to every re-solve (:class:`~selector.engine.SolveOptions`; default: the
-        model's solver and the engine's defaults). ``solver``, ``time_limit`` and
-        ``gap`` are shorthands for it.
+        engine's defaults). ``solver``, ``time_limit`` and ``gap`` are shorthands for it.
+        Without a solver: HiGHS in-process up to :data:`FAST_SOLVER_MAX` eligible
+        candidates, else the model's.
 
     Attributes
     ----------
@@ -229,6 +239,8 @@ class Resolver:
         self.model = model
         self.options = (options or SolveOptions()).merged(solver=solver, time_limit=time_limit,
                                                           gap=gap)
+        if self.options.solver is None and int(model.eligible.sum()) <= FAST_SOLVER_MAX:
+            self.options = self.options.merged(solver="highs")
         self._holding: dict[str, tuple[str, ...]] = {}   # see _hint
         self._hints_lock = threading.Lock()
         self._cache: dict[tuple[str, Overrides], Selection | None] = {}
