@@ -42,8 +42,10 @@ lint: install
 docs: install
 	NO_MKDOCS_2_WARNING=1 $(BIN)/python -m mkdocs build --strict --quiet -d $(VENV)/site
 
+# One worker per core; a test file stays on one worker (README lines run in order).
+TEST_WORKERS ?= auto
 test: install system-deps lint docs
-	$(BIN)/python -m pytest -q -p no:cacheprovider
+	$(BIN)/python -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadfile
 
 bench: install
 	$(BIN)/python -m pip install --quiet -r benchmarks/requirements.txt
