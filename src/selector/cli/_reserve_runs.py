@@ -23,7 +23,7 @@ import pandas as pd
 import typer
 
 from selector._errors import ReserveError, SolverError
-from selector.cli._common import EXIT_OK, err_console, out_console, write_json
+from selector.cli._common import EXIT_OK, err_console, money_option, out_console, write_json
 from selector.cli._reserve_shared import (
     DEFAULT_DB,
     Db,
@@ -32,7 +32,6 @@ from selector.cli._reserve_shared import (
     backfill_view,
     carry_over_notes,
     entries_view,
-    money_option,
     open_store,
     safe,
     text,
@@ -234,7 +233,9 @@ def parse_spent(items: list[str], lang: Lang = DEFAULT_LANG) -> dict[str, Decima
         pid, sep, amount = item.rpartition("=")
         if not sep or not pid:
             raise usage("reserve.usage.spent_format", lang, got=safe(item))
-        out[pid] = money_option(amount, f"--spent {pid}", lang)
+        spent = money_option(amount, f"--spent {pid}", lang)
+        assert spent is not None   # a string was given
+        out[pid] = spent
     return out
 
 

@@ -20,15 +20,14 @@ import typer
 from rich.console import Group
 from rich.text import Text
 
-from selector._errors import InvalidInputError, ReserveError
+from selector._errors import ReserveError
 from selector.cli._tables import rich_table, rows_of
 from selector.i18n import DEFAULT_LANG, Lang, fmt_count, fmt_money, t
-from selector.money import parse_money
 from selector.reserve import Backfill, CarryOver, ReserveStore
 from selector.text import terminal_safe
 
 __all__ = ["DEFAULT_DB", "Db", "JsonOut", "LangOpt", "Status", "Year", "backfill_view",
-           "carry_over_notes", "entries_view", "money_option", "open_store", "safe",
+           "carry_over_notes", "entries_view", "open_store", "safe",
            "store_url", "text", "usage"]
 
 #: The store used when ``--db`` is not given (a SQLite file in the working directory).
@@ -60,17 +59,6 @@ def text(key: str, lang: Lang, /, **params: Any) -> Text:
 def usage(key: str, lang: Lang, /, **params: Any) -> typer.BadParameter:
     """A usage error (exit 2) worded by the catalogue."""
     return typer.BadParameter(t(key, lang, **params))
-
-
-def money_option(value: str | None, option: str, lang: Lang) -> Any:
-    """An amount of money given on the command line (exact ``Decimal``), or a usage error."""
-    if value is None:
-        return None
-    try:
-        return parse_money(value, option)
-    except InvalidInputError as exc:
-        raise usage("reserve.usage.money", lang, option=option, got=safe(value),
-                    detail=safe(exc)) from None
 
 
 def store_url(db: str) -> str:
