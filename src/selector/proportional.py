@@ -207,18 +207,7 @@ def load_ballots(path: str | Path, proposals: ProposalSet, *, lang: Lang = DEFAU
 def ballots_from_frame(table: pd.DataFrame, proposals: ProposalSet, *, source: str = "",
                        lang: Lang = DEFAULT_LANG) -> Ballots:
     """Validate a DataFrame of ballots (headers as in the module docstring)."""
-    lookup = {_fold(h): "voter" for h in _VOTER} | {_fold(h): "approved" for h in _APPROVED}
-    columns: dict[str, str] = {}
-    for h in table.columns:
-        f = lookup.get(_fold(h))
-        if f is not None and f not in columns:
-            columns[f] = str(h)
-    missing = [f for f in ("voter", "approved") if f not in columns]
-    if missing:
-        names = {"voter": "、".join(_VOTER[:2] + _VOTER[3:4]),
-                 "approved": "、".join(_APPROVED[:1] + _APPROVED[3:4])}
-        raise InvalidInputError([InputProblem(t("proportional.missing_column", lang,
-                                                names=names[f]), 1) for f in missing], source)
+    columns = _ballot_columns(table, source, lang)
     known = {normalise_key(str(i)): str(i) for i in proposals.frame["id"]}
     problems: list[InputProblem] = []
     voters: list[str] = []
@@ -238,16 +227,9 @@ def ballots_from_frame(table: pd.DataFrame, proposals: ProposalSet, *, source: s
             problems.append(InputProblem(t("proportional.voter_twice", lang), row,
                                          columns["voter"], voter[:80]))
         seen.add(voter)
-        ids = []
-        for item in (p.strip() for p in _SEPARATORS.split(text)):
-            if not item:
-                continue
-            pid = known.get(normalise_key(item))
-            if pid is None:
-                problems.append(InputProblem(t("proportional.unknown_id", lang), row,
-                                             columns["approved"], item[:80]))
-            else:
-                ids.append(pid)
+        ids, unknown = _approved_ids(text, known)
+        problems.extend(InputProblem(t("proportional.unknown_id", lang), row,
+                                     columns["approved"], item[:80]) for item in unknown)
         voters.append(voter)
         approvals.append(tuple(dict.fromkeys(ids)))
     if problems:
@@ -255,6 +237,38 @@ def ballots_from_frame(table: pd.DataFrame, proposals: ProposalSet, *, source: s
     if not voters:
         raise InvalidInputError(t("proportional.no_votes", lang), source)
     return Ballots(tuple(voters), tuple(approvals), source)
+
+
+def _ballot_columns(table: pd.DataFrame, source: str, lang: Lang) -> dict[str, str]:
+    """``{"voter": header, "approved": header}`` (the first header of each field)."""
+    lookup = {_fold(h): "voter" for h in _VOTER} | {_fold(h): "approved" for h in _APPROVED}
+    columns: dict[str, str] = {}
+    for h in table.columns:
+        f = lookup.get(_fold(h))
+        if f is not None and f not in columns:
+            columns[f] = str(h)
+    missing = [f for f in ("voter", "approved") if f not in columns]
+    if missing:
+        names = {"voter": "、".join(_VOTER[:2] + _VOTER[3:4]),
+                 "approved": "、".join(_APPROVED[:1] + _APPROVED[3:4])}
+        raise InvalidInputError([InputProblem(t("proportional.missing_column", lang,
+                                                names=names[f]), 1) for f in missing], source)
+    return columns
+
+
+def _approved_ids(text: str, known: dict[str, str]) -> tuple[list[str], list[str]]:
+    """The proposal ids of one ballot cell, and the items that name no proposal."""
+    ids: list[str] = []
+    unknown: list[str] = []
+    for item in (p.strip() for p in _SEPARATORS.split(text)):
+        if not item:
+            continue
+        pid = known.get(normalise_key(item))
+        if pid is None:
+            unknown.append(item)
+        else:
+            ids.append(pid)
+    return ids, unknown
 
 
 def mes(proposals: ProposalSet, ballots: Ballots, budget: Decimal | int | str, *,
