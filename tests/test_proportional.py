@@ -26,6 +26,7 @@ from selector.proportional import (
     mes,
 )
 from selector.rules import Eligibility, GroupRule
+from selector.scenarios import SolveOptions
 
 pytest.importorskip("pabutools")
 
@@ -137,7 +138,8 @@ def test_union_call_lists_are_checked_against_every_rule() -> None:
     for k in range(0, max(votes), 5):
         approvals.append(tuple(i for i, v in zip(proposals.ids, votes, strict=True) if v > k))
     ballots = Ballots(tuple(f"W{k}" for k in range(len(approvals))), tuple(approvals))
-    result = compare_rules(proposals, rules, ballots=ballots, time_limit=60)
+    result = compare_rules(proposals, rules, ballots=ballots,
+                           options=SolveOptions(time_limit=60))
     ilp, grd, m = (result.list_of(n) for n in ("ilp", "greedy", "mes"))
     assert ilp.broken == ()
     assert grd.broken == greedy(proposals, rules).violations

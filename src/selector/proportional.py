@@ -66,6 +66,7 @@ import pandas as pd
 from selector._errors import InputProblem, InvalidInputError
 from selector.baselines import greedy
 from selector.engine import Model, Outcome, RuleCheck
+from selector.engine.options import SolveOptions
 from selector.engine.screening import check_columns, pool_eligibility, screen_problem
 from selector.engine.solve import exact_pool_payments
 from selector.engine.verify import rule_violations
@@ -447,8 +448,7 @@ def _group_rows(proposals: ProposalSet, lists: Sequence[RuleList]) -> pd.DataFra
 
 def compare_rules(proposals: ProposalSet, rules: Rules | None = None, *,
                   ballots: Ballots | None = None, compare: Sequence[str] = RULES,
-                  budget: Decimal | int | str | None = None,
-                  solver: Literal["cbc", "highs"] = "cbc", time_limit: float | None = None,
+                  budget: Decimal | int | str | None = None, options: SolveOptions | None = None,
                   increment: Fraction | Decimal | int | None = None,
                   lang: Lang = DEFAULT_LANG) -> RuleComparison:
     """Run MES, greedy and the exact selection on the same call and compare their lists.
@@ -463,6 +463,10 @@ def compare_rules(proposals: ProposalSet, rules: Rules | None = None, *,
         Rules to run, from :data:`RULES`, in the order shown.
     budget:
         Overrides the rules' total budget (a Pabulib file's own budget, say).
+    options:
+        The exact selection's solver, time limit and gap
+        (:class:`~selector.engine.options.SolveOptions`, as every scenario function takes;
+        default CBC, no time limit).
     increment:
         MES's raise of each voter's budget per iteration (see :func:`mes`).
 
@@ -505,8 +509,9 @@ def compare_rules(proposals: ProposalSet, rules: Rules | None = None, *,
         elif name == "greedy":
             selected = greedy(proposals, rules).selected
         else:
-            result = Model.build(proposals, rules, solver=solver).solve(
-                solver=solver, time_limit=time_limit)
+            solve = options or SolveOptions()
+            result = Model.build(proposals, rules, solver=solve.solver or "cbc").solve(
+                solver=solve.solver, time_limit=solve.time_limit, gap=solve.gap)
             selected, starts, status = result.selected, dict(result.schedule), result.status.value
         seconds = time.perf_counter() - start
         lists.append(RuleList(
