@@ -108,7 +108,7 @@ def _total_row(ws: Worksheet, table: Table, total_label: str) -> None:
         total[col] = float(sum(amounts, Decimal(0)))
     for col, kind in enumerate(table.kinds):
         if kind == "count":
-            total[col] = float(sum(float(r[col] or 0) for r in table.rows))  # type: ignore[arg-type]
+            total[col] = float(sum(float(r[col] or 0) for r in table.rows))
     ws.append(total)
     for cell in ws[ws.max_row]:
         cell.font = _BOLD
@@ -163,7 +163,7 @@ def _summary(ws: Worksheet, report: Report, formats: Mapping[Kind, str]) -> None
         for pool in report.pools:
             ws.append([safe_text(pool.label), float(pool.paid), float(pool.amount), pool.share])
             for col, kind in ((2, "money"), (3, "money"), (4, "share")):
-                ws.cell(row=ws.max_row, column=col).number_format = formats[kind]  # type: ignore[index]
+                ws.cell(row=ws.max_row, column=col).number_format = formats[kind]
     for letter, width in (("A", 26), ("B", 30), ("C", 20), ("D", 12)):
         ws.column_dimensions[letter].width = width
 
