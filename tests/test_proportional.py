@@ -69,6 +69,19 @@ def test_mes_gives_each_bloc_its_share_where_the_optimum_does_not() -> None:
     assert result.list_of("ilp").broken == ()
 
 
+def test_compare_rules_takes_solve_options_or_their_shorthands() -> None:
+    ps, ballots = _blocs()
+    rules = Rules(budget=6, eligibility=Eligibility(require_indicator=False), completion=None)
+    for kwargs in ({"options": SolveOptions(solver="highs", time_limit=30)},
+                   {"solver": "highs", "gap": 0.0}, {}):
+        ilp = compare_rules(ps, rules, ballots=ballots, compare=["ilp"], **kwargs).list_of("ilp")
+        assert (ilp.selected, ilp.beneficiaries) == (("x1", "x2", "x3"), 18), kwargs
+    with pytest.raises(TypeError, match="'workers'"):
+        compare_rules(ps, rules, ballots=ballots, workers=2)
+    with pytest.raises(InvalidInputError):
+        compare_rules(ps, rules, ballots=ballots, solver="glpk")
+
+
 def _approval_files(max_voters: int) -> list[Path]:
     manifest = PABULIB / "manifest.csv"
     if not manifest.exists():
@@ -138,8 +151,7 @@ def test_union_call_lists_are_checked_against_every_rule() -> None:
     for k in range(0, max(votes), 5):
         approvals.append(tuple(i for i, v in zip(proposals.ids, votes, strict=True) if v > k))
     ballots = Ballots(tuple(f"W{k}" for k in range(len(approvals))), tuple(approvals))
-    result = compare_rules(proposals, rules, ballots=ballots,
-                           options=SolveOptions(time_limit=60))
+    result = compare_rules(proposals, rules, ballots=ballots, time_limit=60)
     ilp, grd, m = (result.list_of(n) for n in ("ilp", "greedy", "mes"))
     assert ilp.broken == ()
     assert grd.broken == greedy(proposals, rules).violations

@@ -450,7 +450,7 @@ def compare_rules(proposals: ProposalSet, rules: Rules | None = None, *,
                   ballots: Ballots | None = None, compare: Sequence[str] = RULES,
                   budget: Decimal | int | str | None = None, options: SolveOptions | None = None,
                   increment: Fraction | Decimal | int | None = None,
-                  lang: Lang = DEFAULT_LANG) -> RuleComparison:
+                  lang: Lang = DEFAULT_LANG, **shorthands: Any) -> RuleComparison:
     """Run MES, greedy and the exact selection on the same call and compare their lists.
 
     Parameters
@@ -465,16 +465,25 @@ def compare_rules(proposals: ProposalSet, rules: Rules | None = None, *,
         Overrides the rules' total budget (a Pabulib file's own budget, say).
     options:
         The exact selection's solver, time limit and gap
-        (:class:`~selector.engine.options.SolveOptions`, as every scenario function takes;
+        (:class:`~selector.engine.options.SolveOptions`, as the scenario functions take;
         default CBC, no time limit).
     increment:
         MES's raise of each voter's budget per iteration (see :func:`mes`).
+    **shorthands:
+        ``solver=``, ``time_limit=``, ``gap=``: one setting of ``options`` each.
 
     Raises
     ------
     InvalidInputError
-        An unknown rule name, MES without ballots or without a budget, pabutools missing.
+        An unknown rule name, MES without ballots or without a budget, pabutools missing,
+        a bad solver setting.
+    TypeError
+        Another keyword.
     """
+    other_keys = sorted(set(shorthands) - {"solver", "time_limit", "gap"})
+    if other_keys:
+        raise TypeError(f"compare_rules() got an unexpected keyword argument {other_keys[0]!r}")
+    solve = (options or SolveOptions()).merged(**shorthands)
     rules = rules or Rules()
     names = list(dict.fromkeys(compare))
     unknown = [n for n in names if n not in RULES]
@@ -509,7 +518,6 @@ def compare_rules(proposals: ProposalSet, rules: Rules | None = None, *,
         elif name == "greedy":
             selected = greedy(proposals, rules).selected
         else:
-            solve = options or SolveOptions()
             result = Model.build(proposals, rules, solver=solve.solver or "cbc").solve(
                 solver=solve.solver, time_limit=solve.time_limit, gap=solve.gap)
             selected, starts, status = result.selected, dict(result.schedule), result.status.value

@@ -26,7 +26,6 @@ from selector.cli._common import (
 from selector.cli._reserve_shared import Db, store_url
 from selector.cli._tables import rich_table
 from selector.engine import rules_from_pabulib
-from selector.engine.options import SolveOptions
 from selector.i18n import Lang, fmt_count, fmt_money, fmt_number, fmt_percent, t
 from selector.io import load_proposals
 from selector.model import ProposalSet
@@ -280,7 +279,7 @@ def compare_rules_command(input_path: Path, rules_paths: list[Path] | None,
     if amount is None and rules.total_budget is None:
         amount = proposals.meta.get("budget")
     result = compare_rules(proposals, rules, ballots=ballots, compare=rule_names, budget=amount,
-                           options=SolveOptions(solver=solver, time_limit=time_limit), lang=lang)
+                           solver=solver, time_limit=time_limit, lang=lang)
     write_json(result.to_dict(), json_out)
     if str(json_out) != "-":
         out_console().print(rules_view(result, lang))
