@@ -17,7 +17,14 @@ from scipy.sparse.csgraph import connected_components
 
 import selector
 from selector import InvalidInputError
-from selector.intake import fill_estimates, generate_suggestions, intake, key_text, shingles
+from selector.intake import (
+    IntakeOptions,
+    fill_estimates,
+    generate_suggestions,
+    intake,
+    key_text,
+    shingles,
+)
 
 TRUTH = ["idea", "domain", "variant"]
 
@@ -67,7 +74,7 @@ def test_clusters_follow_the_exact_jaccard_graph() -> None:
     every cluster lies within one component of the exact graph at a slightly lower
     threshold, and almost every exact pair well above it is found."""
     corpus = generate_suggestions(600, seed=5)
-    found = intake(corpus.drop(columns=TRUTH), threshold=0.6)
+    found = intake(corpus.drop(columns=TRUTH), options=IntakeOptions(threshold=0.6))
     members = found.members
     ok = members["cluster"].to_numpy() >= 0
     keys = [key_text(s) for s in corpus["text"].to_numpy()[ok]]
@@ -164,8 +171,9 @@ def test_bad_input_is_reported_with_rows() -> None:
 
 def test_results_do_not_depend_on_chunking(corpus: pd.DataFrame,
                                            result: selector.IntakeResult) -> None:
-    small = intake(corpus.drop(columns=TRUTH).iloc[:1500], chunk_size=97)
-    whole = intake(corpus.drop(columns=TRUTH).iloc[:1500], chunk_size=10_000)
+    small = intake(corpus.drop(columns=TRUTH).iloc[:1500], options=IntakeOptions(chunk_size=97))
+    whole = intake(corpus.drop(columns=TRUTH).iloc[:1500],
+                   options=IntakeOptions(chunk_size=10_000))
     pd.testing.assert_frame_equal(small.clusters, whole.clusters)
     pd.testing.assert_frame_equal(small.members, whole.members)
 
@@ -175,7 +183,7 @@ def test_results_do_not_depend_on_chunking(corpus: pd.DataFrame,
                                  "👍", "开展免费体检吧", "组织篮球比赛活动"]), min_size=1, max_size=30),
        st.integers(1, 7))
 def test_identical_normalised_texts_share_a_cluster(texts: list[str], chunk: int) -> None:
-    found = intake(pd.DataFrame({"text": texts}), chunk_size=chunk)
+    found = intake(pd.DataFrame({"text": texts}), options=IntakeOptions(chunk_size=chunk))
     members = found.members
     keys = [key_text(s) for s in texts]
     for a, b in itertools.combinations(range(len(texts)), 2):
@@ -209,7 +217,7 @@ def test_formats_read_alike(tmp_path: Path, corpus: pd.DataFrame) -> None:
                     encoding="utf-8")
     paths.append(path)
     for path in paths:
-        other = intake(path, chunk_size=64)
+        other = intake(path, options=IntakeOptions(chunk_size=64))
         pd.testing.assert_frame_equal(other.clusters, base.clusters, obj=path.suffix)
 
 
@@ -231,7 +239,24 @@ def test_unreadable_inputs_raise_one_error(tmp_path: Path) -> None:
     with pytest.raises(InvalidInputError, match="empty"):
         intake(tmp_path / "empty.csv", lang="en")
     with pytest.raises(InvalidInputError, match="bands"):
-        intake(pd.DataFrame({"text": ["abc"]}), bands=7, lang="en")
+        intake(pd.DataFrame({"text": ["abc"]}), options=IntakeOptions(bands=7), lang="en")
+
+
+def test_options_are_used_and_recorded() -> None:
+    """One IntakeOptions value carries the settings; the result records them."""
+    texts = ["建议设立户外劳动者驿站", "建议设立户外劳动者驿站！", "开展免费体检服务", "好"]
+    options = IntakeOptions(threshold=0.9, ngram=3, num_perm=64, bands=16, min_chars=2,
+                            seed=7, id_prefix="C", chunk_size=2)
+    found = intake(pd.DataFrame({"text": texts}), min_supporters=1, options=options)
+    assert found.settings == {"threshold": 0.9, "ngram": 3, "num_perm": 64, "bands": 16,
+                              "min_chars": 2, "seed": 7, "min_supporters": 1, "chunk_size": 2,
+                              "group_share": 0.2, "district_share": 0.5}
+    assert list(found.to_frame()["id"]) == ["C0000", "C0001"]  # min_chars=2 sets "好" aside
+    assert found.counts["too_short"] == 1
+    with pytest.raises(InvalidInputError) as bad:
+        intake(pd.DataFrame({"text": texts}), options=IntakeOptions(ngram=0, threshold=2.0),
+               lang="en")
+    assert [p.message.split(" ")[0] for p in bad.value.problems] == ["ngram", "threshold"]
 
 
 def test_draft_round_trips_through_the_loader(tmp_path: Path, corpus: pd.DataFrame) -> None:

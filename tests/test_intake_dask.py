@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from selector.intake import generate_suggestions, intake
+from selector.intake import IntakeOptions, generate_suggestions, intake
 
 distributed = pytest.importorskip("distributed")
 
@@ -16,11 +16,12 @@ def test_dask_result_equals_the_local_one(tmp_path: Path) -> None:
     corpus = generate_suggestions(3000, seed=21).drop(columns=["idea", "domain", "variant"])
     path = tmp_path / "s.csv"
     corpus.to_csv(path, index=False)
-    local = intake(path, chunk_size=400, out=tmp_path / "local.csv")
+    local = intake(path, options=IntakeOptions(chunk_size=400), out=tmp_path / "local.csv")
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                   dashboard_address=None) as cluster, \
             distributed.Client(cluster) as client:
-        remote = intake(path, chunk_size=400, executor=client, out=tmp_path / "dask.csv")
+        remote = intake(path, options=IntakeOptions(chunk_size=400), executor=client,
+                            out=tmp_path / "dask.csv")
     pd.testing.assert_frame_equal(local.clusters, remote.clusters)
     pd.testing.assert_frame_equal(local.members, remote.members)
     assert local.counts == remote.counts and local.problems == remote.problems

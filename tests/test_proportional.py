@@ -26,6 +26,7 @@ from selector.proportional import (
     mes,
 )
 from selector.rules import Eligibility, GroupRule
+from selector.scenarios import SolveOptions
 
 pytest.importorskip("pabutools")
 
@@ -66,6 +67,19 @@ def test_mes_gives_each_bloc_its_share_where_the_optimum_does_not() -> None:
     result = compare_rules(ps, capped, ballots=ballots)
     assert len(result.list_of("mes").broken) == 1
     assert result.list_of("ilp").broken == ()
+
+
+def test_compare_rules_takes_solve_options_or_their_shorthands() -> None:
+    ps, ballots = _blocs()
+    rules = Rules(budget=6, eligibility=Eligibility(require_indicator=False), completion=None)
+    for kwargs in ({"options": SolveOptions(solver="highs", time_limit=30)},
+                   {"solver": "highs", "gap": 0.0}, {}):
+        ilp = compare_rules(ps, rules, ballots=ballots, compare=["ilp"], **kwargs).list_of("ilp")
+        assert (ilp.selected, ilp.beneficiaries) == (("x1", "x2", "x3"), 18), kwargs
+    with pytest.raises(TypeError, match="'workers'"):
+        compare_rules(ps, rules, ballots=ballots, workers=2)
+    with pytest.raises(InvalidInputError):
+        compare_rules(ps, rules, ballots=ballots, solver="glpk")
 
 
 def _approval_files(max_voters: int) -> list[Path]:

@@ -73,8 +73,16 @@ def _domain_shares(proposals: ProposalSet, ids: tuple[str, ...]) -> dict[str, fl
 
 def test_three_years_of_the_reserve(reserve_db_url: str) -> None:
     store = ReserveStore(reserve_db_url, lang="en")
+    call1, ranked1 = _year_one(store)
+    base2, rules2 = _year_two(store, call1, ranked1)
+    _mid_year_backfill(store, base2, rules2)
+    _year_three(store)
+    _audit_history(store)
+    store.close()
 
-    # -- year 1: select and reserve -----------------------------------------------------------
+
+def _year_one(store: ReserveStore) -> tuple[ProposalSet, RunnerUps]:
+    """Year 1: select and reserve."""
     call1 = generate_call(40, seed=1, year=2025)
     co1 = carry_over(store, 2025, call1, POLICY)
     assert (co1.carried, co1.expired, len(co1.pool)) == ([], [], 40)
@@ -87,8 +95,12 @@ def test_three_years_of_the_reserve(reserve_db_url: str) -> None:
     assert [e.rank for e in year1] == list(range(1, len(year1) + 1))
     assert all(e.score == pytest.approx(ranked1.scores[e.proposal_id]) for e in year1)
     assert store.runs(2025)[0].result["selected"] == list(base1.selected)
+    return call1, ranked1
 
-    # -- year 2: carry over, merge a re-submission, some win, some age ------------------------
+
+def _year_two(store: ReserveStore, call1: ProposalSet, ranked1: RunnerUps
+              ) -> tuple[Selection, Rules]:
+    """Year 2: carry over, merge a re-submission, some win, some age."""
     resubmitted = ranked1.reserve[1]
     call2 = _resubmit(generate_call(40, seed=2, year=2026), call1, resubmitted)
     co2 = carry_over(store, 2026, call2, POLICY)
@@ -130,8 +142,11 @@ def test_three_years_of_the_reserve(reserve_db_url: str) -> None:
     reserved2 = [e for e in year2.values() if e.status == "reserved"]
     order = sorted(reserved2, key=lambda e: (-e.score, e.proposal_id))
     assert [e.rank for e in order] == list(range(1, len(order) + 1))
+    return base2, rules2
 
-    # -- mid-year: the most expensive project is cancelled, another under-spends ------------
+
+def _mid_year_backfill(store: ReserveStore, base2: Selection, rules2: Rules) -> None:
+    """Mid-year: the most expensive project is cancelled, another under-spends."""
     costs = {i: base2.proposals[i].cost for i in base2.selected}
     cancel = max(costs, key=lambda i: costs[i])
     under = min(costs, key=lambda i: costs[i])
@@ -168,7 +183,9 @@ def test_three_years_of_the_reserve(reserve_db_url: str) -> None:
     with pytest.raises(ReserveError, match="already promoted"):
         store.promote(2026, result.replacements[:1], reason="twice")
 
-    # -- year 3: the oldest entries expire -----------------------------------------------------
+
+def _year_three(store: ReserveStore) -> None:
+    """Year 3: the oldest entries expire."""
     left = {e.proposal_id: e for e in store.entries(2026, "reserved")}
     assert any(e.origin_year == 2025 for e in left.values())
     co3 = carry_over(store, 2027, generate_call(30, seed=3, year=2027), POLICY)
@@ -183,7 +200,9 @@ def test_three_years_of_the_reserve(reserve_db_url: str) -> None:
         assert e.score == pytest.approx(e.base_score * POLICY.decay)
         assert e.proposal_id in co3.pool.ids
 
-    # -- the audit history explains every status change ---------------------------------------
+
+def _audit_history(store: ReserveStore) -> None:
+    """The audit history explains every status change."""
     for e in store.entries():
         changes = store.history(entry_id=e.id)
         assert changes[0].old_status is None and changes[0].action == "reserved"
@@ -196,7 +215,6 @@ def test_three_years_of_the_reserve(reserve_db_url: str) -> None:
     resub = next(e for e in store.entries() if e.proposal_id == "2026-R001")
     assert any("re-submitted as '2026-R001'" in c.reason
                for c in store.history(entry_id=resub.id))
-    store.close()
 
 
 def test_resubmission_keeps_stored_data_when_asked(tmp_path: Any) -> None:

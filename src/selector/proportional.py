@@ -66,6 +66,7 @@ import pandas as pd
 from selector._errors import InputProblem, InvalidInputError
 from selector.baselines import greedy
 from selector.engine import Model, Outcome, RuleCheck
+from selector.engine.options import SolveOptions
 from selector.engine.screening import check_columns, pool_eligibility, screen_problem
 from selector.engine.solve import exact_pool_payments
 from selector.engine.verify import rule_violations
@@ -207,18 +208,7 @@ def load_ballots(path: str | Path, proposals: ProposalSet, *, lang: Lang = DEFAU
 def ballots_from_frame(table: pd.DataFrame, proposals: ProposalSet, *, source: str = "",
                        lang: Lang = DEFAULT_LANG) -> Ballots:
     """Validate a DataFrame of ballots (headers as in the module docstring)."""
-    lookup = {_fold(h): "voter" for h in _VOTER} | {_fold(h): "approved" for h in _APPROVED}
-    columns: dict[str, str] = {}
-    for h in table.columns:
-        f = lookup.get(_fold(h))
-        if f is not None and f not in columns:
-            columns[f] = str(h)
-    missing = [f for f in ("voter", "approved") if f not in columns]
-    if missing:
-        names = {"voter": "、".join(_VOTER[:2] + _VOTER[3:4]),
-                 "approved": "、".join(_APPROVED[:1] + _APPROVED[3:4])}
-        raise InvalidInputError([InputProblem(t("proportional.missing_column", lang,
-                                                names=names[f]), 1) for f in missing], source)
+    columns = _ballot_columns(table, source, lang)
     known = {normalise_key(str(i)): str(i) for i in proposals.frame["id"]}
     problems: list[InputProblem] = []
     voters: list[str] = []
@@ -238,16 +228,9 @@ def ballots_from_frame(table: pd.DataFrame, proposals: ProposalSet, *, source: s
             problems.append(InputProblem(t("proportional.voter_twice", lang), row,
                                          columns["voter"], voter[:80]))
         seen.add(voter)
-        ids = []
-        for item in (p.strip() for p in _SEPARATORS.split(text)):
-            if not item:
-                continue
-            pid = known.get(normalise_key(item))
-            if pid is None:
-                problems.append(InputProblem(t("proportional.unknown_id", lang), row,
-                                             columns["approved"], item[:80]))
-            else:
-                ids.append(pid)
+        ids, unknown = _approved_ids(text, known)
+        problems.extend(InputProblem(t("proportional.unknown_id", lang), row,
+                                     columns["approved"], item[:80]) for item in unknown)
         voters.append(voter)
         approvals.append(tuple(dict.fromkeys(ids)))
     if problems:
@@ -255,6 +238,38 @@ def ballots_from_frame(table: pd.DataFrame, proposals: ProposalSet, *, source: s
     if not voters:
         raise InvalidInputError(t("proportional.no_votes", lang), source)
     return Ballots(tuple(voters), tuple(approvals), source)
+
+
+def _ballot_columns(table: pd.DataFrame, source: str, lang: Lang) -> dict[str, str]:
+    """``{"voter": header, "approved": header}`` (the first header of each field)."""
+    lookup = {_fold(h): "voter" for h in _VOTER} | {_fold(h): "approved" for h in _APPROVED}
+    columns: dict[str, str] = {}
+    for h in table.columns:
+        f = lookup.get(_fold(h))
+        if f is not None and f not in columns:
+            columns[f] = str(h)
+    missing = [f for f in ("voter", "approved") if f not in columns]
+    if missing:
+        names = {"voter": "、".join(_VOTER[:2] + _VOTER[3:4]),
+                 "approved": "、".join(_APPROVED[:1] + _APPROVED[3:4])}
+        raise InvalidInputError([InputProblem(t("proportional.missing_column", lang,
+                                                names=names[f]), 1) for f in missing], source)
+    return columns
+
+
+def _approved_ids(text: str, known: dict[str, str]) -> tuple[list[str], list[str]]:
+    """The proposal ids of one ballot cell, and the items that name no proposal."""
+    ids: list[str] = []
+    unknown: list[str] = []
+    for item in (p.strip() for p in _SEPARATORS.split(text)):
+        if not item:
+            continue
+        pid = known.get(normalise_key(item))
+        if pid is None:
+            unknown.append(item)
+        else:
+            ids.append(pid)
+    return ids, unknown
 
 
 def mes(proposals: ProposalSet, ballots: Ballots, budget: Decimal | int | str, *,
@@ -433,10 +448,9 @@ def _group_rows(proposals: ProposalSet, lists: Sequence[RuleList]) -> pd.DataFra
 
 def compare_rules(proposals: ProposalSet, rules: Rules | None = None, *,
                   ballots: Ballots | None = None, compare: Sequence[str] = RULES,
-                  budget: Decimal | int | str | None = None,
-                  solver: Literal["cbc", "highs"] = "cbc", time_limit: float | None = None,
+                  budget: Decimal | int | str | None = None, options: SolveOptions | None = None,
                   increment: Fraction | Decimal | int | None = None,
-                  lang: Lang = DEFAULT_LANG) -> RuleComparison:
+                  lang: Lang = DEFAULT_LANG, **shorthands: Any) -> RuleComparison:
     """Run MES, greedy and the exact selection on the same call and compare their lists.
 
     Parameters
@@ -449,14 +463,27 @@ def compare_rules(proposals: ProposalSet, rules: Rules | None = None, *,
         Rules to run, from :data:`RULES`, in the order shown.
     budget:
         Overrides the rules' total budget (a Pabulib file's own budget, say).
+    options:
+        The exact selection's solver, time limit and gap
+        (:class:`~selector.engine.options.SolveOptions`, as the scenario functions take;
+        default CBC, no time limit).
     increment:
         MES's raise of each voter's budget per iteration (see :func:`mes`).
+    **shorthands:
+        ``solver=``, ``time_limit=``, ``gap=``: one setting of ``options`` each.
 
     Raises
     ------
     InvalidInputError
-        An unknown rule name, MES without ballots or without a budget, pabutools missing.
+        An unknown rule name, MES without ballots or without a budget, pabutools missing,
+        a bad solver setting.
+    TypeError
+        Another keyword.
     """
+    other_keys = sorted(set(shorthands) - {"solver", "time_limit", "gap"})
+    if other_keys:
+        raise TypeError(f"compare_rules() got an unexpected keyword argument {other_keys[0]!r}")
+    solve = (options or SolveOptions()).merged(**shorthands)
     rules = rules or Rules()
     names = list(dict.fromkeys(compare))
     unknown = [n for n in names if n not in RULES]
@@ -491,8 +518,8 @@ def compare_rules(proposals: ProposalSet, rules: Rules | None = None, *,
         elif name == "greedy":
             selected = greedy(proposals, rules).selected
         else:
-            result = Model.build(proposals, rules, solver=solver).solve(
-                solver=solver, time_limit=time_limit)
+            result = Model.build(proposals, rules, solver=solve.solver or "cbc").solve(
+                solver=solve.solver, time_limit=solve.time_limit, gap=solve.gap)
             selected, starts, status = result.selected, dict(result.schedule), result.status.value
         seconds = time.perf_counter() - start
         lists.append(RuleList(

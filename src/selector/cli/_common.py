@@ -93,9 +93,9 @@ def lang_of(argv: list[str] | None = None) -> Lang:
         elif arg.startswith("--lang="):
             value = arg.split("=", 1)[1]
         if value in LANGS:
-            return value  # type: ignore[return-value]
+            return value
     env = os.environ.get("SELECTOR_LANG", "")
-    return env if env in LANGS else DEFAULT_LANG  # type: ignore[return-value]
+    return env if env in LANGS else DEFAULT_LANG
 
 
 #: The language of ``--help`` (fixed when the command line is built: ``SELECTOR_LANG``).

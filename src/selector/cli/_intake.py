@@ -15,7 +15,7 @@ from rich.table import Table
 from selector._errors import InputProblem
 from selector.cli._common import EXIT_OK, write_json
 from selector.i18n import Lang, fmt_number, t
-from selector.intake import IntakeResult, intake
+from selector.intake import IntakeOptions, IntakeResult, intake
 from selector.text import terminal_safe
 
 __all__ = ["problem_line", "register", "summary_lines"]
@@ -151,9 +151,10 @@ def intake_command(
         selector intake big.parquet --out candidates.parquet --dask-workers 4 --lang en
     """
     with _dask_client(dask_workers, scheduler) as client:
+        options = IntakeOptions(threshold=threshold, min_chars=min_chars, chunk_size=chunk_size,
+                                sheet=sheet, encoding=encoding)
         result = intake(suggestions, out=out, members=members, estimates=costs,
-                        min_supporters=min_supporters, threshold=threshold, min_chars=min_chars,
-                        chunk_size=chunk_size, executor=client, sheet=sheet, encoding=encoding,
+                        min_supporters=min_supporters, options=options, executor=client,
                         lang=lang)
     if json_out is not None:
         write_json(result.to_dict(), json_out)

@@ -81,7 +81,7 @@ def check_lang(lang: str) -> Lang:
     'zh'
     """
     if lang in LANGS:
-        return lang  # type: ignore[return-value]
+        return lang
     from selector._errors import InvalidInputError  # deferred: _errors imports this module
 
     raise InvalidInputError(t("common.bad_lang", DEFAULT_LANG, got=lang,

@@ -11,6 +11,9 @@ into candidates a planner can cost, and says how many workers asked for each::
     result.clusters          # one row per cluster, with its breakdowns
     result.members           # every row: its cluster, candidate and status
 
+    selector.intake("suggestions.csv", out="candidates.csv", min_supporters=5,
+                    options=IntakeOptions(threshold=0.7, encoding="gb18030"))
+
 The pipeline
 ------------
 1. **Read** the file in chunks of ``chunk_size`` rows (:mod:`selector.intake._read`):
@@ -50,6 +53,7 @@ from selector.intake._pipeline import (
     DRAFT_FIELDS,
     KEYWORDS,
     SUBMITTER_TYPES,
+    IntakeOptions,
     IntakeResult,
     fill_estimates,
     intake,
@@ -63,6 +67,7 @@ __all__ = [
     "FIELDS",
     "KEYWORDS",
     "SUBMITTER_TYPES",
+    "IntakeOptions",
     "IntakeResult",
     "fill_estimates",
     "generate_suggestions",

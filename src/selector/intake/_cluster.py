@@ -36,6 +36,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
@@ -70,8 +72,6 @@ class Clustering:
 
 
 def _concat(arrays: Sequence[Any]) -> Any:
-    import pyarrow as pa
-
     return pa.concat_arrays(list(arrays)) if arrays else pa.array([], type=pa.string())
 
 
@@ -139,109 +139,160 @@ def _breakdown(cluster: np.ndarray, part: np.ndarray, supporter: np.ndarray, n_c
 
 def cluster(sketches: Sequence[Sketch], settings: Settings) -> Clustering:
     """Stage 2 (see the module docstring); ``sketches`` in file order."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    rows = np.concatenate([s.rows for s in sketches]) if sketches else np.zeros(0, np.int64)
-    n = len(rows)
-    status = np.concatenate([s.status for s in sketches]) if n else np.zeros(0, np.int8)
-    flags = np.concatenate([s.flags for s in sketches]) if n else np.zeros(0, np.uint8)
-    text_hash = np.concatenate([s.text_hash for s in sketches]) if n else np.zeros(0, np.uint64)
-    ids = _concat([s.ids for s in sketches])
-
-    # ids used before: the same text again is a repeated row, another text is kept
-    id_code = _codes(ids)
-    first_of_code = np.full(int(id_code.max()) + 1 if n else 0, -1, dtype=np.int64)
-    uniq_codes, first_pos = np.unique(id_code, return_index=True)
-    first_of_code[uniq_codes] = first_pos
-    first_row_of_id = rows[first_of_code[id_code]] if n else np.zeros(0, np.int64)
-    reused = np.arange(n) != first_of_code[id_code]
-    same = pd.DataFrame({"id": id_code, "h": text_hash, "ok": status == STATUS["ok"]})
-    repeated = reused & same.duplicated(keep="first").to_numpy() & (status == STATUS["ok"])
-    status = status.copy()
-    status[repeated] = STATUS["repeated"]
-    flags = flags.copy()
-    flags[reused & ~repeated] |= FLAG["duplicate_id"]
-
-    # nodes: the distinct normalised texts of the ok rows
+    step = _Stage(sketches, settings)
+    status, flags, first_row_of_id = step.repeated_rows()
     ok = status == STATUS["ok"]
-    node_hash, node_of_row = np.unique(text_hash[ok], return_inverse=True)
-    sig_hash = np.concatenate([s.text_hash_unique for s in sketches]) if n else np.zeros(0, np.uint64)
-    sigs = (np.concatenate([s.signatures for s in sketches]) if n
-            else np.zeros((0, settings.num_perm), np.uint32))
-    sig_hash, pick = np.unique(sig_hash, return_index=True)
-    sigs = sigs[pick]
-    keep = np.isin(sig_hash, node_hash, assume_unique=True)  # texts of repeated rows only
-    sig_hash, sigs = sig_hash[keep], sigs[keep]
-    if not np.array_equal(sig_hash, node_hash):
-        raise AssertionError("every distinct text must have exactly one signature")
-
-    pairs = _candidates(sigs, settings.bands) if len(sigs) > 1 else np.zeros(0, np.int64)
-    i, j = _edges(sigs, pairs, settings.threshold)
-    n_nodes = len(node_hash)
-    graph = coo_matrix((np.ones(len(i), dtype=np.int8), (i, j)), shape=(n_nodes, n_nodes))
-    _, component = connected_components(graph, directed=False) if n_nodes else (0, np.zeros(0, int))
-
-    # clusters numbered by their first row
+    node_of_row, sigs = step.nodes(ok)
+    component, pairs_checked, edges = _components(sigs, settings)
+    n_nodes = len(sigs)  # one signature per node
     positions = np.flatnonzero(ok)
-    comp_of_row = np.asarray(component)[node_of_row]
-    comps, first_at = np.unique(comp_of_row, return_index=True)
-    order = np.argsort(positions[first_at], kind="stable")
-    number = np.empty(len(comps), dtype=np.int64)
-    number[order] = np.arange(len(comps))
-    label = np.full(n, -1, dtype=np.int64)
-    label[positions] = number[np.searchsorted(comps, comp_of_row)]
-    n_clusters = len(comps)
+    label, n_clusters = step.numbered(positions, component[node_of_row])
     cl = label[positions]
-
     size = np.bincount(cl, minlength=n_clusters)
     node_cluster = np.full(n_nodes, -1, dtype=np.int64)
     node_cluster[node_of_row] = cl
     texts = np.bincount(node_cluster, minlength=n_clusters) if n_nodes else np.zeros(0, np.int64)
+    supporter = step.supporter(positions)
+    supporters, by_district, by_group = step.breakdowns(positions, cl, supporter, n_clusters)
+    first_day, last_day = step.days(positions, cl, n_clusters)
+    return Clustering(step.rows, step.ids, status, flags, label, first_row_of_id, size, texts,
+                      supporters, by_district, by_group, step.hits(positions, cl, n_clusters),
+                      _representative(node_of_row, node_cluster, positions, step.n), first_day,
+                      last_day, pairs_checked, edges)
 
-    # representative: the node with most rows, ties to the node seen first
+
+def _components(sigs: np.ndarray, settings: Settings) -> tuple[np.ndarray, int, int]:
+    """The connected component of each node over the edges (candidate pairs at or above
+    the threshold): ``(component, pairs checked, edges)``."""
+    pairs = _candidates(sigs, settings.bands) if len(sigs) > 1 else np.zeros(0, np.int64)
+    i, j = _edges(sigs, pairs, settings.threshold)
+    n_nodes = len(sigs)
+    graph = coo_matrix((np.ones(len(i), dtype=np.int8), (i, j)), shape=(n_nodes, n_nodes))
+    _, component = connected_components(graph, directed=False) if n_nodes else (0, np.zeros(0, int))
+    return np.asarray(component), len(pairs), len(i)
+
+
+def _representative(node_of_row: np.ndarray, node_cluster: np.ndarray, positions: np.ndarray,
+                    n: int) -> np.ndarray:
+    """Position of each cluster's representative row: the first row of the node (distinct
+    text) with most rows, ties to the node seen first."""
+    n_nodes = len(node_cluster)
     node_rows = np.bincount(node_of_row, minlength=n_nodes)
     node_first = np.full(n_nodes, n, dtype=np.int64)
     np.minimum.at(node_first, node_of_row, positions)
     best = np.lexsort((node_first, -node_rows, node_cluster))
     lead = np.ones(len(best), dtype=bool)
     lead[1:] = node_cluster[best][1:] != node_cluster[best][:-1]
-    representative = node_first[best[lead]]
+    representative: np.ndarray = node_first[best[lead]]
+    return representative
 
-    # supporters: distinct submitters (else ids), per cluster, district and group
-    submitters = [s.submitters for s in sketches]
-    if n and all(sub is not None for sub in submitters):
-        sub = _concat(submitters)
-        who = pc.if_else(pc.is_valid(sub), pc.binary_join_element_wise("s", sub, "\x1f"),
-                         pc.binary_join_element_wise("i", ids, "\x1f"))
-    else:
-        who = ids
-    supporter = _codes(who)[positions] if n else np.zeros(0, np.int64)
-    pairs_cs = np.unique(cl * (int(supporter.max()) + 1 if len(supporter) else 1) + supporter)
-    supporters = np.bincount(pairs_cs // (int(supporter.max()) + 1 if len(supporter) else 1),
-                             minlength=n_clusters)
-    districts = _concat([s.districts for s in sketches]) if n else pa.array([], pa.string())
-    encoded = districts.dictionary_encode()
-    names = encoded.dictionary.to_pylist()
-    district_code = _codes(districts)[positions] if n else np.zeros(0, np.int64)
-    by_code = _breakdown(cl, district_code, supporter, n_clusters)
-    by_district = [{names[k]: v for k, v in d.items()} for d in by_code]
-    group = np.concatenate([s.group for s in sketches])[positions] if n else np.zeros(0, np.int16)
-    by_group = _breakdown(cl, group.astype(np.int64), supporter, n_clusters)
 
-    hits_rows = (np.concatenate([s.hits for s in sketches])[positions] if n
-                 else np.zeros((0, len(settings.domains)), np.int16))
-    hits = np.zeros((n_clusters, hits_rows.shape[1]), dtype=np.int64)
-    np.add.at(hits, cl, hits_rows)
+class _Stage:
+    """The steps of :func:`cluster` over the sketches joined in file order."""
 
-    day = np.concatenate([s.day for s in sketches])[positions] if n else np.zeros(0, "datetime64[D]")
-    frame = pd.DataFrame({"c": cl, "d": day})
-    span = frame.dropna().groupby("c")["d"].agg(["min", "max"])
-    first_day = np.full(n_clusters, np.datetime64("NaT"), dtype="datetime64[D]")
-    last_day = first_day.copy()
-    first_day[span.index.to_numpy()] = span["min"].to_numpy().astype("datetime64[D]")
-    last_day[span.index.to_numpy()] = span["max"].to_numpy().astype("datetime64[D]")
+    def __init__(self, sketches: Sequence[Sketch], settings: Settings) -> None:
+        self.sketches, self.settings = sketches, settings
+        self.rows = np.concatenate([s.rows for s in sketches]) if sketches else np.zeros(0, np.int64)
+        self.n = len(self.rows)
+        self.ids = _concat([s.ids for s in sketches])
 
-    return Clustering(rows, ids, status, flags, label, first_row_of_id, size, texts,
-                      supporters, by_district, by_group, hits, representative, first_day,
-                      last_day, len(pairs), len(i))
+    def joined(self, name: str, empty: np.ndarray) -> np.ndarray:
+        """One per-row (or per-text) array of every sketch, in file order (``empty``: no rows)."""
+        if not self.n:
+            return empty
+        return np.concatenate([getattr(s, name) for s in self.sketches])
+
+    def repeated_rows(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Ids used before: the same text again is a repeated row, another text is kept
+        (flagged): ``(status, flags, first_row_of_id)``."""
+        n, rows = self.n, self.rows
+        status = self.joined("status", np.zeros(0, np.int8))
+        flags = self.joined("flags", np.zeros(0, np.uint8))
+        self.text_hash = self.joined("text_hash", np.zeros(0, np.uint64))
+        id_code = _codes(self.ids)
+        first_of_code = np.full(int(id_code.max()) + 1 if n else 0, -1, dtype=np.int64)
+        uniq_codes, first_pos = np.unique(id_code, return_index=True)
+        first_of_code[uniq_codes] = first_pos
+        first_row_of_id = rows[first_of_code[id_code]] if n else np.zeros(0, np.int64)
+        reused = np.arange(n) != first_of_code[id_code]
+        same = pd.DataFrame({"id": id_code, "h": self.text_hash, "ok": status == STATUS["ok"]})
+        repeated = reused & same.duplicated(keep="first").to_numpy() & (status == STATUS["ok"])
+        status = status.copy()
+        status[repeated] = STATUS["repeated"]
+        flags = flags.copy()
+        flags[reused & ~repeated] |= FLAG["duplicate_id"]
+        return status, flags, first_row_of_id
+
+    def nodes(self, ok: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The nodes, the distinct normalised texts of the ok rows: each ok row's node and
+        each node's signature, ``(node_of_row, signatures)``."""
+        node_hash, node_of_row = np.unique(self.text_hash[ok], return_inverse=True)
+        sig_hash = self.joined("text_hash_unique", np.zeros(0, np.uint64))
+        sigs = self.joined("signatures", np.zeros((0, self.settings.num_perm), np.uint32))
+        sig_hash, pick = np.unique(sig_hash, return_index=True)
+        sigs = sigs[pick]
+        keep = np.isin(sig_hash, node_hash, assume_unique=True)  # texts of repeated rows only
+        sig_hash, sigs = sig_hash[keep], sigs[keep]
+        if not np.array_equal(sig_hash, node_hash):
+            raise AssertionError("every distinct text must have exactly one signature")
+        return node_of_row, sigs
+
+    def numbered(self, positions: np.ndarray, comp_of_row: np.ndarray) -> tuple[np.ndarray, int]:
+        """Each row's cluster (-1: none), clusters numbered by their first row; and the
+        number of clusters."""
+        comps, first_at = np.unique(comp_of_row, return_index=True)
+        order = np.argsort(positions[first_at], kind="stable")
+        number = np.empty(len(comps), dtype=np.int64)
+        number[order] = np.arange(len(comps))
+        label = np.full(self.n, -1, dtype=np.int64)
+        label[positions] = number[np.searchsorted(comps, comp_of_row)]
+        return label, len(comps)
+
+    def supporter(self, positions: np.ndarray) -> np.ndarray:
+        """Each clustered row's supporter code: its submitter, else its id."""
+        submitters = [s.submitters for s in self.sketches]
+        if self.n and all(sub is not None for sub in submitters):
+            sub = _concat(submitters)
+            who = pc.if_else(pc.is_valid(sub), pc.binary_join_element_wise("s", sub, "\x1f"),
+                             pc.binary_join_element_wise("i", self.ids, "\x1f"))
+        else:
+            who = self.ids
+        return _codes(who)[positions] if self.n else np.zeros(0, np.int64)
+
+    def breakdowns(self, positions: np.ndarray, cl: np.ndarray, supporter: np.ndarray,
+                   n_clusters: int) -> tuple[np.ndarray, list[dict[str, int]], list[dict[int, int]]]:
+        """Distinct supporters per cluster, and per district and group of each cluster."""
+        n = self.n
+        base = int(supporter.max()) + 1 if len(supporter) else 1
+        pairs_cs = np.unique(cl * base + supporter)
+        supporters = np.bincount(pairs_cs // base, minlength=n_clusters)
+        districts = _concat([s.districts for s in self.sketches]) if n else pa.array([], pa.string())
+        names = districts.dictionary_encode().dictionary.to_pylist()
+        district_code = _codes(districts)[positions] if n else np.zeros(0, np.int64)
+        by_code = _breakdown(cl, district_code, supporter, n_clusters)
+        by_district = [{names[k]: v for k, v in d.items()} for d in by_code]
+        group = self.joined("group", np.zeros(0, np.int16))
+        group = group[positions] if n else group
+        by_group = _breakdown(cl, group.astype(np.int64), supporter, n_clusters)
+        return supporters, by_district, by_group
+
+    def hits(self, positions: np.ndarray, cl: np.ndarray, n_clusters: int) -> np.ndarray:
+        """Keyword matches per cluster and domain (summed over its rows)."""
+        hits_rows = self.joined("hits", np.zeros((0, len(self.settings.domains)), np.int16))
+        hits_rows = hits_rows[positions] if self.n else hits_rows
+        hits = np.zeros((n_clusters, hits_rows.shape[1]), dtype=np.int64)
+        np.add.at(hits, cl, hits_rows)
+        return hits
+
+    def days(self, positions: np.ndarray, cl: np.ndarray, n_clusters: int
+             ) -> tuple[np.ndarray, np.ndarray]:
+        """Each cluster's first and last day (NaT: no dated row)."""
+        day = self.joined("day", np.zeros(0, "datetime64[D]"))
+        day = day[positions] if self.n else day
+        frame = pd.DataFrame({"c": cl, "d": day})
+        span = frame.dropna().groupby("c")["d"].agg(["min", "max"])
+        first_day = np.full(n_clusters, np.datetime64("NaT"), dtype="datetime64[D]")
+        last_day = first_day.copy()
+        first_day[span.index.to_numpy()] = span["min"].to_numpy().astype("datetime64[D]")
+        last_day[span.index.to_numpy()] = span["max"].to_numpy().astype("datetime64[D]")
+        return first_day, last_day

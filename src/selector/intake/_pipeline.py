@@ -26,7 +26,8 @@ from selector.taxonomy import DEFAULT_DOMAINS, DEFAULT_TARGET_GROUPS, Category, 
 from selector.text import control_characters, normalise_key, strip_invisible
 from selector.text_columns import neutralise_series, restore_series
 
-__all__ = ["DRAFT_FIELDS", "KEYWORDS", "SUBMITTER_TYPES", "IntakeResult", "fill_estimates", "intake"]
+__all__ = ["DRAFT_FIELDS", "KEYWORDS", "SUBMITTER_TYPES", "IntakeOptions", "IntakeResult",
+           "fill_estimates", "intake"]
 
 #: Routing keywords per domain code (matched in the normalised text; the domain's own
 #: labels and aliases count too). A baseline: a planner reviews the domain column.
@@ -243,28 +244,95 @@ def _write_table(frame: pd.DataFrame, target: Path, lang: Lang) -> None:
         temporary.unlink(missing_ok=True)
 
 
-def _settings(ngram: int, num_perm: int, bands: int, threshold: float, min_chars: int,
-              seed: int, domains: Taxonomy, keywords: Mapping[str, Sequence[str]] | None,
-              target_groups: Taxonomy, lang: Lang) -> Settings:
+@dataclass(frozen=True)
+class IntakeOptions:
+    """How :func:`intake` reads the suggestions, finds near-duplicates and drafts the
+    candidates. Every field has the default a city drive needs; one value serves every
+    run of a drive (``intake(path, options=opts)``), and :attr:`IntakeResult.settings`
+    records it.
+
+    Attributes
+    ----------
+    threshold, ngram, num_perm, bands, seed:
+        Near-duplicates: estimated Jaccard similarity of character ``ngram``-grams at
+        least ``threshold``, from ``num_perm`` seeded MinHash permutations in ``bands``
+        LSH bands (``bands`` must divide ``num_perm``).
+    min_chars:
+        Texts with fewer characters after normalising are set aside as too short.
+    id_prefix:
+        Candidate ids are ``id_prefix`` + the cluster number (zero-padded).
+    domains, keywords:
+        The taxonomy the draft routes to and the keywords of each domain code
+        (default :data:`KEYWORDS`).
+    target_groups:
+        Matches the submitter types (default :data:`SUBMITTER_TYPES`).
+    group_share, district_share:
+        The draft's target groups are those with at least ``group_share`` of the
+        cluster's supporters of a known group (at least the largest); its district is
+        the one with more than ``district_share`` of the supporters, else none (city-wide).
+    chunk_size:
+        Rows read and sketched at a time (memory grows with it, not with the file).
+    format, encoding, sheet:
+        Force the input format, text encoding or Excel sheet.
+
+    The settings are checked by :func:`intake` (every bad one listed at once, in its
+    language).
+
+    Examples
+    --------
+    >>> IntakeOptions(threshold=0.7, chunk_size=10_000).bands
+    32
+    """
+
+    threshold: float = 0.6
+    ngram: int = 2
+    num_perm: int = 128
+    bands: int = 32
+    min_chars: int = 3
+    seed: int = 1
+    id_prefix: str = "S"
+    domains: Taxonomy = DEFAULT_DOMAINS
+    keywords: Mapping[str, Sequence[str]] | None = None
+    target_groups: Taxonomy = SUBMITTER_TYPES
+    group_share: float = 0.2
+    district_share: float = 0.5
+    chunk_size: int = 50_000
+    format: str | None = None
+    encoding: str | None = None
+    sheet: str | int | None = None
+
+
+def _settings(options: IntakeOptions, lang: Lang) -> Settings:
+    """What stage 1 and 2 need of ``options`` (picklable); every bad setting listed."""
+    o = options
     problems = []
-    if ngram < 1:
+    if o.ngram < 1:
         problems.append(InputProblem(t("intake.problem.setting", lang, name="ngram", rule=">= 1",
-                                       got=ngram)))
-    if num_perm < 1 or bands < 1 or num_perm % bands:
+                                       got=o.ngram)))
+    if o.num_perm < 1 or o.bands < 1 or o.num_perm % o.bands:
         problems.append(InputProblem(t("intake.problem.setting", lang, name="bands",
-                                       rule=f"| num_perm ({num_perm})", got=bands)))
-    if not 0 < threshold <= 1:
+                                       rule=f"| num_perm ({o.num_perm})", got=o.bands)))
+    if not 0 < o.threshold <= 1:
         problems.append(InputProblem(t("intake.problem.setting", lang, name="threshold",
-                                       rule="(0, 1]", got=threshold)))
-    if min_chars < 1:
+                                       rule="(0, 1]", got=o.threshold)))
+    if o.min_chars < 1:
         problems.append(InputProblem(t("intake.problem.setting", lang, name="min_chars",
-                                       rule=">= 1", got=min_chars)))
+                                       rule=">= 1", got=o.min_chars)))
     if problems:
         raise InvalidInputError(problems)
-    words = dict(KEYWORDS if keywords is None else keywords)
-    table = tuple(tuple(words.get(c.code, ())) + (c.zh, c.en, *c.aliases) for c in domains)
-    return Settings(ngram, num_perm, bands, threshold, min_chars, seed, domains.codes, table,
-                    target_groups, lang)
+    words = dict(KEYWORDS if o.keywords is None else o.keywords)
+    table = tuple(tuple(words.get(c.code, ())) + (c.zh, c.en, *c.aliases) for c in o.domains)
+    return Settings(o.ngram, o.num_perm, o.bands, o.threshold, o.min_chars, o.seed,
+                    o.domains.codes, table, o.target_groups, lang)
+
+
+def _record(options: IntakeOptions, min_supporters: int) -> dict[str, Any]:
+    """The settings a result records (:attr:`IntakeResult.settings`)."""
+    o = options
+    return {"threshold": o.threshold, "ngram": o.ngram, "num_perm": o.num_perm,
+            "bands": o.bands, "min_chars": o.min_chars, "seed": o.seed,
+            "min_supporters": min_supporters, "chunk_size": o.chunk_size,
+            "group_share": o.group_share, "district_share": o.district_share}
 
 
 def _sketches(source: SuggestionSource, chunk_size: int, settings: Settings,
@@ -306,23 +374,8 @@ def intake(
     members: str | Path | None = None,
     estimates: str | Path | pd.DataFrame | None = None,
     min_supporters: int = 1,
-    threshold: float = 0.6,
-    ngram: int = 2,
-    num_perm: int = 128,
-    bands: int = 32,
-    min_chars: int = 3,
-    seed: int = 1,
-    chunk_size: int = 50_000,
-    id_prefix: str = "S",
-    domains: Taxonomy = DEFAULT_DOMAINS,
-    keywords: Mapping[str, Sequence[str]] | None = None,
-    target_groups: Taxonomy = SUBMITTER_TYPES,
-    group_share: float = 0.2,
-    district_share: float = 0.5,
+    options: IntakeOptions | None = None,
     executor: Any = None,
-    format: str | None = None,
-    encoding: str | None = None,
-    sheet: str | int | None = None,
     lang: Lang = DEFAULT_LANG,
 ) -> IntakeResult:
     """Turn raw suggestions into a proposals draft (see :mod:`selector.intake`).
@@ -343,30 +396,13 @@ def intake(
     min_supporters:
         A cluster becomes a candidate with at least this many supporters (the others
         stay in the members file and ``clusters``).
-    threshold, ngram, num_perm, bands, seed:
-        Near-duplicates: estimated Jaccard similarity of character ``ngram``-grams at
-        least ``threshold``, from ``num_perm`` seeded MinHash permutations in ``bands``
-        LSH bands.
-    min_chars:
-        Texts with fewer characters after normalising are set aside as too short.
-    chunk_size:
-        Rows read and sketched at a time (memory grows with it, not with the file).
-    id_prefix:
-        Candidate ids are ``id_prefix`` + the cluster number (zero-padded).
-    domains, keywords:
-        The taxonomy the draft routes to and the keywords of each domain code
-        (default :data:`KEYWORDS`).
-    target_groups:
-        Matches the submitter types (default :data:`SUBMITTER_TYPES`).
-    group_share, district_share:
-        The draft's target groups are those with at least ``group_share`` of the
-        cluster's supporters of a known group (at least the largest); its district is
-        the one with more than ``district_share`` of the supporters, else none (city-wide).
+    options:
+        How to read, compare and draft (:class:`IntakeOptions`: the near-duplicate
+        threshold, n-grams and MinHash, routing keywords, chunk size, input format...);
+        default ``IntakeOptions()``.
     executor:
         A Dask ``distributed.Client`` (or any ``concurrent.futures.Executor``) that
         sketches the chunks; the result is the same as without it.
-    format, encoding, sheet:
-        Force the input format, text encoding or Excel sheet.
     lang:
         Language of problems, notes, headers and labels (``"zh"`` or ``"en"``).
 
@@ -377,13 +413,15 @@ def intake(
         Problems of single rows never raise: they are counted and reported.
     """
     lang = check_lang(lang)
+    options = IntakeOptions() if options is None else options
+    chunk_size = options.chunk_size
     if min_supporters < 1 or chunk_size < 1:
         raise InvalidInputError(InputProblem(t(
             "intake.problem.setting", lang, name="min_supporters / chunk_size", rule=">= 1",
             got=f"{min_supporters} / {chunk_size}")))
-    settings = _settings(ngram, num_perm, bands, threshold, min_chars, seed, domains, keywords,
-                         target_groups, lang)
-    opened = open_source(source, lang=lang, format=format, encoding=encoding, sheet=sheet)
+    settings = _settings(options, lang)
+    opened = open_source(source, lang=lang, format=options.format, encoding=options.encoding,
+                         sheet=options.sheet)
     kept: list[Sketch] = []
     problems: dict[str, list[InputProblem]] = {}
     for sketch in _sketches(opened, chunk_size, settings, executor):
@@ -398,7 +436,7 @@ def intake(
     _id_problems(found, opened, problems, lang)
     n_clusters = len(found.size)
     width = max(4, len(str(max(n_clusters - 1, 0))))
-    candidate = np.array([f"{id_prefix}{k:0{width}d}" if s >= min_supporters else None
+    candidate = np.array([f"{options.id_prefix}{k:0{width}d}" if s >= min_supporters else None
                           for k, s in enumerate(found.supporters.tolist())], dtype=object)
     counts["clusters"] = n_clusters
     counts["candidates"] = int(np.count_nonzero(candidate != None))  # noqa: E711
@@ -409,11 +447,10 @@ def intake(
     writer = _MembersWriter(members_path, lang) if members_path is not None else None
     try:
         titles = _second_pass(opened, chunk_size, found, candidate, settings, writer)
-        clusters = _cluster_table(found, candidate, titles, settings, group_share,
-                                  district_share)
-        result = _result(opened, found, counts, problems, clusters, candidate, lang, out,
-                         members_path, threshold, ngram, num_perm, bands, min_chars, seed,
-                         min_supporters, chunk_size, group_share, district_share)
+        clusters = _cluster_table(found, candidate, titles, settings, options)
+        result = _result(opened, found, counts, problems, clusters,
+                         _record(options, min_supporters),
+                         tuple(str(p) for p in (out, members_path) if p is not None), lang)
         if out is not None:  # the draft first: estimates naming unknown ids stop both files
             result.save(out, estimates=estimates)
         if writer is not None:
@@ -426,10 +463,7 @@ def intake(
 
 def _result(opened: SuggestionSource, found: Clustering, counts: dict[str, int],
             problems: dict[str, list[InputProblem]], clusters: pd.DataFrame,
-            candidate: np.ndarray, lang: Lang, out: str | Path | None,
-            members_path: Path | None, threshold: float, ngram: int, num_perm: int,
-            bands: int, min_chars: int, seed: int, min_supporters: int, chunk_size: int,
-            group_share: float, district_share: float) -> IntakeResult:
+            settings: dict[str, Any], files: tuple[str, ...], lang: Lang) -> IntakeResult:
     """Assemble the result: counts, problems in report order, notes, settings."""
     counts["unrouted"] = int((clusters["candidate"].notna() & clusters["domain"].isna()).sum())
     notes = []
@@ -444,14 +478,8 @@ def _result(opened: SuggestionSource, found: Clustering, counts: dict[str, int],
                                what=t(f"intake.count.{kind}", lang)))
                 for kind in sorted(problems, key=_KIND_ORDER.index)
                 if counts.get(kind, 0) > SHOWN]
-    result = IntakeResult(
-        opened.name, counts, tuple(ordered), tuple(notes), clusters,
-        {"threshold": threshold, "ngram": ngram, "num_perm": num_perm, "bands": bands,
-         "min_chars": min_chars, "seed": seed, "min_supporters": min_supporters,
-         "chunk_size": chunk_size, "group_share": group_share, "district_share": district_share},
-        lang, tuple(str(p) for p in (out, members_path) if p is not None), found.rows,
-        found.ids, found.status, found.label)
-    return result
+    return IntakeResult(opened.name, counts, tuple(ordered), tuple(notes), clusters, settings,
+                        lang, files, found.rows, found.ids, found.status, found.label)
 
 
 _KIND_ORDER = ["unreadable", "blank", "empty", "no_words", "too_short", "repeated",
@@ -611,8 +639,8 @@ def _title(text: str) -> str:
 
 
 def _cluster_table(found: Clustering, candidate: np.ndarray, titles: Mapping[int, str],
-                   settings: Settings, group_share: float, district_share: float
-                   ) -> pd.DataFrame:
+                   settings: Settings, options: IntakeOptions) -> pd.DataFrame:
+    group_share, district_share = options.group_share, options.district_share
     n = len(found.size)
     hits = found.hits
     best = hits.argmax(axis=1) if n else np.zeros(0, np.int64)

@@ -37,6 +37,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from selector._errors import InputProblem, SelectorError
 from selector.i18n import Lang, t
@@ -159,125 +160,160 @@ def _keyword_patterns(settings: Settings) -> list[re.Pattern[str]]:
 
 def sketch_chunk(chunk: Chunk, settings: Settings, fields: Mapping[str, str]) -> Sketch:
     """Stage 1 for one chunk (pure; see the module docstring)."""
-    import pyarrow as pa
+    # in this order: the problems are listed in the order the steps find them
+    step = _Sketching(chunk, settings, fields)
+    status, flags, keys, codes = step.texts()
+    ok = status == STATUS["ok"]
+    text_hash, used_hash, signatures = step.signatures(keys, codes, ok)
+    hits = step.hits(keys, codes, ok)
+    ids = step.ids(flags, status == STATUS["blank"])
+    districts = step.keys_of("district")
+    return Sketch(chunk.start, chunk.rows, ids, step.keys_of("submitter"),
+                  pa.nulls(len(chunk), type=pa.string()) if districts is None else districts,
+                  status, flags, step.groups(flags), step.days(flags), text_hash, hits, used_hash,
+                  signatures, step.problems)
 
-    n = len(chunk)
-    lang = settings.lang
-    cols = chunk.columns
-    problems: list[tuple[str, InputProblem]] = []
-    shown: dict[str, int] = {}
 
-    def report(kind: str, mask: np.ndarray, column: str | None, values: pd.Series | None,
+class _Sketching:
+    """The steps of :func:`sketch_chunk`, and the problems they find (at most
+    :data:`SHOWN` rows of each kind)."""
+
+    def __init__(self, chunk: Chunk, settings: Settings, fields: Mapping[str, str]) -> None:
+        self.chunk, self.settings, self.fields = chunk, settings, fields
+        self.n = len(chunk)
+        self.lang = settings.lang
+        self.cols = chunk.columns
+        self.problems: list[tuple[str, InputProblem]] = []
+        self.shown: dict[str, int] = {}
+
+    def report(self, kind: str, mask: np.ndarray, column: str | None, values: pd.Series | None,
                message: str) -> None:
+        """List the first rows of ``mask`` as problems of ``kind``."""
+        shown = self.shown
         for k in np.flatnonzero(mask)[:SHOWN - shown.get(kind, 0)]:
             value = None if values is None else values.iloc[int(k)]
-            problems.append((kind, InputProblem(message, int(chunk.rows[k]), column,
-                                                None if value is None else str(value)[:80])))
+            self.problems.append((kind, InputProblem(message, int(self.chunk.rows[k]), column,
+                                                     None if value is None else str(value)[:80])))
         shown[kind] = shown.get(kind, 0) + int(min(mask.sum(), SHOWN))
 
-    # text: status, flags, normalised form
-    text = cols["text"]
-    codes, uniques = _factorize(text, n)
-    keys = [key_text(strip_invisible(str(u))) for u in uniques]
-    raw_blank = np.array([not str(u).strip() for u in uniques] + [True], dtype=bool)
-    key_len = np.array([len(k) for k in keys] + [0], dtype=np.int64)
-    blank = np.ones(n, dtype=bool)
-    for column in cols.values():
-        blank &= column.isna().to_numpy()
-    status = np.zeros(n, dtype=np.int8)
-    no_text = raw_blank[codes]
-    status[key_len[codes] < settings.min_chars] = STATUS["too_short"]
-    status[(key_len[codes] == 0) & ~no_text] = STATUS["no_words"]
-    status[no_text] = STATUS["empty"]
-    status[blank] = STATUS["blank"]
-    header = fields["text"]
-    report("blank", status == STATUS["blank"], None, None, t("intake.problem.blank", lang))
-    report("empty", status == STATUS["empty"], header, None, t("intake.problem.empty", lang))
-    report("no_words", status == STATUS["no_words"], header, text,
-           t("intake.problem.no_words", lang))
-    report("too_short", status == STATUS["too_short"], header, text,
-           t("intake.problem.too_short", lang, min=settings.min_chars))
+    def texts(self) -> tuple[np.ndarray, np.ndarray, list[str], np.ndarray]:
+        """Each row's status and script flags from its normalised text: ``(status, flags,
+        keys, codes)`` (``keys``: the distinct normalised texts, ``codes``: each row's)."""
+        n, lang, settings = self.n, self.lang, self.settings
+        text = self.cols["text"]
+        codes, uniques = _factorize(text, n)
+        keys = [key_text(strip_invisible(str(u))) for u in uniques]
+        raw_blank = np.array([not str(u).strip() for u in uniques] + [True], dtype=bool)
+        key_len = np.array([len(k) for k in keys] + [0], dtype=np.int64)
+        blank = np.ones(n, dtype=bool)
+        for column in self.cols.values():
+            blank &= column.isna().to_numpy()
+        status = np.zeros(n, dtype=np.int8)
+        no_text = raw_blank[codes]
+        status[key_len[codes] < settings.min_chars] = STATUS["too_short"]
+        status[(key_len[codes] == 0) & ~no_text] = STATUS["no_words"]
+        status[no_text] = STATUS["empty"]
+        status[blank] = STATUS["blank"]
+        header = self.fields["text"]
+        self.report("blank", status == STATUS["blank"], None, None, t("intake.problem.blank", lang))
+        self.report("empty", status == STATUS["empty"], header, None,
+                    t("intake.problem.empty", lang))
+        self.report("no_words", status == STATUS["no_words"], header, text,
+                    t("intake.problem.no_words", lang))
+        self.report("too_short", status == STATUS["too_short"], header, text,
+                    t("intake.problem.too_short", lang, min=settings.min_chars))
 
-    flags = np.zeros(n, dtype=np.uint8)
-    has_han = np.array([bool(_HAS_HAN.search(k)) for k in keys] + [False])[codes]
-    other = np.array([bool(_OTHER_LETTER.search(k)) for k in keys] + [False])[codes]
-    ok = status == STATUS["ok"]
-    flags[ok & has_han & other] |= FLAG["mixed_scripts"]
-    flags[ok & ~has_han] |= FLAG["no_chinese"]
-    report("mixed_scripts", ok & has_han & other, header, text,
-           t("intake.problem.mixed_scripts", lang))
-    report("no_chinese", ok & ~has_han, header, text, t("intake.problem.no_chinese", lang))
+        flags = np.zeros(n, dtype=np.uint8)
+        has_han = np.array([bool(_HAS_HAN.search(k)) for k in keys] + [False])[codes]
+        other = np.array([bool(_OTHER_LETTER.search(k)) for k in keys] + [False])[codes]
+        ok = status == STATUS["ok"]
+        flags[ok & has_han & other] |= FLAG["mixed_scripts"]
+        flags[ok & ~has_han] |= FLAG["no_chinese"]
+        self.report("mixed_scripts", ok & has_han & other, header, text,
+                    t("intake.problem.mixed_scripts", lang))
+        self.report("no_chinese", ok & ~has_han, header, text,
+                    t("intake.problem.no_chinese", lang))
+        return status, flags, keys, codes
 
-    # hash of the normalised text (pandas' stable SipHash); signatures of distinct texts
-    key_array = np.asarray(keys + [""], dtype=object)
-    unique_hash = pd.util.hash_array(key_array) if len(key_array) else np.zeros(0, np.uint64)
-    text_hash = np.where(ok, unique_hash[codes], np.uint64(0)).astype(np.uint64)
-    used = np.unique(codes[ok])
-    used_hash, first = np.unique(unique_hash[used], return_index=True)
-    signatures = _signatures([keys[int(c)] for c in used[first]], settings)
+    def signatures(self, keys: list[str], codes: np.ndarray, ok: np.ndarray
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The hash of each row's normalised text (pandas' stable SipHash; 0 unless ok) and
+        the signatures of the distinct texts: ``(text_hash, used_hash, signatures)``."""
+        key_array = np.asarray(keys + [""], dtype=object)
+        unique_hash = pd.util.hash_array(key_array) if len(key_array) else np.zeros(0, np.uint64)
+        text_hash = np.where(ok, unique_hash[codes], np.uint64(0)).astype(np.uint64)
+        used = np.unique(codes[ok])
+        used_hash, first = np.unique(unique_hash[used], return_index=True)
+        signatures = _signatures([keys[int(c)] for c in used[first]], self.settings)
+        return text_hash, used_hash.astype(np.uint64), signatures
 
-    # routing: keyword matches of each domain in the normalised text
-    patterns = _keyword_patterns(settings)
-    hits_unique = np.zeros((len(keys) + 1, len(patterns)), dtype=np.int16)
-    for j, pattern in enumerate(patterns):
-        hits_unique[:-1, j] = [len(pattern.findall(k)) for k in keys]
-    hits = hits_unique[codes]
-    hits[~ok] = 0
+    def hits(self, keys: list[str], codes: np.ndarray, ok: np.ndarray) -> np.ndarray:
+        """Routing: keyword matches of each domain in the normalised text (ok rows only)."""
+        patterns = _keyword_patterns(self.settings)
+        hits_unique = np.zeros((len(keys) + 1, len(patterns)), dtype=np.int16)
+        for j, pattern in enumerate(patterns):
+            hits_unique[:-1, j] = [len(pattern.findall(k)) for k in keys]
+        hits: np.ndarray = hits_unique[codes]
+        hits[~ok] = 0
+        return hits
 
-    # ids (the row number stands in for a missing one)
-    if "id" in cols:
-        id_text = cols["id"].map(lambda v: None if v is None else normalise_key(str(v)) or None)
-        missing = id_text.isna().to_numpy() & ~blank
-        flags[missing] |= FLAG["missing_id"]
-        report("missing_id", missing, fields["id"], None, t("intake.problem.missing_id", lang))
-    else:
-        id_text = pd.Series([None] * n, dtype=object)
-    filled = id_text.to_numpy(dtype=object).copy()
-    empty_id = np.flatnonzero(id_text.isna().to_numpy())
-    filled[empty_id] = [f"#{int(chunk.rows[k])}" for k in empty_id]
-    ids = pa.array(filled.tolist(), type=pa.string())
+    def ids(self, flags: np.ndarray, blank: np.ndarray) -> Any:
+        """The ids (``#<row>`` stands in for a missing one, flagged unless the row is blank)."""
+        cols, n = self.cols, self.n
+        if "id" in cols:
+            id_text = cols["id"].map(lambda v: None if v is None else normalise_key(str(v)) or None)
+            missing = id_text.isna().to_numpy() & ~blank
+            flags[missing] |= FLAG["missing_id"]
+            self.report("missing_id", missing, self.fields["id"], None,
+                        t("intake.problem.missing_id", self.lang))
+        else:
+            id_text = pd.Series([None] * n, dtype=object)
+        filled = id_text.to_numpy(dtype=object).copy()
+        empty_id = np.flatnonzero(id_text.isna().to_numpy())
+        filled[empty_id] = [f"#{int(self.chunk.rows[k])}" for k in empty_id]
+        return pa.array(filled.tolist(), type=pa.string())
 
-    def keys_of(field: str) -> Any:
-        if field not in cols:
+    def keys_of(self, field: str) -> Any:
+        """The column's normalised keys as a pyarrow string array (None: no column)."""
+        if field not in self.cols:
             return None
-        values = cols[field].map(lambda v: None if v is None else normalise_key(str(v)) or None)
+        values = self.cols[field].map(lambda v: None if v is None else normalise_key(str(v)) or None)
         return pa.array(values.tolist(), type=pa.string())
 
-    submitters = keys_of("submitter")
-    districts = keys_of("district")
-    if districts is None:
-        districts = pa.nulls(n, type=pa.string())
-
-    # submitter type -> target group
-    group = np.full(n, -2, dtype=np.int16)
-    if "submitter_type" in cols:
+    def groups(self, flags: np.ndarray) -> np.ndarray:
+        """Submitter type → target group position (-1 unknown, flagged; -2 none)."""
+        cols, n = self.cols, self.n
+        if "submitter_type" not in cols:
+            return np.full(n, -2, dtype=np.int16)
         kind_codes, kinds = _factorize(cols["submitter_type"], n)
-        taxonomy = settings.target_groups
+        taxonomy = self.settings.target_groups
         positions = {code: j for j, code in enumerate(taxonomy.codes)}
         mapped = []
         for kind in kinds:
             code = taxonomy.code_of(normalise_key(str(kind)))
             mapped.append(-2 if not normalise_key(str(kind)) else
                           -1 if code is None else positions[code])
-        group = np.asarray(mapped + [-2], dtype=np.int16)[kind_codes]
+        group: np.ndarray = np.asarray(mapped + [-2], dtype=np.int16)[kind_codes]
         unknown = group == -1
         flags[unknown] |= FLAG["unknown_type"]
-        report("unknown_type", unknown, fields["submitter_type"], cols["submitter_type"],
-               t("intake.problem.unknown_type", lang))
+        self.report("unknown_type", unknown, self.fields["submitter_type"],
+                    cols["submitter_type"], t("intake.problem.unknown_type", self.lang))
+        return group
 
-    # dates (each distinct spelling parsed once)
-    day = np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
-    if "date" in cols:
+    def days(self, flags: np.ndarray) -> np.ndarray:
+        """The dates (each distinct spelling parsed once; unreadable ones flagged)."""
+        cols, n = self.cols, self.n
+        if "date" not in cols:
+            return np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
         date_codes, spellings = _factorize(cols["date"], n)
         parsed = [_parse_day(str(s)) for s in spellings]
         table = np.array(parsed + [np.datetime64("NaT")], dtype="datetime64[D]")
-        day = table[date_codes]
+        day: np.ndarray = table[date_codes]
         bad = np.isnat(day) & (date_codes >= 0)
         flags[bad] |= FLAG["bad_date"]
-        report("bad_date", bad, fields["date"], cols["date"], t("intake.problem.bad_date", lang))
-
-    return Sketch(chunk.start, chunk.rows, ids, submitters, districts, status, flags, group,
-                  day, text_hash, hits, used_hash.astype(np.uint64), signatures, problems)
+        self.report("bad_date", bad, self.fields["date"], cols["date"],
+                    t("intake.problem.bad_date", self.lang))
+        return day
 
 
 def _parse_day(text: str) -> np.datetime64:

@@ -65,6 +65,8 @@ True
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
+
 import numpy as np
 import pandas as pd
 
@@ -177,14 +179,29 @@ _WIDTH = str.maketrans("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrst
                        "ａｂｃｄｅｆｇｈｉｊｋｌｍｎｏｐｑｒｓｔｕｖｗｘｙｚ")
 
 
-def _compose(opener: str, district: str, site: str, group: str, ask: str, reason: str,
-             wish: str, ending: str, reason_first: bool) -> str:
-    place = f"在{district}{site}" if district else f"在{site}"
-    if reason_first and reason:
-        tail = f"，{wish}" if wish else ""
-        return f"{reason}，{opener}{place}为{group}{ask}{tail}{ending}"
-    tail = "".join(f"，{part}" for part in (reason, wish) if part)
-    return f"{opener}{place}为{group}{ask}{tail}{ending}"
+@dataclass(frozen=True)
+class _Words:
+    """The parts of one suggestion's text, and how they are put together."""
+
+    opener: str
+    district: str
+    site: str
+    group: str
+    ask: str
+    reason: str
+    wish: str
+    ending: str = "。"
+    reason_first: bool = False
+
+    def text(self) -> str:
+        """``{opener}在{district}{site}为{group}{ask}，{reason}，{wish}{ending}`` (the
+        reason first with ``reason_first``; empty parts left out)."""
+        place = f"在{self.district}{self.site}" if self.district else f"在{self.site}"
+        if self.reason_first and self.reason:
+            tail = f"，{self.wish}" if self.wish else ""
+            return f"{self.reason}，{self.opener}{place}为{self.group}{self.ask}{tail}{self.ending}"
+        tail = "".join(f"，{part}" for part in (self.reason, self.wish) if part)
+        return f"{self.opener}{place}为{self.group}{self.ask}{tail}{self.ending}"
 
 
 def _noise(text: str, rng: np.random.Generator) -> str:
@@ -218,6 +235,8 @@ def _edit(text: str, rng: np.random.Generator) -> str:
     return text
 
 
+
+
 def generate_suggestions(n: int = 2000, seed: int = 2026, *, year: int = 2026,
                          bad: float = 0.005) -> pd.DataFrame:
     """Draw ``n`` suggestions with their ground truth (see the module docstring).
@@ -246,106 +265,148 @@ def generate_suggestions(n: int = 2000, seed: int = 2026, *, year: int = 2026,
     if not 0 <= bad < 1:
         raise ValueError(f"bad must be in [0, 1), got {bad}")
     rng = np.random.default_rng(seed)
-    groups = DEFAULT_TARGET_GROUPS.codes
-    n_ideas = max(1, min(n // 10, len(_ASK_LIST) * len(groups) * len(SITES)))
-    triple = rng.choice(len(_ASK_LIST) * len(groups) * len(SITES), size=n_ideas, replace=False)
-    ask_of, rest = np.divmod(triple, len(groups) * len(SITES))
-    group_of, site_of = np.divmod(rest, len(SITES))
-    home = rng.integers(0, len(DISTRICTS), n_ideas)
-    reason_of = rng.integers(0, len(_REASONS), n_ideas)
-    wish_of = rng.integers(0, len(_WISHES), n_ideas)
-    wording_of = rng.integers(0, 3, n_ideas)
-    name_of = rng.integers(0, 2, n_ideas)
-    opener_of = rng.integers(0, 3, n_ideas)
-    seeds = [_compose(_OPENERS[opener_of[i]], DISTRICTS[home[i]], SITES[site_of[i]],
-                      GROUP_NAMES[groups[group_of[i]]][name_of[i]],
-                      _ASK_LIST[ask_of[i]][1][wording_of[i]], _REASONS[reason_of[i]],
-                      _WISHES[wish_of[i]], "。", False)
-             for i in range(n_ideas)]
+    # in this order: every step draws from the one generator
+    corpus = _Corpus(n, rng)
+    corpus.rows(bad)
+    texts = corpus.texts()
+    senders = corpus.senders(year)
+    return _plant_id_problems(corpus.frame(texts, senders), rng)
 
-    # which idea each row words, and how; the first row of every idea is its seed
-    weights = 1.0 / np.arange(1, n_ideas + 1)
-    idea = rng.choice(n_ideas, size=n, p=weights / weights.sum()) if n else np.zeros(0, int)
-    first = np.unique(idea, return_index=True)[1]
-    variant = rng.choice(np.arange(1, 5), size=n, p=[0.45, 0.20, 0.15, 0.20])
-    variant[first] = 0
-    bad_rows = rng.random(n) < bad
-    bad_rows[first] = False
-    variant[bad_rows] = rng.choice([5, 6, 7], size=int(bad_rows.sum()))
-    idea[bad_rows] = -1
 
-    texts = np.empty(n, dtype=object)
-    for k in range(n):
-        v, i = int(variant[k]), int(idea[k])
-        if v <= 1:
-            texts[k] = seeds[i]
-            continue
-        if v >= 5:
-            texts[k] = ("" if v == 5 else str(rng.choice(_BAD_SHORT)) if v == 6
-                        else str(rng.choice(_BAD_EMOJI)))
-            continue
+class _Corpus:
+    """The steps of :func:`generate_suggestions` (see the module docstring).
+
+    The constructor draws the ideas: each one's (ask, target group, site) triple, home
+    district, reason, wish, wording, group name and opener, and its seed text.
+    """
+
+    def __init__(self, n: int, rng: np.random.Generator) -> None:
+        self.n, self.rng = n, rng
+        self.groups = groups = DEFAULT_TARGET_GROUPS.codes
+        n_ideas = max(1, min(n // 10, len(_ASK_LIST) * len(groups) * len(SITES)))
+        triple = rng.choice(len(_ASK_LIST) * len(groups) * len(SITES), size=n_ideas,
+                            replace=False)
+        self.ask_of, rest = np.divmod(triple, len(groups) * len(SITES))
+        self.group_of, site_of = np.divmod(rest, len(SITES))
+        self.home = rng.integers(0, len(DISTRICTS), n_ideas)
+        reason_of = rng.integers(0, len(_REASONS), n_ideas)
+        wish_of = rng.integers(0, len(_WISHES), n_ideas)
+        self.wording_of = rng.integers(0, 3, n_ideas)
+        self.name_of = rng.integers(0, 2, n_ideas)
+        opener_of = rng.integers(0, 3, n_ideas)
+        self.words = [_Words(_OPENERS[opener_of[i]], DISTRICTS[self.home[i]], SITES[site_of[i]],
+                             GROUP_NAMES[groups[self.group_of[i]]][self.name_of[i]],
+                             _ASK_LIST[self.ask_of[i]][1][self.wording_of[i]],
+                             _REASONS[reason_of[i]], _WISHES[wish_of[i]])
+                      for i in range(n_ideas)]
+        self.seeds = [w.text() for w in self.words]
+
+    def rows(self, bad: float) -> None:
+        """Which idea each row words, and how (``variant``); the first row of every idea
+        is its seed, a fraction ``bad`` of the other rows are bad (idea -1)."""
+        n, rng = self.n, self.rng
+        n_ideas = len(self.words)
+        weights = 1.0 / np.arange(1, n_ideas + 1)
+        self.idea = rng.choice(n_ideas, size=n, p=weights / weights.sum()) if n else np.zeros(0, int)
+        first = np.unique(self.idea, return_index=True)[1]
+        self.variant = rng.choice(np.arange(1, 5), size=n, p=[0.45, 0.20, 0.15, 0.20])
+        self.variant[first] = 0
+        bad_rows = rng.random(n) < bad
+        bad_rows[first] = False
+        self.variant[bad_rows] = rng.choice([5, 6, 7], size=int(bad_rows.sum()))
+        self.idea[bad_rows] = -1
+
+    def texts(self) -> np.ndarray:
+        """The text of every row, in row order."""
+        rng = self.rng
+        texts = np.empty(self.n, dtype=object)
+        for k in range(self.n):
+            v, i = int(self.variant[k]), int(self.idea[k])
+            if v <= 1:
+                texts[k] = self.seeds[i]
+            elif v >= 5:
+                texts[k] = ("" if v == 5 else str(rng.choice(_BAD_SHORT)) if v == 6
+                            else str(rng.choice(_BAD_EMOJI)))
+            else:
+                texts[k] = self._reworded(i, v)
+        return texts
+
+    def _reworded(self, i: int, v: int) -> str:
+        """Idea ``i`` with another opener and ending, noise, and a rewording (variant 4)
+        or slips of the keyboard (variant 3)."""
+        rng = self.rng
         opener = _OPENERS[int(rng.integers(0, len(_OPENERS)))]
         ending = _ENDINGS[int(rng.integers(0, len(_ENDINGS)))]
-        district, reason, wish = DISTRICTS[home[i]], _REASONS[reason_of[i]], _WISHES[wish_of[i]]
-        wording, name, reason_first = wording_of[i], name_of[i], False
+        words = replace(self.words[i], opener=opener, ending=ending)
         if v == 4:
-            how = int(rng.integers(0, 6))
-            if how == 0:
-                wording = (wording + 1 + int(rng.integers(0, 2))) % 3
-            elif how == 1:
-                name = 1 - name
-            elif how == 2:
-                reason_first = True
-            elif how == 3:
-                wish = ""
-            elif how == 4:
-                reason = ""
-            else:
-                district = ""
-        text = _compose(opener, district, SITES[site_of[i]],
-                        GROUP_NAMES[groups[group_of[i]]][name], _ASK_LIST[ask_of[i]][1][wording],
-                        reason, wish, ending, reason_first)
-        text = _noise(text, rng)
-        texts[k] = _edit(text, rng) if v == 3 else text
+            words = self._paraphrased(words, i)
+        text = _noise(words.text(), rng)
+        return _edit(text, rng) if v == 3 else text
 
-    # who sent it, from where, when
-    own = np.where(idea >= 0, home[np.maximum(idea, 0)], rng.integers(0, len(DISTRICTS), n))
-    district_row = np.where(rng.random(n) < 0.7, own, rng.integers(0, len(DISTRICTS), n))
-    channel = rng.choice(len(_CHANNELS), size=n, p=[0.5, 0.25, 0.2, 0.05])
-    group_row = np.where(idea >= 0, group_of[np.maximum(idea, 0)], rng.integers(0, len(groups), n))
-    kind = rng.random(n)
-    group_row = np.where(kind < 0.8, group_row, rng.integers(0, len(groups), n))
-    names = np.array([GROUP_NAMES[g] for g in groups], dtype=object)
-    submitter_type = names[group_row, rng.integers(0, 2, n)]
-    other = kind >= 0.95
-    submitter_type[other] = np.asarray(_OTHER_TYPES, dtype=object)[
-        rng.integers(0, len(_OTHER_TYPES), int(other.sum()))]
-    workers = max(1, int(0.8 * n))
-    submitter = np.char.add("W", np.char.zfill(rng.integers(0, workers, n).astype(str), 7))
-    day = np.datetime64(f"{year}-01-04") + rng.integers(0, 87, n).astype("timedelta64[D]")
-    date = pd.Series(day).dt.strftime("%Y-%m-%d").to_numpy(dtype=object)
-    slash = rng.random(n) < 0.05
-    stamp = pd.Series(day[slash])
-    date[slash] = (stamp.dt.year.astype(str) + "/" + stamp.dt.month.astype(str) + "/"
-                   + stamp.dt.day.astype(str)).to_numpy(dtype=object)
+    def _paraphrased(self, words: _Words, i: int) -> _Words:
+        """One rewording: another wording of the ask, the group's other name, the reason
+        first, or the wish, the reason or the district left out."""
+        how = int(self.rng.integers(0, 6))
+        if how == 0:
+            wording = (self.wording_of[i] + 1 + int(self.rng.integers(0, 2))) % 3
+            return replace(words, ask=_ASK_LIST[self.ask_of[i]][1][wording])
+        if how == 1:
+            return replace(words, group=GROUP_NAMES[self.groups[self.group_of[i]]][1 - self.name_of[i]])
+        if how == 2:
+            return replace(words, reason_first=True)
+        if how == 3:
+            return replace(words, wish="")
+        if how == 4:
+            return replace(words, reason="")
+        return replace(words, district="")
 
-    domain = np.asarray([d for d, _ in _ASK_LIST], dtype=object)[ask_of[np.maximum(idea, 0)]]
-    domain[idea < 0] = None
-    order = rng.permutation(n)
-    width = max(7, len(str(n)))
-    frame = pd.DataFrame({
-        "id": pd.Series([f"J{k + 1:0{width}d}" for k in range(n)], dtype=object),
-        "text": pd.Series(texts[order], dtype=object),
-        "district": pd.Series(np.asarray(DISTRICTS, dtype=object)[district_row[order]], dtype=object),
-        "channel": pd.Series(np.asarray(_CHANNELS, dtype=object)[channel[order]], dtype=object),
-        "submitter_type": pd.Series(submitter_type[order], dtype=object),
-        "submitter": pd.Series(submitter[order].astype(object), dtype=object),
-        "date": pd.Series(date[order], dtype=object),
-        "idea": idea[order].astype(np.int64),
-        "domain": pd.Series(domain[order], dtype=object),
-        "variant": pd.Series(np.asarray(VARIANTS, dtype=object)[variant[order]], dtype=object),
-    })
-    return _plant_id_problems(frame, rng)
+    def senders(self, year: int) -> dict[str, np.ndarray]:
+        """Who sent each row, from where and when: district, channel, submitter type,
+        submitter and date."""
+        n, rng, idea, groups = self.n, self.rng, self.idea, self.groups
+        own = np.where(idea >= 0, self.home[np.maximum(idea, 0)],
+                       rng.integers(0, len(DISTRICTS), n))
+        district_row = np.where(rng.random(n) < 0.7, own, rng.integers(0, len(DISTRICTS), n))
+        channel = rng.choice(len(_CHANNELS), size=n, p=[0.5, 0.25, 0.2, 0.05])
+        group_row = np.where(idea >= 0, self.group_of[np.maximum(idea, 0)],
+                             rng.integers(0, len(groups), n))
+        kind = rng.random(n)
+        group_row = np.where(kind < 0.8, group_row, rng.integers(0, len(groups), n))
+        names = np.array([GROUP_NAMES[g] for g in groups], dtype=object)
+        submitter_type = names[group_row, rng.integers(0, 2, n)]
+        other = kind >= 0.95
+        submitter_type[other] = np.asarray(_OTHER_TYPES, dtype=object)[
+            rng.integers(0, len(_OTHER_TYPES), int(other.sum()))]
+        workers = max(1, int(0.8 * n))
+        submitter = np.char.add("W", np.char.zfill(rng.integers(0, workers, n).astype(str), 7))
+        day = np.datetime64(f"{year}-01-04") + rng.integers(0, 87, n).astype("timedelta64[D]")
+        date = pd.Series(day).dt.strftime("%Y-%m-%d").to_numpy(dtype=object)
+        slash = rng.random(n) < 0.05
+        stamp = pd.Series(day[slash])
+        date[slash] = (stamp.dt.year.astype(str) + "/" + stamp.dt.month.astype(str) + "/"
+                       + stamp.dt.day.astype(str)).to_numpy(dtype=object)
+        return {"district": np.asarray(DISTRICTS, dtype=object)[district_row],
+                "channel": np.asarray(_CHANNELS, dtype=object)[channel],
+                "submitter_type": submitter_type, "submitter": submitter.astype(object),
+                "date": date}
+
+    def frame(self, texts: np.ndarray, senders: dict[str, np.ndarray]) -> pd.DataFrame:
+        """The rows in random order (suggestions arrive mixed), ids ``J0000001``..."""
+        n, idea = self.n, self.idea
+        domain = np.asarray([d for d, _ in _ASK_LIST], dtype=object)[self.ask_of[np.maximum(idea, 0)]]
+        domain[idea < 0] = None
+        order = self.rng.permutation(n)
+        width = max(7, len(str(n)))
+        return pd.DataFrame({
+            "id": pd.Series([f"J{k + 1:0{width}d}" for k in range(n)], dtype=object),
+            "text": pd.Series(texts[order], dtype=object),
+            **{name: pd.Series(senders[name][order], dtype=object)
+               for name in ("district", "channel", "submitter_type", "submitter", "date")},
+            "idea": idea[order].astype(np.int64),
+            "domain": pd.Series(domain[order], dtype=object),
+            "variant": pd.Series(np.asarray(VARIANTS, dtype=object)[self.variant[order]],
+                                 dtype=object),
+        })
 
 
 def _plant_id_problems(frame: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:

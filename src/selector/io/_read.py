@@ -481,7 +481,9 @@ def _format_of(path: Path, raw: bytes) -> Format:
     return "csv"
 
 
-def load_proposals(
+# 8 keyword-only options, each set alone (``encoding="gbk"``, ``sheet="2026"``) as in pandas'
+# readers; an options object would only lengthen the everyday call
+def load_proposals(  # noqa: PLR0913
     path: str | Path,
     *,
     format: Format | None = None,

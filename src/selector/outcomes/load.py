@@ -228,10 +228,39 @@ def outcomes_from_frame(table: pd.DataFrame, proposals: ProposalSet, *, year: in
     ...           ].to_dict("records")
     [{'id': 'P1', 'planned_beneficiaries': 200.0, 'actual_beneficiaries': 180.0, 'satisfaction': 0.92}]
     """
+    fields = _fields(table, source, lang)
+    if not (isinstance(year, int) and 1900 <= year <= 2200):
+        raise InvalidInputError(t("outcomes.bad_year", lang, got=year), source)
+    # in this order: the problems are listed in the order the steps find them
+    reading = _Reading(table, fields, lang)
+    index = {normalise_key(str(i)): k for k, i in enumerate(proposals.frame["id"])}
+    frame_ids = reading.ids(index)
+    actual = reading.beneficiaries()
+    satisfaction = reading.satisfaction()
+    cost = reading.cost()
+    on_time = reading.on_time()
+    reading.check_year(year)
+    if reading.problems:
+        raise InvalidInputError(reading.problems, source)
+    take = ~reading.blank
+    pos = np.array([index[i] for i in frame_ids[take]], dtype=np.int64)
+    out = _with_plans(proposals, pos, year, {
+        "actual_beneficiaries": actual[take],
+        "satisfaction": satisfaction[take],
+        "actual_cost_fen": pd.array(cost)[take],
+        "on_time": on_time.array[take],
+    })
+    if out.empty:
+        raise InvalidInputError(t("outcomes.empty", lang), source)
+    return OutcomeTable(tidy_frame(out), source)
+
+
+def _fields(table: pd.DataFrame, source: str, lang: Lang) -> dict[str, str]:
+    """Field → header of ``table``; a header given twice (or both money columns) and
+    missing required columns are raised together."""
     problems: list[InputProblem] = []
-    headers = [str(h) for h in table.columns]
     fields: dict[str, str] = {}
-    for h in headers:
+    for h in (str(h) for h in table.columns):
         field = _LOOKUP.get(_fold(h))
         if field is None:
             continue
@@ -244,50 +273,71 @@ def outcomes_from_frame(table: pd.DataFrame, proposals: ProposalSet, *, year: in
         problems.append(InputProblem(t("outcomes.header_twice", lang,
                                        first=fields["actual_cost"]), 1,
                                      fields["actual_cost_wan"]))
-    missing = [f for f in _REQUIRED if f not in fields]
-    for f in missing:
+    for f in (f for f in _REQUIRED if f not in fields):
         problems.append(InputProblem(t("outcomes.missing_column", lang,
                                        names="、".join(_ALIASES[f][:3])), 1))
     if problems:
         raise InvalidInputError(problems, source)
-    if not (isinstance(year, int) and 1900 <= year <= 2200):
-        raise InvalidInputError(t("outcomes.bad_year", lang, got=year), source)
+    return fields
 
-    cells = {f: table[h].map(lambda v: "" if v is None or (isinstance(v, float) and math.isnan(v))
-                             else strip_invisible(str(v)).strip()).astype(object).reset_index(drop=True)
-             for f, h in fields.items()}
-    ids = cells["id"]
-    # rows left wholly blank (a spreadsheet's trailing lines) are skipped
-    blank = np.logical_and.reduce([(cells[f] == "").to_numpy() for f in cells])
-    rows = np.arange(2, len(ids) + 2)
-    frame_ids = ids.map(normalise_key)
-    index = {normalise_key(str(i)): k for k, i in enumerate(proposals.frame["id"])}
 
-    def bad(mask: np.ndarray, field: str, key: str, **params: Any) -> None:
-        for k in np.flatnonzero(mask & ~blank)[:50]:
-            problems.append(InputProblem(t(key, lang, **params), int(rows[k]), fields[field],
-                                         str(cells[field].iloc[k])[:80]))
+class _Reading:
+    """The cells of an outcomes table, read one field at a time; each step adds its
+    problems (at most 50 per kind), rows left wholly blank (a spreadsheet's trailing
+    lines) are skipped."""
 
-    empty_id = (frame_ids == "").to_numpy()
-    bad(empty_id, "id", "outcomes.id_missing")
-    dup = frame_ids.duplicated(keep="first").to_numpy() & ~empty_id
-    bad(dup, "id", "outcomes.id_twice")
-    unknown = ~frame_ids.isin(list(index)).to_numpy() & ~empty_id
-    bad(unknown, "id", "outcomes.id_unknown")
+    def __init__(self, table: pd.DataFrame, fields: dict[str, str], lang: Lang) -> None:
+        self.fields, self.lang = fields, lang
+        self.cells = {
+            f: table[h].map(lambda v: "" if v is None or (isinstance(v, float) and math.isnan(v))
+                            else strip_invisible(str(v)).strip()).astype(object).reset_index(drop=True)
+            for f, h in fields.items()}
+        self.n = len(self.cells["id"])
+        self.blank = np.logical_and.reduce([(self.cells[f] == "").to_numpy() for f in self.cells])
+        self.rows = np.arange(2, self.n + 2)
+        self.problems: list[InputProblem] = []
 
-    actual, wrong = _numbers(cells["actual_beneficiaries"])
-    bad(wrong | (np.isfinite(actual) & (actual < 0)), "actual_beneficiaries",
-        "outcomes.bad_count")
-    bad(~np.isfinite(actual) & ~wrong, "actual_beneficiaries", "outcomes.count_missing")
-    n = len(ids)
-    satisfaction = np.full(n, np.nan)
-    if "satisfaction" in cells:
-        satisfaction, wrong = _satisfaction(cells["satisfaction"])
-        bad(wrong, "satisfaction", "outcomes.bad_satisfaction")
-    cost = pd.array([None] * n, dtype="Int64")
-    money_field = "actual_cost" if "actual_cost" in cells else (
-        "actual_cost_wan" if "actual_cost_wan" in cells else None)
-    if money_field is not None:
+    def bad(self, mask: np.ndarray, field: str, key: str, **params: Any) -> None:
+        """The rows of ``mask`` (not blank) are problems ``key`` of ``field``."""
+        for k in np.flatnonzero(mask & ~self.blank)[:50]:
+            self.problems.append(InputProblem(t(key, self.lang, **params), int(self.rows[k]),
+                                              self.fields[field],
+                                              str(self.cells[field].iloc[k])[:80]))
+
+    def ids(self, index: dict[str, int]) -> pd.Series:
+        """The normalised ids; empty, repeated and unknown ones are problems."""
+        frame_ids = self.cells["id"].map(normalise_key)
+        empty_id = (frame_ids == "").to_numpy()
+        self.bad(empty_id, "id", "outcomes.id_missing")
+        dup = frame_ids.duplicated(keep="first").to_numpy() & ~empty_id
+        self.bad(dup, "id", "outcomes.id_twice")
+        unknown = ~frame_ids.isin(list(index)).to_numpy() & ~empty_id
+        self.bad(unknown, "id", "outcomes.id_unknown")
+        return frame_ids
+
+    def beneficiaries(self) -> np.ndarray:
+        """The actual beneficiaries (required, a number >= 0)."""
+        actual, wrong = _numbers(self.cells["actual_beneficiaries"])
+        self.bad(wrong | (np.isfinite(actual) & (actual < 0)), "actual_beneficiaries",
+                 "outcomes.bad_count")
+        self.bad(~np.isfinite(actual) & ~wrong, "actual_beneficiaries", "outcomes.count_missing")
+        return actual
+
+    def satisfaction(self) -> np.ndarray:
+        """Satisfaction as a fraction (NaN when absent)."""
+        if "satisfaction" not in self.cells:
+            return np.full(self.n, np.nan)
+        satisfaction, wrong = _satisfaction(self.cells["satisfaction"])
+        self.bad(wrong, "satisfaction", "outcomes.bad_satisfaction")
+        return satisfaction
+
+    def cost(self) -> Any:
+        """The actual cost in fen, from yuan or 10,000 yuan (nullable ``Int64``)."""
+        n, cells = self.n, self.cells
+        money_field = "actual_cost" if "actual_cost" in cells else (
+            "actual_cost_wan" if "actual_cost_wan" in cells else None)
+        if money_field is None:
+            return pd.array([None] * n, dtype="Int64")
         text = cells[money_field]
         present = (text != "").to_numpy()
         minor, kinds = parse_money_column(text.where(text != "").astype("str"),
@@ -295,24 +345,31 @@ def outcomes_from_frame(table: pd.DataFrame, proposals: ProposalSet, *, year: in
         wrong = np.zeros(n, dtype=bool)
         for mask in kinds.values():
             wrong |= mask
-        bad(wrong, money_field, "outcomes.bad_money")
-        cost = pd.array([int(m) if p and not w else None
+        self.bad(wrong, money_field, "outcomes.bad_money")
+        return pd.array([int(m) if p and not w else None
                          for m, p, w in zip(minor, present, wrong, strict=True)], dtype="Int64")
-    on_time = pd.Series(pd.array([None] * n, dtype="boolean"))
-    if "on_time" in cells:
-        on_time, wrong = _on_time(cells["on_time"])
-        bad(wrong, "on_time", "outcomes.bad_on_time")
-    if "year" in cells:
-        years, wrong = _numbers(cells["year"])
-        bad(wrong | (np.isfinite(years) & (years != year)), "year", "outcomes.other_year",
-            year=year)
-    if problems:
-        raise InvalidInputError(problems, source)
 
-    take = ~blank
-    pos = np.array([index[i] for i in frame_ids[take]], dtype=np.int64)
+    def on_time(self) -> pd.Series:
+        """Finished on time (nullable ``boolean``)."""
+        if "on_time" not in self.cells:
+            return pd.Series(pd.array([None] * self.n, dtype="boolean"))
+        on_time, wrong = _on_time(self.cells["on_time"])
+        self.bad(wrong, "on_time", "outcomes.bad_on_time")
+        return on_time
+
+    def check_year(self, year: int) -> None:
+        """A year column, when given, must hold ``year``."""
+        if "year" in self.cells:
+            years, wrong = _numbers(self.cells["year"])
+            self.bad(wrong | (np.isfinite(years) & (years != year)), "year",
+                     "outcomes.other_year", year=year)
+
+
+def _with_plans(proposals: ProposalSet, pos: np.ndarray, year: int,
+                measured: dict[str, Any]) -> pd.DataFrame:
+    """The planned figures of the proposals at ``pos`` beside what was ``measured``."""
     planned = proposals.frame.iloc[pos].reset_index(drop=True)
-    out = pd.DataFrame({
+    return pd.DataFrame({
         "year": np.full(len(pos), year, dtype=np.int64),
         "id": planned["id"].astype(str).to_numpy(dtype=object),
         "title": planned["title"].astype(str).to_numpy(dtype=object),
@@ -322,14 +379,8 @@ def outcomes_from_frame(table: pd.DataFrame, proposals: ProposalSet, *, year: in
         "target_groups": planned["target_groups"].to_numpy(dtype=object),
         "planned_beneficiaries": planned["beneficiaries"].to_numpy(dtype=np.float64),
         "planned_cost_fen": planned["cost_minor"].to_numpy(dtype=np.int64),
-        "actual_beneficiaries": actual[take],
-        "satisfaction": satisfaction[take],
-        "actual_cost_fen": pd.array(cost)[take],
-        "on_time": on_time.array[take],
+        **measured,
     })
-    if out.empty:
-        raise InvalidInputError(t("outcomes.empty", lang), source)
-    return OutcomeTable(tidy_frame(out), source)
 
 
 def _text_or_none(value: object) -> str | None:

@@ -79,6 +79,8 @@ def _width(value: object) -> int:
 
 
 def _write(ws: Worksheet, table: Table, formats: Mapping[Kind, str], total_label: str) -> None:
+    """One report table as a sheet: bold header, the rows, a total row when the table
+    asks for one, each column's format and width, the notes; header frozen."""
     ws.append([safe_text(h) for h in table.header])
     for cell in ws[1]:
         cell.font = _BOLD
@@ -88,35 +90,46 @@ def _write(ws: Worksheet, table: Table, formats: Mapping[Kind, str], total_label
     if table.rows:
         ws.auto_filter.ref = f"A1:{get_column_letter(len(table.header))}{last}"
     if table.total_row and table.rows:
-        total: list[str | float | None] = [None] * len(table.header)
-        total[0] = safe_text(total_label)
-        for col in table.money_columns:
-            amounts = [a for r in table.rows if isinstance(a := r[col], Decimal)]
-            total[col] = float(sum(amounts, Decimal(0)))
-        for col, kind in enumerate(table.kinds):
-            if kind == "count":
-                total[col] = float(sum(float(r[col] or 0) for r in table.rows))  # type: ignore[arg-type]
-        ws.append(total)
-        for cell in ws[ws.max_row]:
-            cell.font = _BOLD
+        _total_row(ws, table, total_label)
     for col in range(len(table.header)):
-        kind = table.kind(col)
-        whole = all(isinstance(r[col], int | None) or (isinstance(r[col], float) and
-                    float(r[col]).is_integer()) for r in table.rows)  # type: ignore[arg-type]
-        fmt = formats[kind] if kind != "count" or whole else "#,##0.00"
-        for (cell,) in ws.iter_rows(min_row=2, min_col=col + 1, max_col=col + 1):
-            if kind == "text":
-                cell.alignment = _WRAP
-            else:
-                cell.number_format = fmt
-        longest = max([_width(table.header[col]), *(_width(r[col]) for r in table.rows[:200])])
-        if kind == "money":
-            longest = max(longest, 16)
-        ws.column_dimensions[get_column_letter(col + 1)].width = min(60, max(8, longest + 2))
+        _format_column(ws, table, col, formats)
     for note in table.notes:
         ws.append([])
         ws.append([safe_text(note)])
     ws.freeze_panes = "A2"
+
+
+def _total_row(ws: Worksheet, table: Table, total_label: str) -> None:
+    """The totals of the money and count columns (values, no formula), in bold."""
+    total: list[str | float | None] = [None] * len(table.header)
+    total[0] = safe_text(total_label)
+    for col in table.money_columns:
+        amounts = [a for r in table.rows if isinstance(a := r[col], Decimal)]
+        total[col] = float(sum(amounts, Decimal(0)))
+    for col, kind in enumerate(table.kinds):
+        if kind == "count":
+            total[col] = float(sum(float(r[col] or 0) for r in table.rows))
+    ws.append(total)
+    for cell in ws[ws.max_row]:
+        cell.font = _BOLD
+
+
+def _format_column(ws: Worksheet, table: Table, col: int, formats: Mapping[Kind, str]) -> None:
+    """Column ``col``'s number format (counts with decimals when not all whole), wrapped
+    text, and a width that fits its first 200 cells."""
+    kind = table.kind(col)
+    whole = all(isinstance(r[col], int | None) or (isinstance(r[col], float) and
+                float(r[col]).is_integer()) for r in table.rows)  # type: ignore[arg-type]
+    fmt = formats[kind] if kind != "count" or whole else "#,##0.00"
+    for (cell,) in ws.iter_rows(min_row=2, min_col=col + 1, max_col=col + 1):
+        if kind == "text":
+            cell.alignment = _WRAP
+        else:
+            cell.number_format = fmt
+    longest = max([_width(table.header[col]), *(_width(r[col]) for r in table.rows[:200])])
+    if kind == "money":
+        longest = max(longest, 16)
+    ws.column_dimensions[get_column_letter(col + 1)].width = min(60, max(8, longest + 2))
 
 
 def _summary(ws: Worksheet, report: Report, formats: Mapping[Kind, str]) -> None:
@@ -150,7 +163,7 @@ def _summary(ws: Worksheet, report: Report, formats: Mapping[Kind, str]) -> None
         for pool in report.pools:
             ws.append([safe_text(pool.label), float(pool.paid), float(pool.amount), pool.share])
             for col, kind in ((2, "money"), (3, "money"), (4, "share")):
-                ws.cell(row=ws.max_row, column=col).number_format = formats[kind]  # type: ignore[index]
+                ws.cell(row=ws.max_row, column=col).number_format = formats[kind]
     for letter, width in (("A", 26), ("B", 30), ("C", 20), ("D", 12)):
         ws.column_dimensions[letter].width = width
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 from selector.report import FORMATS
@@ -60,12 +60,35 @@ def write_reports(report: Report, out_dir: str | Path, formats: Iterable[str] = 
     unknown = [f for f in wanted if f not in FORMATS]
     if unknown:
         raise ValueError(f"format must be one of {', '.join(FORMATS)}, got {', '.join(unknown)}")
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    written: dict[str, Path] = {}
+    folder = _Folder(Path(out_dir))
+    charts = {}
+    if {"html", "md", "xlsx"} & set(wanted):
+        from selector.report.charts import report_charts  # deferred: matplotlib
 
-    def put(name: str, data: str | bytes, encoding: str = "utf-8") -> None:
-        path = out / name
+        charts = report_charts(report)
+    for fmt, write in _WRITERS.items():  # in this order, whatever the order asked
+        if fmt in wanted:
+            write(folder, report, charts)
+            if progress is not None:
+                progress()
+    if pdf:
+        _pdfs(folder, report)
+        if progress is not None:
+            progress()
+    return folder.written
+
+
+class _Folder:
+    """The output folder (created now) and the files written into it, in order."""
+
+    def __init__(self, out: Path) -> None:
+        self.out = out
+        out.mkdir(parents=True, exist_ok=True)
+        self.written: dict[str, Path] = {}
+
+    def put(self, name: str, data: str | bytes, encoding: str = "utf-8") -> None:
+        """Write ``name`` whole or not at all (a temporary ``.part`` renamed into place)."""
+        path = self.out / name
         path.parent.mkdir(parents=True, exist_ok=True)
         part = path.with_name(path.name + ".part")
         if isinstance(data, bytes):
@@ -73,47 +96,58 @@ def write_reports(report: Report, out_dir: str | Path, formats: Iterable[str] = 
         else:
             part.write_text(data, encoding=encoding, newline="")
         part.replace(path)
-        written[name] = path
+        self.written[name] = path
 
-    def done() -> None:
-        if progress is not None:
-            progress()
 
-    charts = {}
-    if {"html", "md", "xlsx"} & set(wanted):
-        from selector.report.charts import report_charts  # deferred: matplotlib
+def _html(folder: _Folder, report: Report, charts: Mapping[str, bytes]) -> None:
+    """``report.html``, charts inlined."""
+    folder.put("report.html", report_html(report, charts))
 
-        charts = report_charts(report)
-    if "html" in wanted:
-        put("report.html", report_html(report, charts))
-        done()
-    if "md" in wanted:
-        paths = {}
-        for key, png in charts.items():
-            put(f"charts/{key}.png", png)
-            paths[key] = f"charts/{key}.png"
-        put("report.md", report_markdown(report, paths))
-        done()
-    if "json" in wanted:
-        put("result.json", report_json(report))
-        done()
-    if "xlsx" in wanted:
-        put("report.xlsx", workbook_bytes(report, charts))
-        done()
-    if "csv" in wanted:
-        for table in report_tables(report):
-            put(f"{table.name.replace(' ', '_')}.csv", table_csv(table), "utf-8-sig")
-        done()
-    if "public" in wanted:
-        put("public.html", public_html(report))
-        put("public.csv", table_csv(public_table(report)), "utf-8-sig")
-        done()
-    if pdf:
-        from selector.report.pdf import print_pdf  # deferred: Playwright (optional)
 
-        pages = {written[n]: out / n.replace(".html", ".pdf")
-                 for n in ("report.html", "public.html") if n in written}
-        for path in print_pdf(pages, report.lang):
-            written[path.name] = path
-        done()
-    return written
+def _markdown(folder: _Folder, report: Report, charts: Mapping[str, bytes]) -> None:
+    """``report.md`` and its ``charts/*.png``."""
+    paths = {}
+    for key, png in charts.items():
+        folder.put(f"charts/{key}.png", png)
+        paths[key] = f"charts/{key}.png"
+    folder.put("report.md", report_markdown(report, paths))
+
+
+def _json(folder: _Folder, report: Report, charts: Mapping[str, bytes]) -> None:
+    """``result.json``."""
+    folder.put("result.json", report_json(report))
+
+
+def _xlsx(folder: _Folder, report: Report, charts: Mapping[str, bytes]) -> None:
+    """``report.xlsx``, with the charts sheet."""
+    folder.put("report.xlsx", workbook_bytes(report, charts))
+
+
+def _csv(folder: _Folder, report: Report, charts: Mapping[str, bytes]) -> None:
+    """One CSV per report table (UTF-8 with BOM, for Excel)."""
+    for table in report_tables(report):
+        folder.put(f"{table.name.replace(' ', '_')}.csv", table_csv(table), "utf-8-sig")
+
+
+def _public(folder: _Folder, report: Report, charts: Mapping[str, bytes]) -> None:
+    """The public list: ``public.html`` and ``public.csv``."""
+    folder.put("public.html", public_html(report))
+    folder.put("public.csv", table_csv(public_table(report)), "utf-8-sig")
+
+
+#: The writer of each format, in the order the files are written.
+_WRITERS: dict[str, Callable[[_Folder, Report, Mapping[str, bytes]], None]] = {
+    "html": _html, "md": _markdown, "json": _json, "xlsx": _xlsx, "csv": _csv,
+    "public": _public,
+}
+
+
+def _pdfs(folder: _Folder, report: Report) -> None:
+    """``report.pdf`` / ``public.pdf`` of the HTML pages written."""
+    from selector.report.pdf import print_pdf  # deferred: Playwright (optional)
+
+    written = folder.written
+    pages = {written[n]: folder.out / n.replace(".html", ".pdf")
+             for n in ("report.html", "public.html") if n in written}
+    for path in print_pdf(pages, report.lang):
+        written[path.name] = path
