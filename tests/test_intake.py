@@ -147,6 +147,20 @@ def test_without_submitters_distinct_ids_are_counted() -> None:
     assert any("提交人" in note or "submitter" in note for note in found.notes)
 
 
+def test_blank_submitter_and_district_cells_are_read_as_blank(tmp_path: Path) -> None:
+    """A blank submitter or district cell (None in a frame, an empty CSV cell) is a row
+    without that value: counted by its id alone, never an Arrow type error."""
+    frame = pd.DataFrame({"id": ["a", "b", "c"],
+                          "text": ["建议设立户外劳动者驿站"] * 3,
+                          "submitter": ["w1", None, "w1"],
+                          "district": [None, "东城区", None]})
+    csv = tmp_path / "s.csv"
+    frame.to_csv(csv, index=False)
+    for source in (frame, csv):
+        found = intake(source)
+        assert found.clusters["supporters"].tolist() == [2]   # w1 twice, b by its id
+
+
 def test_bad_input_is_reported_with_rows() -> None:
     frame = pd.DataFrame({
         "建议编号": ["1", "2", "3", "4", "5", "5", "5", "8", None],

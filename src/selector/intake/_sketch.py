@@ -277,8 +277,9 @@ class _Sketching:
         """The column's normalised keys as a pyarrow string array (None: no column)."""
         if field not in self.cols:
             return None
-        values = self.cols[field].map(lambda v: None if v is None else normalise_key(str(v)) or None)
-        return pa.array(values.tolist(), type=pa.string())
+        column = self.cols[field]
+        keys = [None if pd.isna(v) else normalise_key(str(v)) or None for v in column.tolist()]
+        return pa.array(keys, type=pa.string())   # blank cells stay None (never NaN)
 
     def groups(self, flags: np.ndarray) -> np.ndarray:
         """Submitter type → target group position (-1 unknown, flagged; -2 none)."""

@@ -244,7 +244,7 @@ def generate_suggestions(n: int = 2000, seed: int = 2026, *, year: int = 2026,
     Parameters
     ----------
     n:
-        Number of rows (0 or more).
+        Number of rows (1 or more; fewer is a ValueError).
     seed:
         Seed of the random generator; the same seed gives the same rows.
     year:
@@ -260,8 +260,8 @@ def generate_suggestions(n: int = 2000, seed: int = 2026, *, year: int = 2026,
         row), the ``domain`` of its ask (``None`` for a bad row) and ``variant`` (one of
         :data:`VARIANTS`).
     """
-    if n < 0:
-        raise ValueError(f"n must be >= 0, got {n}")
+    if n < 1:
+        raise ValueError(f"n must be >= 1, got {n}")
     if not 0 <= bad < 1:
         raise ValueError(f"bad must be in [0, 1), got {bad}")
     rng = np.random.default_rng(seed)
