@@ -64,7 +64,7 @@ def pause():
     time.sleep(600)                      # killed here
 
 from selector.reserve.store import ReserveStore
-original = ReserveStore._transaction
+original = ReserveStore.transaction
 
 def hooked(self, what, work, *, write):
     if not write or getattr(work, "__name__", "") == "_open":
@@ -80,7 +80,7 @@ def hooked(self, what, work, *, write):
         pause()
     return out
 
-ReserveStore._transaction = hooked
+ReserveStore.transaction = hooked
 if point == "before_rename":             # the file complete under its temporary name
     real = os.replace
     def replace(src, dst):
