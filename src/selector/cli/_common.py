@@ -25,6 +25,7 @@ import typer
 from rich.console import Console
 
 from selector._errors import InvalidInputError
+from selector.atomic import replacing, write_atomically
 from selector.i18n import DEFAULT_LANG, LANGS, Lang, t
 from selector.text import terminal_safe
 
@@ -135,11 +136,8 @@ def check_plot_path(target: Path | None, lang: Lang = DEFAULT_LANG) -> None:
 
 def save_figure(figure: Any, target: Path) -> Path:
     """Save a matplotlib figure whole (a temporary file renamed into place)."""
-    if target.parent != Path():
-        target.parent.mkdir(parents=True, exist_ok=True)
-    part = target.with_name(target.name + ".part" + target.suffix)
-    figure.savefig(part)
-    part.replace(target)
+    with replacing(target) as part:
+        figure.savefig(part)
     return target
 
 
@@ -311,11 +309,7 @@ def write_json(data: Any, target: Path | None) -> None:
     if str(target) == "-":
         sys.stdout.write(text)
         return
-    if target.parent != Path():
-        target.parent.mkdir(parents=True, exist_ok=True)
-    part = target.with_name(target.name + ".part")
-    part.write_text(text, encoding="utf-8")
-    part.replace(target)
+    write_atomically(target, lambda temp: temp.write_text(text, encoding="utf-8"))
 
 
 class Reporter:

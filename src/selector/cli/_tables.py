@@ -18,6 +18,7 @@ from rich.cells import cell_len
 from rich.markup import escape
 from rich.table import Table
 
+from selector.atomic import replacing
 from selector.text_columns import neutralise_series
 
 __all__ = ["jsonable", "records", "rich_table", "rows_of", "write_csv"]
@@ -84,11 +85,8 @@ def write_csv(frame: pd.DataFrame, target: Path) -> Path:
     for col in out.columns:
         if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
             out[col] = neutralise_series(out[col].map(_cell_text))
-    if target.parent != Path():
-        target.parent.mkdir(parents=True, exist_ok=True)
-    part = target.with_name(target.name + ".part")
-    out.to_csv(part, index=False, encoding="utf-8-sig")
-    part.replace(target)  # whole or not at all
+    with replacing(target) as part:   # whole or not at all
+        out.to_csv(part, index=False, encoding="utf-8-sig")
     return target
 
 

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from selector._errors import InputProblem, InvalidInputError
+from selector.atomic import replacing
 from selector.i18n import DEFAULT_LANG, Lang, check_lang, t
 from selector.intake._cluster import Clustering, cluster
 from selector.intake._read import Chunk, SuggestionSource, open_source
@@ -223,13 +224,11 @@ def _write_table(frame: pd.DataFrame, target: Path, lang: Lang) -> None:
     if suffix not in (".csv", ".xlsx", ".json", ".parquet"):
         raise InvalidInputError(InputProblem(t("intake.problem.out_format", lang,
                                                got=target.suffix or target.name)), str(target))
-    target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     safe = frame.copy()
     for column in safe.columns:
         if safe[column].dtype == object:
             safe[column] = neutralise_series(safe[column])
-    try:
+    with replacing(target) as temporary:
         if suffix == ".csv":
             safe.to_csv(temporary, index=False, encoding="utf-8")
         elif suffix == ".xlsx":
@@ -239,9 +238,6 @@ def _write_table(frame: pd.DataFrame, target: Path, lang: Lang) -> None:
         else:
             frame.astype({c: "string" for c in frame.columns if frame[c].dtype == object}
                          ).to_parquet(temporary, index=False)
-        os.replace(temporary, target)
-    finally:
-        temporary.unlink(missing_ok=True)
 
 
 @dataclass(frozen=True)

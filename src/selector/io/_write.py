@@ -9,10 +9,7 @@ the new one, never half a file. Text cells are neutralised for spreadsheets
 from __future__ import annotations
 
 import json
-import os
-import tempfile
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
@@ -24,6 +21,7 @@ import pyarrow.parquet as pq
 from openpyxl import Workbook
 
 from selector._errors import InputProblem, InvalidInputError
+from selector.atomic import replacing
 from selector.io._cells import ITEM_SEPARATORS, format_indicator_cells
 from selector.io._fields import HEADERS_EN, HEADERS_ZH
 from selector.io._validate import CHANNELS, POOLS
@@ -275,20 +273,6 @@ def save_proposals(
     if fmt not in writers:
         raise InvalidInputError(InputProblem.of("io.write.unknown", value=str(fmt)),
                                 "save_proposals")
-    with _replacing(target) as tmp:
+    with replacing(target) as tmp:
         writers[fmt](tmp)
     return target
-
-
-@contextmanager
-def _replacing(target: Path) -> Iterator[Path]:
-    """A temporary path beside ``target``, moved over it when the block succeeds (and
-    removed when it fails): the target is the old file or the whole new one."""
-    handle, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(handle)
-    tmp = Path(name)
-    try:
-        yield tmp
-        os.replace(tmp, target)
-    finally:
-        tmp.unlink(missing_ok=True)

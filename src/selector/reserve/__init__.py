@@ -7,12 +7,13 @@
 - :mod:`~selector.reserve.rolling` — reserve a year, carry over (stable keys across years),
   age, expire.
 - :mod:`~selector.reserve.backfill` — refill from the reserve when a project drops out.
-- :mod:`~selector.reserve.files` — files written in one step (temporary name, then rename).
+- files are written in one step by :func:`selector.atomic.write_atomically` (temporary name, then rename).
 - :mod:`~selector.reserve.titles` — normalised titles (re-submissions).
 """
 
 from __future__ import annotations
 
+from selector.atomic import write_atomically
 from selector.reserve.backfill import Backfill, backfill, backfill_pool
 from selector.reserve.commands import (
     entries_frame,
@@ -21,7 +22,6 @@ from selector.reserve.commands import (
     history_frame,
     withdraw_entry,
 )
-from selector.reserve.files import write_atomically
 from selector.reserve.planning import (
     DEFAULT_RESERVE_SIZE,
     plan_reserve,

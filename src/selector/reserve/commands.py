@@ -5,7 +5,7 @@ never print (the CLI prints). ``carry-over`` and ``backfill`` are
 :func:`~selector.reserve.rolling.carry_over` (with :func:`~selector.reserve.save_pool`) and
 :func:`~selector.reserve.backfill.backfill`. Text meant for a terminal has every value
 from input passed through :func:`selector.text.terminal_safe`; files are written in one
-step (:func:`~selector.reserve.files.write_atomically`).
+step (:func:`~selector.atomic.write_atomically`).
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from pathlib import Path
 import pandas as pd
 
 from selector._errors import ReserveError
+from selector.atomic import write_atomically
 from selector.i18n import DEFAULT_LANG, Lang, fmt_datetime, t
-from selector.reserve.files import write_atomically
 from selector.reserve.store import Change, ReserveEntry, ReserveStore, shown
 from selector.text import terminal_safe
 from selector.text_columns import neutralise_series

@@ -66,7 +66,6 @@ from selector._errors import ReserveError
 from selector.i18n import t
 from selector.io import save_proposals
 from selector.model import CANONICAL_COLUMNS, Proposal, ProposalSet
-from selector.reserve.files import write_atomically
 from selector.reserve.scoring import RunnerUps
 from selector.reserve.store import (
     Candidate,
@@ -453,7 +452,7 @@ def save_pool(result: CarryOver, path: str | Path) -> Path:
     OSError
         The file cannot be written (the old one, if any, is left as it was).
     """
-    return write_atomically(path, lambda temp: save_proposals(result.pool, temp))
+    return save_proposals(result.pool, path)   # atomic itself: never nest writers
 
 
 def _funded_before(store: ReserveStore, year: int) -> set[str]:

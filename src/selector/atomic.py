@@ -1,10 +1,16 @@
-"""Files the reserve commands write, each replaced in one step.
+"""Every file selector writes is replaced in one step (the one atomic writer).
 
 A file is written under a temporary name beside its target (``.NAME.PID.RANDOM.partial.SUFFIX``),
 flushed to disk and then renamed over the target (:func:`os.replace`, atomic on one file
 system). A process killed while writing leaves the old file (or none) and at most a
 temporary file, which the next write of the same target removes once the process that
 made it is gone. A reader never sees half a file.
+
+Proposal files (:func:`selector.io.save_proposals`), the reserve's pool and exports, the
+command line's JSON, CSV and plots and the intake's tables go through :func:`replacing` or
+:func:`write_atomically` (stdlib only, so the command line can use it without pandas).
+Writers must not nest: a write into another's temporary file would leave a temporary file
+of a temporary file after a kill.
 
 How the reserve keeps the database and its files together (``docs/reliability-reserve.md``):
 the database transaction commits first, the file is written after, and the file is a pure
@@ -17,10 +23,10 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
-__all__ = ["write_atomically"]
+__all__ = ["partial_path", "replacing", "write_atomically"]
 
 _PARTIAL = ".partial"
 
@@ -85,12 +91,30 @@ def write_atomically(target: str | Path, write: Callable[[Path], object]) -> Pat
     ['a.txt']
     """
     target = Path(target)
+    with replacing(target) as temp:
+        write(temp)
+    return target
+
+
+def partial_path(target: Path) -> Path:
+    """The temporary name of a write of ``target`` by this process:
+    ``.NAME.PID.RANDOM.partial.SUFFIX`` beside it (the suffix kept for writers that choose
+    a format by it)."""
+    return target.with_name(f".{target.name}.{os.getpid()}.{secrets.token_hex(4)}"
+                            f"{_PARTIAL}{target.suffix}")
+
+
+@contextlib.contextmanager
+def replacing(target: str | Path) -> Iterator[Path]:
+    """A temporary path beside ``target``, flushed and renamed over it when the block
+    succeeds and removed when it fails; stale temporary files of ``target`` left by dead
+    processes are removed afterwards. Missing folders are created."""
+    target = Path(target)
     if target.parent != Path():
         target.parent.mkdir(parents=True, exist_ok=True)
-    temp = target.with_name(f".{target.name}.{os.getpid()}.{secrets.token_hex(4)}"
-                            f"{_PARTIAL}{target.suffix}")
+    temp = partial_path(target)
     try:
-        write(temp)
+        yield temp
         _fsync(temp)
         os.replace(temp, target)
     except BaseException:
@@ -99,4 +123,3 @@ def write_atomically(target: str | Path, write: Callable[[Path], object]) -> Pat
         raise
     _fsync(target.parent if target.parent != Path() else Path("."), directory=True)
     _clean_stale(target)
-    return target
