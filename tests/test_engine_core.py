@@ -83,17 +83,20 @@ def test_core_list_is_the_last_resort_when_the_whole_model_finds_nothing(
         monkeypatch: pytest.MonkeyPatch) -> None:
     """The whole model stopped without a list (its time ran out): the core's list, which
     keeps every rule, is returned as FEASIBLE with the LP bound and an honest gap."""
-    from selector.engine.backends import RawResult
+    from selector.engine.backends import Outcome, RawResult
 
     model = _model(600, 2026)
     best = _exact(model, "highs")
 
-    def stopped(m, *args, **kwargs):   # what a stage says when its time is up
-        return RawResult("no_solution", None, float("nan"), float("nan"), "no time left"), None, m
+    def stopped(call, m, backend, *args, **kwargs):   # what a stage says when its time is up
+        return solve_module._Staged(RawResult(Outcome.NO_SOLUTION, None, float("nan"),
+                                              float("nan"), "no time left"), None, m, backend,
+                                    solve_module._Space.whole(m.matrix.shape[1]))
 
     monkeypatch.setattr(solve_module, "_stage", stopped)
     sel = model.solve(solver="cbc", gap=1e-9, diagnose=False)
     assert sel.solver == CORE and sel.status.value == "feasible"
+    assert [f.reason.value for f in sel.solver.fallbacks] == ["not-proven"]
     assert verify(sel) == []
     assert sel.objective <= best <= sel.bound
     assert sel.gap == pytest.approx((sel.bound - sel.objective) / sel.objective)
