@@ -19,7 +19,7 @@ Method (a core algorithm, all in numpy except the small core):
    fixed to its LP side (reduced-cost fixing). The items left, the *core*, are those with
    the smallest ``|d_i|``.
 4. The core problem (core items free, every other item at its LP side) is solved exactly
-   by HiGHS (``scipy.optimize.milp``). Its answer raises ``L``; the proof is
+   by HiGHS (:func:`selector.engine.backends.run_highs`). Its answer raises ``L``; the proof is
    ``bound = max(core bound, U − min_{i ∉ core} |d_i|)``. The core grows geometrically
    until the bound meets the incumbent within the requested gap.
 
@@ -33,7 +33,9 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import Bounds, LinearConstraint, milp
+import scipy.sparse as sp
+
+from selector.engine.backends import Limits, MatrixModel, run_highs
 
 __all__ = ["KnapsackResult", "solve_knapsack"]
 
@@ -127,18 +129,14 @@ def _solve_core(c: np.ndarray, b: np.ndarray, capacity: int, rel_gap: float,
     lp_bound = float(b.sum())  # a (weak) bound that holds even when HiGHS proves nothing
     if k == 0:
         return np.zeros(0, dtype=bool), 0.0
-    res = milp(
-        -b,
-        integrality=np.ones(k, dtype=np.int64),
-        bounds=Bounds(0, 1),
-        constraints=LinearConstraint(c.astype(np.float64)[None, :], -np.inf, float(capacity)),
-        options={"disp": False, "mip_rel_gap": rel_gap,
-                 "time_limit": math.inf if time_limit is None else max(time_limit, 0.01)},
-    )
+    model = MatrixModel(b.astype(np.float64), sp.csr_matrix(c.astype(np.float64)[None, :]),
+                        np.array([-np.inf]), np.array([float(capacity)]), np.zeros(k),
+                        np.ones(k), np.ones(k, dtype=bool), maximize=True)
+    res = run_highs(model, Limits(time_limit=None if time_limit is None
+                                  else max(time_limit, 0.01), rel_gap=rel_gap))
     bound = lp_bound
-    dual = getattr(res, "mip_dual_bound", None)
-    if dual is not None and math.isfinite(dual):
-        bound = min(bound, -float(dual))
+    if math.isfinite(res.bound):
+        bound = min(bound, float(res.bound))
     if res.x is None:
         return None, bound
     x = np.rint(res.x) > 0.5

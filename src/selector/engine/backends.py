@@ -519,6 +519,8 @@ def run_cpsat(model: MatrixModel, limits: Limits, start: np.ndarray | None = Non
         cp.set_objective(model.objective, model.maximize)
     except Unsuitable as exc:
         return RawResult(Outcome.ERROR, None, math.nan, math.nan, f"not for CP-SAT: {exc}")
+    except ImportError:   # OR-Tools missing: the MILP solvers answer instead
+        return RawResult(Outcome.ERROR, None, math.nan, math.nan, "OR-Tools is not installed")
     cp.set_hint(start)
     return solve_cpsat(cp, limits)
 

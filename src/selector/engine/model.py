@@ -130,6 +130,8 @@ class Model:
         self._relaxed: tuple[_Case, Formulation] | None = None
         # start months placed for a list: {(positions, their costs): {position: month}}
         self._plans: dict[tuple[bytes, bytes], dict[int, int] | None] = {}
+        # the last list the exact check accepted: (case, chosen, start months, payments)
+        self._verified: tuple[_Case, np.ndarray, dict[int, int], np.ndarray | None] | None = None
         self.default_solver: SolverName = default_solver
         self.eligible: np.ndarray = base.screening.eligible
         self.ineligible: dict[str, tuple[str, ...]] = base.screening.reasons
@@ -208,6 +210,7 @@ class Model:
         """
         t0 = time.perf_counter()
         overall = time_limit if isinstance(time_limit, Deadline) else Deadline.after(time_limit)
+        self._verified = None
         solver_name: SolverName = solver or self.default_solver
         if solver_name not in ("cbc", "highs", "cpsat"):
             raise InvalidInputError(InputProblem(
@@ -224,11 +227,14 @@ class Model:
                                    overall.left())
         chosen = np.zeros(self.problem.n, dtype=bool)
         chosen[form.cand[solved.x.astype(bool)]] = True
-        payments = self._payments(case, chosen)
         starts = self._starts(form, solved.columns)
-        verify_selection(self.problem, case.rules, chosen, cost=case.cost, benefit=case.benefit,
-                         budget_minor=case.inputs.budget_minor,
-                         eligible=case.screening.eligible, payments=payments, starts=starts)
+        checked, payments = self._verified_payments(case, chosen, starts)
+        if not checked:   # every rule re-checked on the list (the acceptor did it otherwise)
+            payments = self._payments(case, chosen)
+            verify_selection(self.problem, case.rules, chosen, cost=case.cost,
+                             benefit=case.benefit, budget_minor=case.inputs.budget_minor,
+                             eligible=case.screening.eligible, payments=payments,
+                             starts=starts)
         timings.update(solved.timings)
         return self._selection(case, form, solved, chosen, payments, starts, timings,
                                time.perf_counter() - t0)
@@ -405,15 +411,31 @@ class Model:
         return out
 
     def _acceptor(self, case: _Case, form: Formulation) -> Callable[[np.ndarray], bool]:
-        """The exact check of a rounded answer: every rule holds (plain numpy, in fen)."""
+        """The exact check of a rounded answer: every rule holds (plain numpy, in fen).
+        The last list it accepted is remembered with its payment plan, so that the final
+        verification of the same list (same case, list and start months) is not repeated."""
         def accept(cols: np.ndarray) -> bool:
             chosen = np.zeros(self.problem.n, dtype=bool)
             chosen[form.cand[cols[: form.n_x] > 0.5]] = True
-            return not rule_violations(
+            payments = self._payments(case, chosen)
+            starts = self._starts(form, cols)
+            ok = not rule_violations(
                 self.problem, case.rules, chosen, cost=case.cost, benefit=case.benefit,
                 budget_minor=case.inputs.budget_minor, eligible=case.screening.eligible,
-                payments=self._payments(case, chosen), starts=self._starts(form, cols))
+                payments=payments, starts=starts)
+            if ok:
+                self._verified = (case, chosen, starts, payments)
+            return ok
         return accept
+
+    def _verified_payments(self, case: _Case, chosen: np.ndarray,
+                           starts: dict[int, int]) -> tuple[bool, np.ndarray | None]:
+        """``(True, payments)`` when the acceptor already verified exactly this list."""
+        memo = self._verified
+        if memo is not None and memo[0] is case and memo[2] == starts \
+                and np.array_equal(memo[1], chosen):
+            return True, memo[3]
+        return False, None
 
     @staticmethod
     def _starts(form: Formulation, columns: np.ndarray) -> dict[int, int]:
@@ -433,12 +455,14 @@ class Model:
         pool_payments: dict[str, dict[str, Decimal]] = {}
         if payments is not None:
             names = [p.name for p in case.rules.pools]
-            for i in sel:
-                pool_payments[str(ids[i])] = {names[p]: from_fen(payments[i, p])
-                                              for p in np.flatnonzero(payments[i])}
+            pool_payments = {str(ids[i]): {} for i in sel}
+            rows, pools = np.nonzero(payments[sel])   # row-major: each list in pool order
+            amounts = payments[sel][rows, pools].tolist()
+            for i, p, fen in zip(sel[rows].tolist(), pools.tolist(), amounts, strict=True):
+                pool_payments[str(ids[i])][names[p]] = from_fen(fen)
         return Selection(
             status=solved.status, objective=solved.objective, bound=solved.bound,
-            gap=solved.gap, selected=tuple(str(ids[i]) for i in sel),
+            gap=solved.gap, selected=tuple(str(i) for i in ids[sel].tolist()),
             total_cost=from_fen(int(case.cost[chosen].sum())),
             beneficiaries=float(case.benefit[chosen].sum()),
             proposals=self.proposals, rules=case.rules, budget=case.budget,

@@ -73,6 +73,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from selector._errors import SolverError
+from selector.engine._sifting import sifted_lp
 from selector.engine.backends import (
     Limits,
     LpAnswer,
@@ -86,7 +87,6 @@ from selector.engine.backends import (
     run_cbc,
     run_cpsat,
     run_highs,
-    run_highs_lp,
 )
 from selector.engine.formulate import Formulation
 from selector.i18n import DEFAULT_LANG, t
@@ -742,7 +742,7 @@ def _fixed_core(call: _Call, model: MatrixModel, work: float | None
     start = call.options.start
     if call.nx < FIX_MIN or call.deadline.expired():
         return whole, start, None
-    lp = run_highs_lp(model, call.deadline.left())
+    lp = sifted_lp(model, call.nx, call.deadline.left())
     call.mark("lp")
     if not lp.optimal:
         return whole, start, None
@@ -1106,12 +1106,16 @@ def _lp_core(call: _Call, lp: LpAnswer | None = None,
     if call.deadline.expired():
         return None
     if lp is None:
-        lp = run_highs_lp(model, call.deadline.left())
+        lp = sifted_lp(model, nx, call.deadline.left())
+        call.mark("lp")
     if not lp.optimal:
         return None   # infeasible or stopped: the MILP path says what happened
     x = lp.x
-    # an integral objective: no list beats floor(U) (with room for the LP's own tolerance)
-    upper = lp.objective
+    # the Lagrangian bound at the LP's duals (a bound for any duals; the LP bound when they
+    # are optimal); an integral objective: no list beats floor(U), with room for rounding
+    upper, _ = _lagrangian(model, lp)
+    if not math.isfinite(upper):
+        upper = lp.objective
     bound = (math.floor(upper + 1e-6 + 1e-9 * abs(upper)) if form.integral_objective
              else upper)
     free = np.ones(len(x), dtype=bool)
