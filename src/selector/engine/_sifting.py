@@ -30,7 +30,6 @@ weaker if it stopped early.
 
 from __future__ import annotations
 
-import math
 import time
 
 import numpy as np
@@ -81,6 +80,7 @@ def sifted_lp(model: MatrixModel, candidates: int, time_limit: float | None) -> 
             if widened:
                 break
             work = work | (values != lower)    # nothing fixed above its lower bound
+            work, values = _repair(model, work, np.where(work, 0.0, values), model.objective)
             widened = True
             continue
         d = model.objective - model.matrix.T @ answer.row_dual
@@ -111,8 +111,9 @@ def _guess(model: MatrixModel, candidates: int) -> tuple[np.ndarray, np.ndarray]
     the model is too narrow for sifting to pay (or the guess fails).
 
     The guess comes from the LP of a *scaled-down copy* of the call: every ``m``-th
-    candidate, with the bounds of the wide rows (those holding at least half of the
-    candidates: budget, pools, resources, counts, totals) multiplied by ``1/m``. Its row
+    candidate, with the upper bounds of the rows that are not narrow (budget, pools,
+    resources, counts, quotas, totals) multiplied by ``1/m`` and the lower bounds of the
+    inequalities dropped. Its row
     duals price every candidate; the :func:`working_size` of least ``|reduced cost|``
     form the working set (with every column that is not a candidate), the others are
     fixed at the bound their sign favours."""
@@ -125,11 +126,13 @@ def _guess(model: MatrixModel, candidates: int) -> tuple[np.ndarray, np.ndarray]
     keep = np.zeros(ncol, dtype=bool)
     keep[:candidates:step] = True
     keep[candidates:] = True
-    wide = np.diff(a[:, :candidates].tocsr().indptr) >= candidates // 2
+    wide = np.diff(a[:, :candidates].tocsr().indptr) > _NARROW
     factor = np.where(wide, 1.0 / step, 1.0)
     with np.errstate(invalid="ignore"):
-        lo = np.where(np.isfinite(model.row_lower), model.row_lower * factor, model.row_lower)
         hi = np.where(np.isfinite(model.row_upper), model.row_upper * factor, model.row_upper)
+    # lower bounds (coverage, minimum counts) are dropped unless the row is an equality:
+    # a sample may miss a whole domain or district; sifting prices them afterwards
+    lo = np.where(model.row_lower == model.row_upper, hi, -np.inf)
     sample = MatrixModel(model.objective[keep], a[:, keep].tocsr(), lo, hi,
                          model.col_lower[keep], model.col_upper[keep], model.integer[keep],
                          model.maximize)
@@ -142,12 +145,35 @@ def _guess(model: MatrixModel, candidates: int) -> tuple[np.ndarray, np.ndarray]
     work[np.argsort(np.abs(d[:candidates]), kind="stable")[:size]] = True
     values = np.where(d > 0, model.col_upper, model.col_lower)
     values = np.where(work | ~np.isfinite(values), 0.0, values)
-    # narrow rows (requires, excludes, variants: a pair or a few) that the fixed columns
-    # alone break join whole: the sample rarely holds both ends of a pair to price it
-    act = a @ np.where(work, 0.0, values)
-    broken = (act > model.row_upper + 1e-9) | (act < model.row_lower - 1e-9)
-    narrow = np.flatnonzero(broken & (np.diff(a.indptr) <= _NARROW))
-    if len(narrow):
-        work[a[narrow].tocsr().indices] = True
-        values[work] = 0.0
+    return _repair(model, work, values, d)
+
+
+def _repair(model: MatrixModel, work: np.ndarray, values: np.ndarray,
+            d: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Let the working set reach every row: a row that its fixed columns and the most its
+    working columns can add cannot satisfy (a pair both ends of which the sample could
+    not price, a minimum count or coverage the fixed zeros starve) takes its fixed
+    columns into the working set, best priced first, :func:`working_size` at most."""
+    a = model.matrix.tocsr()
+    for _ in range(3):
+        fixed_part = a @ np.where(work, 0.0, values)
+        lo_w = np.where(work, model.col_lower, 0.0)
+        hi_w = np.where(work, model.col_upper, 0.0)
+        pos = a.multiply(a > 0).tocsr()
+        neg = a.multiply(a < 0).tocsr()
+        with np.errstate(invalid="ignore"):
+            most = fixed_part + pos @ np.nan_to_num(hi_w, posinf=1e30) \
+                + neg @ np.nan_to_num(lo_w, neginf=-1e30)
+            least = fixed_part + pos @ np.nan_to_num(lo_w, neginf=-1e30) \
+                + neg @ np.nan_to_num(hi_w, posinf=1e30)
+        broken = np.flatnonzero((most < model.row_lower - 1e-9)
+                                | (least > model.row_upper + 1e-9))
+        if not len(broken):
+            break
+        limit = working_size(0)
+        for r in broken:
+            cols = a.indices[a.indptr[r]:a.indptr[r + 1]]
+            cols = cols[~work[cols]]
+            work[cols[np.argsort(-d[cols], kind="stable")[:limit]]] = True
+        values = np.where(work, 0.0, values)
     return work, values

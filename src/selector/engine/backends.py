@@ -320,8 +320,15 @@ def run_highs(model: MatrixModel, limits: Limits, start: np.ndarray | None = Non
     10-50 % faster; without a start these heuristics pay for themselves.
     """
     scaled, _, col = _scaled(model)
+    # an objective in fen (the cheapest-list stage: 1e8-1e11) made HiGHS 1.16 run past its
+    # time limit for minutes after a restart ("excessively large costs"); scaled by a power
+    # of two to about 1 (exactly), with the absolute gap scaled alike, it took 0.3 s
+    big = float(np.max(np.abs(scaled.objective), initial=0.0))
+    factor = np.ldexp(1.0, -int(np.floor(np.log2(big)))) if big > _BIG_OBJECTIVE else 1.0
+    if factor != 1.0:
+        scaled = replace(scaled, objective=scaled.objective * factor)
     h = build_highs(scaled, time_limit=limits.time_limit, rel_gap=limits.rel_gap,
-                    abs_gap=limits.abs_gap)
+                    abs_gap=limits.abs_gap * factor)
     if limits.max_nodes is not None:
         h.setOptionValue("mip_max_nodes", int(limits.max_nodes))
     if start is not None:
@@ -333,7 +340,13 @@ def run_highs(model: MatrixModel, limits: Limits, start: np.ndarray | None = Non
     raw = read_highs(h)
     if raw.x is not None:
         raw.x = raw.x * col
+    raw.objective /= factor
+    raw.bound /= factor
     return raw
+
+
+#: Objectives with coefficients above this are scaled down by a power of two for HiGHS.
+_BIG_OBJECTIVE = 2.0**12
 
 
 #: HiGHS heuristics switched off when a start that keeps every row is handed over.
