@@ -200,3 +200,20 @@ def test_backends_report_outcomes_as_enums() -> None:
     for run in (backends.run_highs, backends.run_cbc, backends.run_cpsat):
         assert run(infeasible, Limits()).status is Outcome.INFEASIBLE
     assert Backend.CPSAT == "cpsat"
+
+
+@pytest.mark.usefixtures("milp_only")
+def test_the_solver_record_survives_pickling(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Selections cross process boundaries (sweeps on Dask): the record keeps its fields."""
+    import pickle
+
+    ps, share, budget = SOLVE_ERROR
+    rules = Rules(completion=None, eligibility=OPEN,
+                  groups=(GroupRule(column="domain", max_share=share),))
+    _failing("highs", monkeypatch)
+    sel = Model.build(ps, rules).solve(budget=budget, solver="highs", gap=0.0)
+    again = pickle.loads(pickle.dumps(sel.solver))
+    assert again == sel.solver == "cbc" and again.route is Route.MILP
+    assert again.fallbacks == sel.solver.fallbacks and again.version == sel.solver.version
+    with pytest.raises(AttributeError):
+        sel.solver.route = Route.CPSAT  # type: ignore[misc]

@@ -144,8 +144,9 @@ class SolverRecord(str):
         raise AttributeError("a SolverRecord is read-only")
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (_solver_record, (self.backend.value, self.version, self.asked,
-                                 self.route.value, self.fallbacks, self.raw_status))
+        return (_solver_record, ({"backend": self.backend.value, "version": self.version,
+                                  "asked": self.asked, "route": self.route.value,
+                                  "fallbacks": self.fallbacks, "raw_status": self.raw_status},))
 
     def __repr__(self) -> str:
         return (f"SolverRecord({self.backend.value!r}, route={self.route.value!r}, "
@@ -171,10 +172,9 @@ class SolverRecord(str):
         return t("engine.record.join", lang).join(parts)
 
 
-def _solver_record(backend: str, version: str, asked: str, route: str,
-                   fallbacks: tuple[Fallback, ...], raw_status: str) -> SolverRecord:
-    return SolverRecord(backend, version=version, asked=asked, route=route, fallbacks=fallbacks,
-                        raw_status=raw_status)
+def _solver_record(fields: dict[str, Any]) -> SolverRecord:
+    """Rebuild a pickled :class:`SolverRecord`."""
+    return SolverRecord(fields.pop("backend"), **fields)
 
 
 @dataclass(frozen=True)

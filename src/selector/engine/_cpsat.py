@@ -227,48 +227,50 @@ def _domains(model: MatrixModel, a: sp.csr_matrix, data: np.ndarray,
     upper = np.full(ncol, _LIMIT)
     integer = np.asarray(model.integer, dtype=bool)
     lo, hi = model.col_lower, model.col_upper
-    ok = integer & np.isfinite(lo) & np.isfinite(hi)
-    if np.any(integer & ~ok):
+    if np.any(integer & ~(np.isfinite(lo) & np.isfinite(hi))):
         raise Unsuitable("an integer column without finite bounds")
     lower[integer] = np.ceil(lo[integer] - 1e-9)
     upper[integer] = np.floor(hi[integer] + 1e-9)
     continuous = np.flatnonzero(~integer)
     if len(continuous):
         csc = a.tocsc()
-        eq = model.row_lower == model.row_upper
-        cont_per_row = np.diff(a[:, continuous].tocsr().indptr)
+        single = (model.row_lower == model.row_upper) & (
+            np.diff(a[:, continuous].tocsr().indptr) == 1)   # equalities, one continuous
         for j in continuous:
-            rows = csc.indices[csc.indptr[j]:csc.indptr[j + 1]]
-            found = False
-            for r in rows:
-                if not eq[r] or cont_per_row[r] != 1:
-                    continue
-                seg = slice(a.indptr[r], a.indptr[r + 1])
-                cols, coefs = a.indices[seg], data[seg]
-                own = coefs[cols == j]
-                if len(own) != 1 or abs(int(own[0])) != 1:
-                    continue
-                others = cols != j
-                c, k = coefs[others], cols[others]
-                if float(np.sum(np.abs(c) * np.maximum(np.abs(lower[k]), np.abs(upper[k])))) \
-                        >= _LIMIT:
-                    raise Unsuitable("a row could overflow 64-bit integers")
-                lk, uk = lower[k].astype(np.int64), upper[k].astype(np.int64)
-                low = int(np.where(c > 0, c * lk, c * uk).sum())    # exact in int64
-                high = int(np.where(c > 0, c * uk, c * lk).sum())
-                rhs = bounds[r][0]
-                assert rhs is not None
-                # own·v_j = rhs − Σ others  →  v_j in [rhs − high, rhs − low] (own = 1)
-                vlo, vhi = (rhs - high, rhs - low) if own[0] > 0 else (low - rhs, high - rhs)
-                lower[j] = max(vlo, math.ceil(lo[j] - 1e-9) if math.isfinite(lo[j]) else vlo)
-                upper[j] = min(vhi, math.floor(hi[j] + 1e-9) if math.isfinite(hi[j]) else vhi)
-                found = True
-                break
-            if not found:
+            rows = [int(r) for r in csc.indices[csc.indptr[j]:csc.indptr[j + 1]] if single[r]]
+            implied = next((d for r in rows if (d := _implied(
+                (a, data), (r, int(j)), (lower, upper), bounds[r][0]))), None)
+            if implied is None:
                 raise Unsuitable("a continuous column that is not a whole-number total")
+            own_lo = math.ceil(lo[j] - 1e-9) if math.isfinite(lo[j]) else implied[0]
+            own_hi = math.floor(hi[j] + 1e-9) if math.isfinite(hi[j]) else implied[1]
+            lower[j], upper[j] = max(implied[0], own_lo), min(implied[1], own_hi)
     if np.any(lower > upper):
-        lower = np.minimum(lower, upper)   # an empty domain: CP-SAT proves infeasibility
-    bad = (np.abs(lower) >= _LIMIT) | (np.abs(upper) >= _LIMIT)
-    if np.any(bad):
+        raise Unsuitable("an empty domain (the rules cannot hold)")
+    if np.any((np.abs(lower) >= _LIMIT) | (np.abs(upper) >= _LIMIT)):
         raise Unsuitable("a column without finite bounds")
     return lower.astype(np.int64), upper.astype(np.int64)
+
+
+def _implied(rows: tuple[sp.csr_matrix, np.ndarray], where: tuple[int, int],
+             domains: tuple[np.ndarray, np.ndarray], rhs: int | None) -> tuple[int, int] | None:
+    """The range row ``r`` (an equality, ``±v_j + Σ others = rhs``) gives column ``j``
+    from the other columns' domains; ``None`` when ``j``'s coefficient is not ±1.
+    ``rows``: the matrix and its whole-number coefficients; ``where``: ``(r, j)``."""
+    a, data = rows
+    r, j = where
+    seg = slice(a.indptr[r], a.indptr[r + 1])
+    cols, coefs = a.indices[seg], data[seg]
+    own = coefs[cols == j]
+    if len(own) != 1 or abs(int(own[0])) != 1 or rhs is None:
+        return None
+    lower, upper = domains
+    others = cols != j
+    c, k = coefs[others], cols[others]
+    if float(np.sum(np.abs(c) * np.maximum(np.abs(lower[k]), np.abs(upper[k])))) >= _LIMIT:
+        raise Unsuitable("a row could overflow 64-bit integers")
+    lk, uk = lower[k].astype(np.int64), upper[k].astype(np.int64)
+    low = int(np.where(c > 0, c * lk, c * uk).sum())    # exact in int64
+    high = int(np.where(c > 0, c * uk, c * lk).sum())
+    # own·v_j = rhs − Σ others  →  v_j in [rhs − high, rhs − low] (own = 1)
+    return (rhs - high, rhs - low) if own[0] > 0 else (low - rhs, high - rhs)

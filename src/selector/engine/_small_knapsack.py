@@ -103,14 +103,14 @@ def _solve_items(c: np.ndarray, w: np.ndarray, r: np.ndarray, capacity: int) -> 
     k = _FIRST_SUBCORE
     while True:
         core = np.flatnonzero(upper_cs - absd_cs >= value * cs)   # may still move
-        picked = _dp(c, w, r, capacity, core, lp_side)
+        picked = _dp((c, w, r), capacity, core, lp_side)
         if picked is not None:
             out = np.zeros(len(c), dtype=bool)
             out[order] = picked
             return out
         if k >= len(core):
             return None
-        trial = _dp(c, w, r, capacity, by_absd[:k], lp_side)   # least |d| alone: raises L
+        trial = _dp((c, w, r), capacity, by_absd[:k], lp_side)   # least |d| alone: raises L
         if trial is not None and int(w[trial].sum()) > value:
             value = int(w[trial].sum())
         k *= 4
@@ -133,10 +133,12 @@ def _greedy(c: np.ndarray, w: np.ndarray, s: int, capacity: int) -> np.ndarray:
     return x
 
 
-def _dp(c: np.ndarray, w: np.ndarray, r: np.ndarray, capacity: int, core: np.ndarray,
+def _dp(items: tuple[np.ndarray, np.ndarray, np.ndarray], capacity: int, core: np.ndarray,
         lp_side: np.ndarray) -> np.ndarray | None:
     """The lexicographic optimum with every item outside ``core`` on its LP side (``None``
-    when the table would be too large or keys could overflow)."""
+    when the table would be too large or keys could overflow); ``items``: costs, weights
+    and ranks."""
+    c, w, r = items
     fixed_in = lp_side.copy()
     fixed_in[core] = False
     room = capacity - int(c[fixed_in].sum())

@@ -82,6 +82,17 @@ def objective_weights(problem: Problem, rules: Rules, benefit: np.ndarray) -> np
 
 
 @dataclass(frozen=True)
+class _Checked:
+    """A verified list: the chosen proposals, how the pools pay, the start months, and
+    when the call began."""
+
+    chosen: np.ndarray
+    payments: np.ndarray | None
+    starts: dict[int, int]
+    t0: float
+
+
+@dataclass(frozen=True)
 class _Case:
     rules: Rules
     cost: np.ndarray
@@ -236,8 +247,8 @@ class Model:
                              eligible=case.screening.eligible, payments=payments,
                              starts=starts)
         timings.update(solved.timings)
-        return self._selection(case, form, solved, chosen, payments, starts, timings,
-                               time.perf_counter() - t0)
+        solved.timings = timings
+        return self._selection(case, form, solved, _Checked(chosen, payments, starts, t0))
 
     def _solve_case(self, case: _Case, form: Formulation, options: SolveOptions,
                     hint: tuple[str, ...] | None) -> Solved:
@@ -445,11 +456,11 @@ class Model:
         pairs = form.start_pairs[on]
         return {int(form.cand[k]): int(m) for k, m in pairs}
 
-    def _selection(self, case: _Case, form: Formulation, solved: Solved, chosen: np.ndarray,
-                   payments: np.ndarray | None, starts: dict[int, int],
-                   timings: dict[str, float], seconds: float) -> Selection:
+    def _selection(self, case: _Case, form: Formulation, solved: Solved,
+                   checked: _Checked) -> Selection:
         from selector.engine.binding import binding_rows
 
+        chosen, payments, starts = checked.chosen, checked.payments, checked.starts
         ids = self.problem.ids
         sel = np.flatnonzero(chosen)
         pool_payments: dict[str, dict[str, Decimal]] = {}
@@ -472,8 +483,9 @@ class Model:
             binding=binding_rows(form, solved.columns, case, payments),
             forced_in={f.id: f.reason for f in case.rules.force_in},
             forced_out={f.id: f.reason for f in case.rules.force_out},
-            solver=solved.record, solver_version=solved.record.version, seconds=seconds,
-            timings=timings, tie_break=solved.tie_break)
+            solver=solved.record, solver_version=solved.record.version,
+            seconds=time.perf_counter() - checked.t0, timings=solved.timings,
+            tie_break=solved.tie_break)
 
     def __repr__(self) -> str:
         assert self._form is not None

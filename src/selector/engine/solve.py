@@ -288,23 +288,6 @@ def _run(model: MatrixModel, backend: Backend, limits: Limits,
     return run_cpsat(model, limits, start)
 
 
-def _run_with_fallback(model: MatrixModel, backend: Backend, limits: Limits,
-                       deadline: Deadline, start: np.ndarray | None,
-                       fallbacks: list[Fallback]) -> tuple[RawResult, Backend]:
-    """One run; on a solver error, the next solver on the same model (recorded)."""
-    tried: set[Backend] = set()
-    while True:
-        raw = _run(model, backend, replace(limits, time_limit=deadline.left()), start)
-        tried.add(backend)
-        nxt = _NEXT[backend]
-        if raw.status is not Outcome.ERROR or nxt in tried:
-            return raw, backend
-        reason = (FallbackReason.FRACTIONAL if "fractional" in raw.raw_status
-                  else FallbackReason.ERROR)
-        fallbacks.append(Fallback(backend, reason, raw.raw_status))
-        backend = nxt
-
-
 def run(model: MatrixModel, solver: str, *, time_limit: float | None, rel_gap: float,
         abs_gap: float, start: np.ndarray | None = None) -> RawResult:
     """Solve ``model`` once with ``solver`` (``cbc``, ``highs`` or ``cpsat``); on a solver
@@ -315,12 +298,18 @@ def run(model: MatrixModel, solver: str, *, time_limit: float | None, rel_gap: f
         raise SolverError(t("engine.error.unknown_solver", DEFAULT_LANG, got=solver)) from None
     if backend not in _NEXT:
         raise SolverError(t("engine.error.unknown_solver", DEFAULT_LANG, got=solver))
-    fallbacks: list[Fallback] = []
-    raw, used = _run_with_fallback(model, backend, Limits(time_limit, rel_gap, abs_gap),
-                                   Deadline.after(time_limit), start, fallbacks)
-    if fallbacks:
-        said = "; ".join(f"{f.backend.value}: {f.detail}" for f in fallbacks)
-        raw.raw_status = f"{said}; {used.value}: {raw.raw_status}"
+    deadline = Deadline.after(time_limit)
+    said: list[str] = []
+    tried: set[Backend] = set()
+    while True:
+        raw = _run(model, backend, Limits(deadline.left(), rel_gap, abs_gap), start)
+        tried.add(backend)
+        if raw.status is not Outcome.ERROR or _NEXT[backend] in tried:
+            break
+        said.append(f"{backend.value}: {raw.raw_status}")
+        backend = _NEXT[backend]
+    if said:
+        raw.raw_status = "; ".join([*said, f"{backend.value}: {raw.raw_status}"])
     return raw
 
 
@@ -365,14 +354,18 @@ def _read_columns(x: np.ndarray | None, form: Formulation) -> np.ndarray:
     return cols
 
 
-def _with_row(model: MatrixModel, coef: np.ndarray, lo: float, hi: float,
-              objective: np.ndarray, maximize: bool) -> MatrixModel:
+def _with_row(model: MatrixModel, coef: np.ndarray, bounds: tuple[float, float],
+              minimize: np.ndarray | None = None) -> MatrixModel:
+    """``model`` with the row ``bounds[0] ≤ coef·v ≤ bounds[1]`` added; with ``minimize``,
+    that objective minimised instead of the model's own."""
     row = sp.csr_matrix(coef.reshape(1, -1))
-    return MatrixModel(objective=objective, matrix=sp.vstack([model.matrix, row], format="csr"),
-                       row_lower=np.append(model.row_lower, lo),
-                       row_upper=np.append(model.row_upper, hi),
+    return MatrixModel(objective=model.objective if minimize is None else minimize,
+                       matrix=sp.vstack([model.matrix, row], format="csr"),
+                       row_lower=np.append(model.row_lower, bounds[0]),
+                       row_upper=np.append(model.row_upper, bounds[1]),
                        col_lower=model.col_lower, col_upper=model.col_upper,
-                       integer=model.integer, maximize=maximize)
+                       integer=model.integer,
+                       maximize=model.maximize if minimize is None else False)
 
 
 def _no_good(model: MatrixModel, cols: np.ndarray, mask: np.ndarray | None = None) -> MatrixModel:
@@ -384,8 +377,7 @@ def _no_good(model: MatrixModel, cols: np.ndarray, mask: np.ndarray | None = Non
         binary &= mask
     on = binary & (cols > 0.5)
     coef = np.where(binary, np.where(on, -1.0, 1.0), 0.0)
-    return _with_row(model, coef, 1.0 - float(on.sum()), math.inf, model.objective,
-                     model.maximize)
+    return _with_row(model, coef, (1.0 - float(on.sum()), math.inf))
 
 
 @dataclass(frozen=True)
@@ -431,12 +423,12 @@ class _Space:
                            model.col_lower[self.free], model.col_upper[self.free],
                            model.integer[self.free], model.maximize)
 
-    def row(self, model: MatrixModel, coef: np.ndarray, lo: float, hi: float,
-            objective: np.ndarray, maximize: bool) -> MatrixModel:
-        """:func:`_with_row` with full-length ``coef`` and ``objective``."""
+    def row(self, model: MatrixModel, coef: np.ndarray, bounds: tuple[float, float],
+            minimize: np.ndarray | None = None) -> MatrixModel:
+        """:func:`_with_row` with full-length ``coef`` (and ``minimize``)."""
         shift = self.shift(coef)
-        return _with_row(model, self.vec(coef), lo - shift, hi - shift, self.vec(objective),
-                         maximize)
+        return _with_row(model, self.vec(coef), (bounds[0] - shift, bounds[1] - shift),
+                         None if minimize is None else self.vec(minimize))
 
 
 def _id_ranks(form: Formulation, ids: np.ndarray) -> np.ndarray:
@@ -460,9 +452,11 @@ class _Call:
     timings: dict[str, float] = field(default_factory=dict)
     fallbacks: list[Fallback] = field(default_factory=list)
     #: A list that keeps every rule, kept as the answer of last resort (see _route_milp).
-    spare: tuple[RawResult, np.ndarray, Backend, Route] | None = None
+    spare: _Staged | None = None
     #: The LP relaxation's bound once known (``inf`` before).
     lp_bound: float = math.inf
+    #: Who answered (see :meth:`answered`).
+    by: SolverRecord = field(default_factory=SolverRecord.none)
 
     @property
     def deadline(self) -> Deadline:
@@ -484,22 +478,30 @@ class _Call:
     def mark(self, name: str) -> None:
         self.timings[name] = time.perf_counter() - self.t0
 
-    def record(self, backend: Backend, route: Route, raw_status: str,
-               version: str | None = None) -> SolverRecord:
-        return SolverRecord(backend, version=_version(backend) if version is None else version,
-                            asked=self.options.solver.value, route=route,
-                            fallbacks=tuple(self.fallbacks), raw_status=raw_status)
+    def answered(self, backend: Backend, route: Route, raw_status: str,
+                 version: str | None = None) -> SolverRecord:
+        """Record who answered (with the fallbacks so far); :meth:`solved` uses it."""
+        self.by = SolverRecord(backend,
+                               version=_version(backend) if version is None else version,
+                               asked=self.options.solver.value, route=route,
+                               fallbacks=tuple(self.fallbacks), raw_status=raw_status)
+        return self.by
 
-    def solved(self, status: Status, cols: np.ndarray, bound: float, record: SolverRecord,
-               how: TieBreak) -> Solved:
-        """The answer ``cols`` (all columns) with its proof."""
+    def solved(self, status: Status, cols: np.ndarray, bound: float, how: TieBreak) -> Solved:
+        """The answer ``cols`` (all columns) with its proof, by the last :meth:`answered`."""
         x = np.rint(cols[: self.nx]).astype(np.int64)
         objective = float(self.form.objective[: self.nx] @ x)
         bound = max(bound, objective)
         gap = (max(0.0, (bound - objective) / max(1.0, abs(objective)))
                if math.isfinite(bound) else math.inf)
         self.mark("solve")
-        return Solved(status, cols, x, objective, bound, gap, record, self.timings, how)
+        return Solved(status, cols, x, objective, bound, gap, self.by, self.timings, how)
+
+    def infeasible(self) -> Solved:
+        """The rules cannot all hold (by the last :meth:`answered`)."""
+        self.mark("solve")
+        return Solved(Status.INFEASIBLE, np.empty(0), np.empty(0), math.nan, math.nan,
+                      math.nan, self.by, self.timings, TieBreak.OFF)
 
 
 def solve_formulation(form: Formulation, *, cost: np.ndarray, ids: np.ndarray,
@@ -538,16 +540,10 @@ def _route_empty(call: _Call) -> Solved | None:
     if form.shape[1]:
         return None
     ok = bool(np.all(form.row_lower <= 0) and np.all(form.row_upper >= 0))
-    record = call.record(Backend.NONE, Route.EMPTY, "empty model", version="")
+    call.answered(Backend.NONE, Route.EMPTY, "empty model", version="")
     if not ok:
-        return _infeasible(call, record)
-    return call.solved(Status.OPTIMAL, np.empty(0), 0.0, record, TieBreak.NOT_NEEDED)
-
-
-def _infeasible(call: _Call, record: SolverRecord) -> Solved:
-    call.mark("solve")
-    return Solved(Status.INFEASIBLE, np.empty(0), np.empty(0), math.nan, math.nan, math.nan,
-                  record, call.timings, TieBreak.OFF)
+        return call.infeasible()
+    return call.solved(Status.OPTIMAL, np.empty(0), 0.0, TieBreak.NOT_NEEDED)
 
 
 def _route_knapsack_dp(call: _Call) -> Solved | None:
@@ -564,10 +560,10 @@ def _route_knapsack_dp(call: _Call) -> Solved | None:
     cols = chosen.astype(np.float64)
     if call.options.accept is not None and not call.options.accept(cols):
         return None
-    record = call.record(Backend.KNAPSACK, Route.KNAPSACK_DP, "optimal",
-                         version="exact dynamic programme (selector)")
+    call.answered(Backend.KNAPSACK, Route.KNAPSACK_DP, "optimal",
+                  version="exact dynamic programme (selector)")
     objective = float(form.objective[: call.nx] @ cols)
-    return call.solved(Status.OPTIMAL, cols, objective, record, TieBreak.DONE)
+    return call.solved(Status.OPTIMAL, cols, objective, TieBreak.DONE)
 
 
 def _route_knapsack_core(call: _Call) -> Solved | None:
@@ -584,9 +580,9 @@ def _route_knapsack_core(call: _Call) -> Solved | None:
     bound = float(res.bound)
     if form.integral_objective and math.isfinite(bound):
         bound = math.floor(bound + 1e-6)
-    record = call.record(Backend.KNAPSACK, Route.KNAPSACK_CORE,
-                         "optimal" if res.optimal else "stopped", version="core knapsack")
-    return call.solved(Status.OPTIMAL if res.optimal else Status.FEASIBLE, cols, bound, record,
+    call.answered(Backend.KNAPSACK, Route.KNAPSACK_CORE,
+                  "optimal" if res.optimal else "stopped", version="core knapsack")
+    return call.solved(Status.OPTIMAL if res.optimal else Status.FEASIBLE, cols, bound,
                        TieBreak.OFF)
 
 
@@ -606,40 +602,46 @@ def _route_cpsat(call: _Call) -> Solved | None:
     if call.tie_break:
         got = _lexicographic(call, model, space, start, work)
         if got is not None and got.raw.status is Outcome.OPTIMAL:
-            return _exact_answer(call, got, space)
+            return _exact_answer(call, got)
         if got is not None and got.found is not None:
             start = got.found
+    first = _cpsat_stage_one(call, model, space, start, work)
+    return None if first is None else _finish(call, first, Route.CPSAT, call.options.start)
+
+
+def _cpsat_stage_one(call: _Call, model: MatrixModel, space: _Space, start: np.ndarray | None,
+                     work: float | None) -> _Staged | None:
+    """Stage 1 in CP-SAT when the one-objective route did not finish; ``None`` hands over
+    to the MILP (recorded), keeping any list found as the answer of last resort."""
     if start is not None and call.options.accept is not None and call.options.accept(start):
         # a list that keeps every rule: the answer of last resort, with the LP's bound
         value = float(model.objective @ start)
-        call.spare = (RawResult(Outcome.FEASIBLE, start, value, call.lp_bound,
-                                "stopped with a list; the LP bound is the proof"),
-                      start, Backend.CPSAT, Route.CPSAT)
-    first = _stage(call, space.model(model), Backend.CPSAT, call.deadline,
-                   Limits(rel_gap=call.options.gap, abs_gap=call.abs_gap, work=work),
-                   start=start, fallback=False, space=space)
+        call.spare = _Staged(RawResult(Outcome.FEASIBLE, start, value, call.lp_bound,
+                                       "stopped with a list; the LP bound is the proof"),
+                             start, model, Backend.CPSAT, _Space.whole(len(start)))
+    first = _stage(call, space.model(model), _How(
+        Backend.CPSAT, call.deadline, Limits(rel_gap=call.options.gap, abs_gap=call.abs_gap,
+                                             work=work), start, fallback=False, space=space))
     call.mark("stage1")
     raw = first.raw
     if first.found is None and call.spare is not None and call.deadline.expired():
-        raw, found, backend, route = call.spare
-        return _finish(call, raw, found, model, backend, route)
-    if raw.status is Outcome.ERROR or (raw.status is Outcome.INFEASIBLE
-                                       and not space.is_whole):
+        return call.spare
+    lost = raw.status is Outcome.INFEASIBLE and not space.is_whole
+    if raw.status is Outcome.ERROR or lost:
         # not a model CP-SAT holds exactly (or a core that lost the list it was fixed
         # around, which the exact arithmetic says cannot happen): the MILP decides
         call.fallbacks.append(Fallback(Backend.CPSAT, FallbackReason.ERROR, raw.raw_status))
         return None
-    stopped = raw.status is not Outcome.OPTIMAL and raw.status is not Outcome.INFEASIBLE
-    if stopped and not asked and not call.deadline.expired():
+    stopped = raw.status not in (Outcome.OPTIMAL, Outcome.INFEASIBLE)
+    if stopped and call.options.solver is not Backend.CPSAT and not call.deadline.expired():
         # its work limit, not the deadline: the MILP proves the model instead, and this
         # list (when there is one) is the answer of last resort
         call.fallbacks.append(Fallback(Backend.CPSAT, FallbackReason.WORK_LIMIT,
                                        raw.raw_status))
         if first.found is not None:
-            call.spare = (raw, first.found, Backend.CPSAT, Route.CPSAT)
+            call.spare = first
         return None
-    return _finish(call, raw, first.found, first.model, Backend.CPSAT, Route.CPSAT,
-                   start=call.options.start, space=space)
+    return first
 
 
 #: Below this many candidates the ``cpsat`` route solves the whole model (an LP and a
@@ -665,14 +667,12 @@ def _lexicographic(call: _Call, model: MatrixModel, space: _Space, start: np.nda
         return None
     # whole numbers in int64 (not float64, which is exact only to 2^53)
     objective = (w1 * w.astype(np.int64) - w2 * c.astype(np.int64) - r.astype(np.int64))
-    core = space.model(model)
-    merged = replace(core, objective=objective, maximize=True)
-    got = _stage(call, merged, Backend.CPSAT, call.deadline, Limits(abs_gap=0.5, work=work),
-                 start=start, fallback=False, space=space)
+    merged = replace(space.model(model), objective=objective, maximize=True)
+    got = _stage(call, merged, _How(Backend.CPSAT, call.deadline,
+                                    Limits(abs_gap=0.5, work=work), start, fallback=False,
+                                    space=space))
     call.mark("lexicographic")
-    if got.raw.status is Outcome.ERROR:
-        return None
-    return got
+    return None if got.raw.status is Outcome.ERROR else got
 
 
 def _stage_vectors(call: _Call) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -686,32 +686,30 @@ def _stage_vectors(call: _Call) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return w, c, r
 
 
-def _exact_answer(call: _Call, got: _Staged, space: _Space) -> Solved:
+def _exact_answer(call: _Call, got: _Staged) -> Solved:
     """The proven three-stage answer of :func:`_lexicographic` (all stages exact); with a
     hinted start, solved again without it unless no other list ties in all three stages."""
     assert got.found is not None
-    record = call.record(Backend.CPSAT, Route.CPSAT, got.raw.raw_status)
-    start = call.options.start
-    if start is not None and not _unique(call, got, space) and not call.deadline.expired():
+    call.answered(Backend.CPSAT, Route.CPSAT, got.raw.raw_status)
+    if call.options.start is not None and not _unique(call, got) \
+            and not call.deadline.expired():
         return solve_formulation(call.form, cost=call.cost, ids=call.ids,
                                  options=replace(call.options, start=None))
     value = float(call.form.objective[: call.nx] @ got.found[: call.nx])
-    return call.solved(Status.OPTIMAL, got.found, value, record, TieBreak.DONE)
+    return call.solved(Status.OPTIMAL, got.found, value, TieBreak.DONE)
 
 
-def _unique(call: _Call, got: _Staged, space: _Space) -> bool:
+def _unique(call: _Call, got: _Staged) -> bool:
     """True when no other list has the same value, cost and rank sum as ``got.found``
-    (proven infeasible after cutting it off, on the candidates' columns)."""
+    (proven infeasible after cutting it off, on the candidates' columns: other 0/1
+    columns, such as coverage indicators, may take other values for the same list)."""
     assert got.found is not None
-    w, c, r = _stage_vectors(call)
-    found = got.found
-    model = got.model
-    for vec in (w, c, r):
+    found, model, space = got.found, got.model, got.space
+    for vec in _stage_vectors(call):
         key = float(np.rint(vec @ found))
-        model = space.row(model, vec, key - 0.5, key + 0.5, np.zeros(len(vec)), maximize=True)
-    ncol = len(found)
-    tied = _no_good(model, space.vec(found), mask=space.vec(np.arange(ncol) < call.nx))
-    other = _run(tied, Backend.CPSAT, Limits(call.deadline.left(), 1.0, math.inf))
+        model = space.row(model, vec, (key - 0.5, key + 0.5))
+    tied = _no_good(model, space.vec(found), mask=space.vec(np.arange(len(found)) < call.nx))
+    other = _run(tied, got.backend, Limits(call.deadline.left(), 1.0, math.inf))
     call.mark("unique")
     return other.status is Outcome.INFEASIBLE
 
@@ -744,30 +742,38 @@ def _fixed_core(call: _Call, model: MatrixModel, work: float | None
         return whole, start, None
     lp = sifted_lp(model, call.nx, call.deadline.left())
     call.mark("lp")
-    if not lp.optimal:
-        return whole, start, None
-    bound, d = _lagrangian(model, lp)
+    bound, d = _lagrangian(model, lp) if lp.optimal else (math.inf, lp.col_dual)
     if not math.isfinite(bound):
         return whole, start, None
     call.lp_bound = bound
     found = start
     if found is None and call.tie_break:
-        guided = _guided_space(call, lp)
-        got = _lexicographic(call, model, guided, None, CORE_WORK if work is None
-                             else min(work, CORE_WORK))
-        if got is not None and got.found is not None:
-            found = got.found
-            free = _fixing(call, model, bound, d, found)
-            if got.raw.status is Outcome.OPTIMAL and free is not None \
-                    and not np.any(free & ~guided.free):
-                return whole, found, _exact_answer(call, got, guided)
-    if found is None:
-        return whole, start, None
-    free = _fixing(call, model, bound, d, found)
+        found, proven = _guided_answer(call, model, lp, (bound, d), work)
+        if proven is not None:
+            return whole, found, proven
+    free = None if found is None else _fixing(call, model, bound, d, found)
     if free is None or free.sum() > FIX_MAX_SHARE * len(free):
         return whole, found, None
     side = np.where(d > 0, model.col_upper, model.col_lower)
     return _Space(free, np.where(free, 0.0, side)), found, None
+
+
+def _guided_answer(call: _Call, model: MatrixModel, lp: LpAnswer,
+                   lagrange: tuple[float, np.ndarray], work: float | None
+                   ) -> tuple[np.ndarray | None, Solved | None]:
+    """The exact three-stage answer on the LP-guided core (:func:`_guided_space`), and the
+    answer itself when it is the whole model's: every column the fixing leaves free at
+    that answer's value lies in the core, so every better or tied list does too."""
+    guided = _guided_space(call, lp)
+    got = _lexicographic(call, model, guided, None, CORE_WORK if work is None
+                         else min(work, CORE_WORK))
+    if got is None or got.found is None:
+        return None, None
+    free = _fixing(call, model, lagrange[0], lagrange[1], got.found)
+    if got.raw.status is Outcome.OPTIMAL and free is not None \
+            and not np.any(free & ~guided.free):
+        return got.found, _exact_answer(call, got)
+    return got.found, None
 
 
 def _fixing(call: _Call, model: MatrixModel, bound: float, d: np.ndarray,
@@ -860,32 +866,30 @@ def _route_milp(call: _Call) -> Solved:
     if not call.tie_break and call.options.gap > 0 and call.nx > TIE_BREAK_MAX:
         core = _lp_core(call)
         call.mark("lp_core")
-    if core is not None and core[0].status is Outcome.OPTIMAL:
-        # proven by the LP bound: the whole model is not solved
-        return _finish(call, core[0], core[1], _as_model(call.form), Backend.LP_CORE,
-                       Route.LP_CORE)
+    if core is not None and core.raw.status is Outcome.OPTIMAL:
+        return _finish(call, core, Route.LP_CORE)   # proven by the LP bound
     if core is not None:
         call.fallbacks.append(Fallback(Backend.LP_CORE, FallbackReason.NOT_PROVEN,
-                                       core[0].raw_status))
-        call.spare = (core[0], core[1], Backend.LP_CORE, Route.LP_CORE)
-    raw, found, model, backend = _stage_one(call, backend, start)
-    if call.spare is not None and found is None and raw.status is not Outcome.INFEASIBLE:
+                                       core.raw.raw_status))
+        call.spare = core
+    first = _stage_one(call, backend, start)
+    if call.spare is not None and first.found is None \
+            and first.raw.status is not Outcome.INFEASIBLE:
         # the list of the LP-guided core or of CP-SAT stopped at its work limit (FEASIBLE,
         # with its honest bound and gap) when the whole model found nothing in the time
         # left: it keeps every rule
-        raw, found, backend, route = call.spare
-        return _finish(call, raw, found, _as_model(call.form), backend, route)
-    return _finish(call, raw, found, model, backend, Route.MILP, start=start)
+        spare = call.spare
+        return _finish(call, spare, Route.LP_CORE if spare.backend is Backend.LP_CORE
+                       else Route.CPSAT)
+    return _finish(call, first, Route.MILP, start)
 
 
-def _stage_one(call: _Call, backend: Backend, start: np.ndarray | None
-               ) -> tuple[RawResult, np.ndarray | None, MatrixModel, Backend]:
+def _stage_one(call: _Call, backend: Backend, start: np.ndarray | None) -> _Staged:
     """Stage 1 with the MILP solver, its infeasibility confirmed and (CBC, small) its
-    proof checked by HiGHS; returns the raw result, the accepted columns, the stage model
-    (with any cuts) and the solver that answered."""
+    proof checked by HiGHS."""
     limits = Limits(rel_gap=call.options.gap, abs_gap=call.abs_gap)
     model = _as_model(call.form)
-    first = _stage(call, model, backend, call.deadline, limits, start)
+    first = _stage(call, model, _How(backend, call.deadline, limits, start))
     if first.raw.status is Outcome.INFEASIBLE and call.form.shape[1]:
         other = _NEXT[first.backend]
         probe = replace(model, objective=np.zeros_like(model.objective))
@@ -893,23 +897,45 @@ def _stage_one(call: _Call, backend: Backend, start: np.ndarray | None
         if check.status in (Outcome.OPTIMAL, Outcome.FEASIBLE):
             call.fallbacks.append(Fallback(first.backend, FallbackReason.UNCONFIRMED_INFEASIBLE,
                                            first.raw.raw_status))
-            first = _stage(call, model, other, call.deadline, limits, start)
+            first = _stage(call, model, _How(other, call.deadline, limits, start))
     if first.backend is Backend.CBC and first.found is not None \
             and call.nx <= SECOND_OPINION_MAX:
-        # CBC 2.10.3 has proved wrong optima on small money models (a heuristic point over
-        # a row by a fraction of a fen sets its cutoff, the true optimum is pruned, and the
-        # point is dropped at the end; seen with every cut and tolerance setting tried).
-        # HiGHS re-solves stage 1; a better list it finds (checked exactly) wins.
-        second = _stage(call, model, Backend.HIGHS, call.deadline, limits, fallback=False)
-        w = call.form.objective[: call.nx]
-        z_cbc = float(w @ first.found[: call.nx])
-        if second.found is not None and second.raw.status is Outcome.OPTIMAL and float(
-                w @ second.found[: call.nx]) > z_cbc + tie_tolerance(call.form, z_cbc):
-            call.fallbacks.append(Fallback(Backend.CBC, FallbackReason.WRONG_PROOF,
-                                           f"{z_cbc:g} ({first.raw.raw_status})"))
-            first = second
+        first = _second_opinion(call, first, limits)
     call.mark("stage1")
-    return first.raw, first.found, first.model, first.backend
+    return first
+
+
+def _second_opinion(call: _Call, first: _Staged, limits: Limits) -> _Staged:
+    """CBC 2.10.3 has proved wrong optima on small money models (a heuristic point over a
+    row by a fraction of a fen sets its cutoff, the true optimum is pruned, and the point
+    is dropped at the end; seen with every cut and tolerance setting tried). HiGHS
+    re-solves stage 1; a better list it finds (checked exactly) wins."""
+    assert first.found is not None
+    second = _stage(call, _as_model(call.form), _How(Backend.HIGHS, call.deadline, limits,
+                                                     fallback=False))
+    w = call.form.objective[: call.nx]
+    z_cbc = float(w @ first.found[: call.nx])
+    if second.found is not None and second.raw.status is Outcome.OPTIMAL and float(
+            w @ second.found[: call.nx]) > z_cbc + tie_tolerance(call.form, z_cbc):
+        call.fallbacks.append(Fallback(Backend.CBC, FallbackReason.WRONG_PROOF,
+                                       f"{z_cbc:g} ({first.raw.raw_status})"))
+        return second
+    return first
+
+
+@dataclass(frozen=True)
+class _How:
+    """How one stage runs: the solver, its deadline and limits, a first point (every
+    column), the exact check (default: the call's ``accept``), whether the next solver may
+    take over on an error, and the columns the stage's model holds (default: all)."""
+
+    backend: Backend
+    deadline: Deadline
+    limits: Limits
+    start: np.ndarray | None = None
+    check: Accept | None = None
+    fallback: bool = True
+    space: _Space | None = None
 
 
 @dataclass
@@ -925,22 +951,20 @@ class _Staged:
     space: _Space
 
 
-def _stage(call: _Call, model: MatrixModel, backend: Backend, deadline: Deadline,
-           limits: Limits, start: np.ndarray | None = None, check: Accept | None = None,
-           fallback: bool = True, space: _Space | None = None) -> _Staged:
-    """Run one stage of ``model`` (which holds the columns of ``space``, by default every
-    column); cut off (and re-solve past) rounded answers that the exact check rejects
-    (``check``, by default the call's ``accept``, on every column). On a solver error the
-    next solver runs the stage (when ``fallback``; recorded in the call's fallbacks)."""
-    space = _Space.whole(len(call.form.objective)) if space is None else space
-    accept = call.options.accept if check is None else check
-    point = None if start is None else space.vec(start)
+def _stage(call: _Call, model: MatrixModel, how: _How) -> _Staged:
+    """Run one stage of ``model`` (which holds the columns of ``how.space``); cut off (and
+    re-solve past) rounded answers that the exact check rejects. On a solver error the
+    next solver runs the stage (when ``how.fallback``; recorded in the call's fallbacks)."""
+    space = _Space.whole(len(call.form.objective)) if how.space is None else how.space
+    accept = call.options.accept if how.check is None else how.check
+    point = None if how.start is None else space.vec(how.start)
+    backend = how.backend
     raw = RawResult(Outcome.NO_SOLUTION, None, math.nan, math.nan, "not run")
     failed: set[Backend] = set()
     repairs = 0
     while repairs <= MAX_REPAIRS:
-        raw = _run(model, backend, replace(limits, time_limit=deadline.left()), point)
-        if raw.status is Outcome.ERROR and fallback and _NEXT[backend] not in failed:
+        raw = _run(model, backend, replace(how.limits, time_limit=how.deadline.left()), point)
+        if raw.status is Outcome.ERROR and how.fallback and _NEXT[backend] not in failed:
             reason = (FallbackReason.FRACTIONAL if "fractional" in raw.raw_status
                       else FallbackReason.ERROR)
             call.fallbacks.append(Fallback(backend, reason, raw.raw_status))
@@ -961,39 +985,36 @@ def _stage(call: _Call, model: MatrixModel, backend: Backend, deadline: Deadline
                         n=MAX_REPAIRS), solver_status="repair limit")
 
 
-def _finish(call: _Call, raw: RawResult, found: np.ndarray | None, model: MatrixModel,
-            backend: Backend, route: Route, start: np.ndarray | None = None,
-            space: _Space | None = None) -> Solved:
+def _finish(call: _Call, first: _Staged, route: Route,
+            start: np.ndarray | None = None) -> Solved:
     """Stage 1's answer (or its failure) turned into a :class:`Solved`, tie-break included
-    (on the same ``model`` and ``space``)."""
+    (on stage 1's model and columns); ``start``: the caller's hint, if it was used."""
     call.mark("stage1")
+    raw, found, backend = first.raw, first.found, first.backend
     version = None
     if backend is Backend.LP_CORE:
         version = f"HiGHS {highs_version()}, " + ("proven by the LP bound"
                                                   if raw.status is Outcome.OPTIMAL
                                                   else "bounded by the LP")
-    record = call.record(backend, route, raw.raw_status, version)
+    call.answered(backend, route, raw.raw_status, version)
     if raw.status is Outcome.INFEASIBLE:
-        return _infeasible(call, record)
+        return call.infeasible()
     if found is None:
         key = ("engine.error.no_list" if raw.status is Outcome.NO_SOLUTION
                else "engine.error.failed")
         raise SolverError(t(key, DEFAULT_LANG, solver=backend.value, status=raw.raw_status),
                           solver_status=raw.raw_status)
-    form, nx = call.form, call.nx
-    z1 = float(form.objective[:nx] @ found[:nx])
+    z1 = float(call.form.objective[: call.nx] @ found[: call.nx])
     bound = raw.bound
     if math.isnan(bound) or (raw.status is Outcome.OPTIMAL and bound < z1):
         bound = z1
-    if form.integral_objective and math.isfinite(bound):
+    if call.form.integral_objective and math.isfinite(bound):
         bound = math.floor(bound + 0.5)   # see INTEGER_ABS_GAP
     status = Status.OPTIMAL if raw.status is Outcome.OPTIMAL else Status.FEASIBLE
-    if not (call.tie_break and nx) or backend is Backend.LP_CORE:
-        return call.solved(status, found, bound, record, TieBreak.OFF)
+    if not (call.tie_break and call.nx) or backend is Backend.LP_CORE:
+        return call.solved(status, found, bound, TieBreak.OFF)
     exact = status is Status.OPTIMAL and bound == z1   # (start: integral objective)
-    tie_backend = Backend.CPSAT if backend is Backend.CPSAT else backend
-    cols, how, unique = _tie_break(call, model, tie_backend, found, z1,
-                                   check_unique=start is not None and exact, space=space)
+    cols, how, unique = _tie_break(call, first, z1, start is not None and exact)
     if (start is not None and how is TieBreak.DONE and status is Status.OPTIMAL
             and not (unique and exact) and not call.deadline.expired()):
         # The start may only change the time, never the list. With an exact stage 1
@@ -1002,93 +1023,71 @@ def _finish(call: _Call, raw: RawResult, found: np.ndarray | None, model: Matrix
         # (equal sums of id positions are ties): solve again without the start, in
         # the time left. (A search stopped early is path-dependent with or without.)
         again = replace(call.options, start=None)
-        return solve_formulation(form, cost=call.cost, ids=call.ids, options=again)
-    record = call.record(backend, route, raw.raw_status, version)
-    return call.solved(status, cols, bound, record, how)
+        return solve_formulation(call.form, cost=call.cost, ids=call.ids, options=again)
+    call.answered(backend, route, raw.raw_status, version)
+    return call.solved(status, cols, bound, how)
 
 
-def _tie_break(call: _Call, model: MatrixModel, backend: Backend, cols: np.ndarray, z1: float,
-               check_unique: bool = False, space: _Space | None = None
-               ) -> tuple[np.ndarray, TieBreak, bool]:
-    """Stages 2 and 3 on stage 1's ``model`` (with its cuts, holding the columns of
-    ``space``); returns the columns, ``DONE`` or ``STOPPED``, and (with ``check_unique``)
-    whether no other list ties with them in all three stages (one more feasibility run;
-    ``False`` when not checked or not proven)."""
-    form, nx = call.form, call.nx
-    ncol = len(form.objective)
-    space = _Space.whole(ncol) if space is None else space
+def _tie_break(call: _Call, first: _Staged, z1: float,
+               check_unique: bool) -> tuple[np.ndarray, TieBreak, bool]:
+    """Stages 2 and 3 on stage 1's model (with its cuts, on its columns); returns the
+    columns, ``DONE`` or ``STOPPED``, and (with ``check_unique``) whether no other list
+    ties with them in all three stages (``False`` when not checked or not proven)."""
+    assert first.found is not None
     share = max(TIE_BREAK_MIN_SECONDS, TIE_BREAK_SHARE * call.timings.get("stage1", 0.0))
-    deadline = call.deadline.within(share)
+    w, c, r = _stage_vectors(call)
+    tol = tie_tolerance(call.form, z1)
     accept = call.options.accept
-    tol = tie_tolerance(form, z1)
-    c = np.zeros(ncol)
-    c[:nx] = call.cost[form.cand].astype(float)
-    w = np.zeros(ncol)
-    w[:nx] = form.objective[:nx]
-    r = np.zeros(ncol)
-    r[:nx] = _id_ranks(form, call.ids)
-    limits = Limits(rel_gap=0.0, abs_gap=INTEGER_ABS_GAP)
 
     def still_best(v: np.ndarray) -> bool:   # the stage rows, re-checked on the rounded point
         return bool(w @ v >= z1 - tol) and (accept is None or accept(v))
 
+    how = _How(first.backend, call.deadline.within(share),
+               Limits(rel_gap=0.0, abs_gap=INTEGER_ABS_GAP), first.found, still_best,
+               space=first.space)
+    space = first.space
+    model = space.row(first.model, w, (z1 - tol, math.inf))
     weight = float(space.vec(r).sum()) + 1.0    # cost first, then ranks, in one objective
-    merged = (backend is Backend.CPSAT
-              and weight * float(space.vec(c).sum()) + weight < 2.0**61)
-    if merged:
-        one = _stage(call, space.row(model, w, z1 - tol, math.inf, weight * c + r,
-                                     maximize=False), backend, deadline, limits, cols,
-                     still_best, space=space)
-        raw, found, stage, backend = one.raw, one.found, one.model, one.backend
-        call.mark("stage2")
+    if first.backend is Backend.CPSAT and weight * float(space.vec(c).sum()) + weight < 2.0**61:
+        last = _stage(call, replace(model, objective=space.vec(weight * c + r),
+                                    maximize=False), how)
         call.mark("stage3")
-        if found is None:
-            return cols, TieBreak.STOPPED, False
-        if raw.status is not Outcome.OPTIMAL:
-            return found, TieBreak.STOPPED, False
-        spent = float(np.rint(c @ found))
-        stage = space.row(stage, c, -math.inf, spent + 0.5, r, maximize=False)
     else:
-        two = _stage(call, space.row(model, w, z1 - tol, math.inf, c, maximize=False),
-                     backend, deadline, limits, cols, still_best, space=space)
-        raw, found, stage, backend = two.raw, two.found, two.model, two.backend
-        call.mark("stage2")
-        if found is None:
-            return cols, TieBreak.STOPPED, False
-        cols = found
-        if raw.status is not Outcome.OPTIMAL:
-            return cols, TieBreak.STOPPED, False
-        # money is integer fen: "cost ≤ spent + 0.5" is exactly "cost ≤ spent"
-        spent = float(np.rint(c @ cols))
+        last = _two_stages(call, model, how, c, r)
+    if last.found is None:
+        return first.found, TieBreak.STOPPED, False
+    if last.raw.status is not Outcome.OPTIMAL:
+        return last.found, TieBreak.STOPPED, False
+    unique = check_unique and _unique(call, last)
+    return last.found, TieBreak.DONE, unique
 
-        def as_cheap(v: np.ndarray) -> bool:
-            return bool(c @ v <= spent + 0.5) and still_best(v)
 
-        three = _stage(call, space.row(stage, c, -math.inf, spent + 0.5, r, maximize=False),
-                       backend, deadline, limits, cols, as_cheap, space=space)
-        raw, found, stage, backend = three.raw, three.found, three.model, three.backend
-        call.mark("stage3")
-        if found is None:
-            return cols, TieBreak.STOPPED, False
-        if raw.status is not Outcome.OPTIMAL:
-            return found, TieBreak.STOPPED, False
-    if not check_unique:
-        return found, TieBreak.DONE, False
-    # another list with the same value, cost and sum of id positions? (a cut on the
-    # candidates' columns only: other 0/1 columns, such as coverage indicators, may take
-    # other values for the same list)
-    ranks = float(np.rint(r @ found))
-    tied = _no_good(space.row(stage, r, -math.inf, ranks + 0.5, np.zeros(ncol),
-                              maximize=False), space.vec(found),
-                    mask=space.vec(np.arange(ncol) < nx))
-    other = _run(tied, backend, Limits(deadline.left(), 1.0, math.inf))
-    call.mark("unique")
-    return found, TieBreak.DONE, other.status is Outcome.INFEASIBLE
+def _two_stages(call: _Call, model: MatrixModel, how: _How, c: np.ndarray,
+                r: np.ndarray) -> _Staged:
+    """Stage 2 (least cost) then stage 3 (least rank sum at that cost), each exact; the
+    last stage run (stage 2's when it did not end optimal)."""
+    space = how.space
+    assert space is not None and how.check is not None
+    still_best = how.check
+    two = _stage(call, replace(model, objective=space.vec(c), maximize=False), how)
+    call.mark("stage2")
+    if two.found is None or two.raw.status is not Outcome.OPTIMAL:
+        return two
+    spent = float(np.rint(c @ two.found))   # whole fen: "≤ spent + 0.5" is "≤ spent"
+
+    def as_cheap(v: np.ndarray) -> bool:
+        return bool(c @ v <= spent + 0.5) and still_best(v)
+
+    three = _stage(call, space.row(two.model, c, (-math.inf, spent + 0.5), minimize=r),
+                   replace(how, backend=two.backend, start=two.found, check=as_cheap))
+    call.mark("stage3")
+    if three.found is None:   # stage 2's list stands, stopped early
+        return replace(three, found=two.found)
+    return three
 
 
 # -- the LP-guided core ---------------------------------------------------------------------
-def _lp_core(call: _Call, lp: LpAnswer | None = None,
-             backend: Backend = Backend.HIGHS) -> tuple[RawResult, np.ndarray] | None:
+def _lp_core(call: _Call) -> _Staged | None:
     """A list found in a core and bounded by the whole LP relaxation (see
     :data:`CORE_EXTRA`): outcome ``OPTIMAL`` when that bound proves it within the gap,
     ``FEASIBLE`` when not (the caller then solves the whole model and keeps this list only
@@ -1097,17 +1096,16 @@ def _lp_core(call: _Call, lp: LpAnswer | None = None,
     The LP relaxation is solved whole; candidates that are nonbasic at a bound there are
     fixed at it, except the :data:`CORE_EXTRA` of least reduced cost; the small MILP left
     (every other column free, fixed terms moved to the row bounds) is searched by HiGHS
-    for :data:`CORE_MAX_NODES` nodes (or by CP-SAT within :data:`CORE_WORK`, for
-    :func:`_fixed_core`). Its answer counts only if it keeps every rule (``accept``, on
-    all columns); the proof is the whole model's LP bound, never the core's own.
+    for :data:`CORE_MAX_NODES` nodes. Its answer counts only if it keeps every rule
+    (``accept``, on all columns); the proof is the whole model's LP bound, never the
+    core's own.
     """
     form, nx = call.form, call.nx
     model = _as_model(form)
     if call.deadline.expired():
         return None
-    if lp is None:
-        lp = sifted_lp(model, nx, call.deadline.left())
-        call.mark("lp")
+    lp = sifted_lp(model, nx, call.deadline.left())
+    call.mark("lp")
     if not lp.optimal:
         return None   # infeasible or stopped: the MILP path says what happened
     x = lp.x
@@ -1135,12 +1133,8 @@ def _lp_core(call: _Call, lp: LpAnswer | None = None,
     allowed = max(call.abs_gap, call.options.gap * max(1.0, abs(bound)))
     if call.deadline.expired():
         return None
-    if backend is Backend.CPSAT:
-        raw = _run(core, backend, Limits(call.deadline.left(), 0.0, call.abs_gap,
-                                         work=CORE_WORK))
-    else:
-        raw = _run(core, backend, Limits(call.deadline.left(), 0.0, allowed,
-                                         max_nodes=CORE_MAX_NODES))
+    raw = _run(core, Backend.HIGHS, Limits(call.deadline.left(), 0.0, allowed,
+                                           max_nodes=CORE_MAX_NODES))
     if raw.x is None:
         return None
     full = np.empty(len(x))
@@ -1152,13 +1146,15 @@ def _lp_core(call: _Call, lp: LpAnswer | None = None,
     if accept is not None and not accept(cols):
         return None
     proven = bound - z <= max(call.abs_gap, call.options.gap * max(1.0, abs(z)))
-    what = (f"a core of {int(free[:nx].sum())} of {nx} candidates searched by "
-            f"{'CP-SAT' if backend is Backend.CPSAT else 'HiGHS'} ({raw.raw_status})")
+    what = (f"a core of {int(free[:nx].sum())} of {nx} candidates searched by HiGHS "
+            f"({raw.raw_status})")
     if not proven:   # kept only as the answer of last resort (see _route_milp)
-        return RawResult(Outcome.FEASIBLE, cols, z, bound,
-                         f"stopped with the list of {what}; the LP bound is the proof"), cols
-    return RawResult(Outcome.OPTIMAL, cols, z, bound,
-                     f"within the gap of the LP bound: {what}"), cols
+        raw = RawResult(Outcome.FEASIBLE, cols, z, bound,
+                        f"stopped with the list of {what}; the LP bound is the proof")
+    else:
+        raw = RawResult(Outcome.OPTIMAL, cols, z, bound,
+                        f"within the gap of the LP bound: {what}")
+    return _Staged(raw, cols, model, Backend.LP_CORE, _Space.whole(len(cols)))
 
 
 # -- starts and schedules ---------------------------------------------------------------------
