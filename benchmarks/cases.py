@@ -169,7 +169,7 @@ def case_ours(spec: dict[str, Any]) -> dict[str, Any]:
     import ortools.sat.python.cp_model  # noqa: F401
     import pulp  # noqa: F401
 
-    from selector import Model, verify
+    from selector import Model, SelectorError, verify
 
     proposals = load_set(spec)
     rules = scaled_rules(spec["rules"], spec["n"], proposals)
@@ -177,7 +177,12 @@ def case_ours(spec: dict[str, Any]) -> dict[str, Any]:
     model = Model.build(proposals, rules)
     build = _clock() - t
     t = _clock()
-    sel = model.solve(solver=spec["solver"], time_limit=spec.get("time_limit"), diagnose=False)
+    try:
+        sel = model.solve(solver=spec["solver"], time_limit=spec.get("time_limit"),
+                          diagnose=False)
+    except SelectorError as exc:   # e.g. no list within a short time limit: still timed
+        return {"build_s": build, "solve_s": _clock() - t, "status": "no list",
+                "error_text": str(exc)[:120], "candidates": int(model.eligible.sum())}
     solve = _clock() - t
     t = _clock()
     broken = verify(sel)

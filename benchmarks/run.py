@@ -208,10 +208,12 @@ class Suite:
                 "process per size). Build, solve and verify: `Model.build`, `Model.solve` "
                 f"(time limit {self.limit:g} s), `selector.verify`, each case in a fresh process; "
                 "peak MB is that process's max RSS (interpreter and imports included). "
-                "Budget-only models with 5,000+ candidates go to the core knapsack solver "
-                "whatever the solver asked for (column *engine*); other models with more than "
-                "2,000 candidates first try the LP-guided core, and show *lp-core* there when "
-                "the LP bound proved its list within the gap.")
+                "The engine picks its route by the model's shape whatever solver is asked for "
+                "(column *engine*; docs/engine.md): budget-only calls go to the exact knapsack "
+                "programme or the core knapsack method (*knapsack*), whole-number rule sets "
+                "with the tie-break (up to 2,000 candidates) to CP-SAT on the LP-fixed core "
+                "(*cpsat*), larger ones to the LP-guided core (*lp-core*) when the LP bound "
+                "proves its list, else to the solver asked for.")
         if not has_full_rules():
             note += (" *full*: examples/rules.toml was missing at run time, so the built-in "
                      "full rule set of `benchmarks/cases.py:fallback_rules` was used (pools "
@@ -286,13 +288,14 @@ class Suite:
                     rows.append(row)
                     self.extra[f"{name}|{n}|{rules}"] = row
         note = ("Same instances, same run, each peer in its own process with the same time "
-                f"limit ({self.limit:g} s). *ours s* is build + solve with our default solver "
-                "(CBC; budget-only models of 5,000+ candidates go to the core knapsack "
-                "solver); ratios above 1 mean the peer is slower / better. highspy plain and "
-                "CP-SAT solve the engine's own matrix (CP-SAT built with its own API: integer "
-                "columns, each row scaled by a power of ten to whole coefficients); PuLP "
-                "naive grows every row term by term; pabutools gets the same "
-                "candidates, costs and beneficiaries (one cardinal ballot).")
+                f"limit ({self.limit:g} s). *ours s* is build + solve with CBC asked (the "
+                "route by model shape, as in the scaling table, three tie-break stages "
+                "included where they run); ratios above 1 mean the peer is slower / better. "
+                "highspy plain and CP-SAT solve the engine's own matrix, stage 1 only (CP-SAT "
+                "held in integers by the engine's converter: each row times a power of ten, "
+                "the share totals as whole numbers); PuLP naive grows every row term by term; "
+                "pabutools gets the same candidates, costs and beneficiaries (one cardinal "
+                "ballot).")
         self.sections.append(("Peers", note + "\n\n" + table(rows)))
 
     def _skip(self, name: str, n: int, rules: str) -> str:
@@ -500,8 +503,10 @@ class Suite:
             self.extra[f"time|{n}|{rules}|{limit:g}"] = {"seconds": seconds, "within": within,
                                                          "status": r.get("status")}
         note = ("`Model.solve(time_limit=T)` (what `--time-limit T` passes), timed from the call "
-                "to its return: its solver stages end by 95 % of T and the rest is verification "
-                "and the result. Loading and `Model.build` come before the call.")
+                "to its return: its solver stages end early enough to leave 5 % of T (or 4 µs "
+                "a proposal, up to half of T) for verification and the result. Loading and "
+                "`Model.build` come before the call. *no list*: nothing was found in the time "
+                "(a `SolverError`, raised in time).")
         self.sections.append(("Time limits", note + "\n\n" + table(rows)))
 
     # targets of issue 18
@@ -707,6 +712,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="sizes of the seeds section")
     parser.add_argument("--time-cases", type=_time_case, nargs="*",
                         default=[(10_000, "full", 2.0), (100_000, "schedule", 20.0),
+                                 (100_000, "full", 0.5), (1_000_000, "full", 8.0),
                                  (1_000_000, "full", 30.0)],
                         help="n:rules:seconds cases of the time-limit section")
     parser.add_argument("--peers", nargs="*",

@@ -138,3 +138,20 @@ def test_out_of_time_before_any_list_raises_not_hangs(monkeypatch: pytest.Monkey
     with pytest.raises(SolverError):
         Model.build(ps, rules).solve(time_limit=deadline, solver="cbc", diagnose=False)
     assert all(h == 0 for h, _ in seen)
+
+
+def test_large_calls_keep_a_reserve_per_proposal(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The result of a large call takes seconds to assemble: the reserve grows with the
+    number of proposals (here 1 s a proposal, 8 proposals: 8 of 20 s), up to half."""
+    import selector.engine.model as model_module
+
+    monkeypatch.setattr(model_module, "RESERVE_PER_PROPOSAL", 1.0)
+    clock = FakeClock()
+    ps, rules = _example()
+    seen = _recording(monkeypatch, clock, step=0.0)
+    Model.build(ps, rules).solve(time_limit=Deadline.after(20.0, clock=clock), solver="cbc")
+    assert seen[0][0] == pytest.approx(12.0)
+    monkeypatch.setattr(model_module, "RESERVE_PER_PROPOSAL", 100.0)
+    seen.clear()
+    Model.build(ps, rules).solve(time_limit=Deadline.after(20.0, clock=clock), solver="cbc")
+    assert seen[0][0] == pytest.approx(10.0)   # never more than half the limit

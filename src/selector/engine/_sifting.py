@@ -59,7 +59,7 @@ def sifted_lp(model: MatrixModel, candidates: int, time_limit: float | None) -> 
     are 0/1 choices), by sifting when that pays (see the module docstring)."""
     start = time.perf_counter()
     ncol = len(model.objective)
-    guess = _guess(model, candidates)
+    guess = _guess(model, candidates, time_limit)
     if guess is None:
         return run_highs_lp(model, time_limit)
     work, values = guess
@@ -106,7 +106,8 @@ def sifted_lp(model: MatrixModel, candidates: int, time_limit: float | None) -> 
     return run_highs_lp(model, left)
 
 
-def _guess(model: MatrixModel, candidates: int) -> tuple[np.ndarray, np.ndarray] | None:
+def _guess(model: MatrixModel, candidates: int,
+           time_limit: float | None = None) -> tuple[np.ndarray, np.ndarray] | None:
     """The first working set and the bounds the other columns are fixed at; ``None`` when
     the model is too narrow for sifting to pay (or the guess fails).
 
@@ -136,7 +137,7 @@ def _guess(model: MatrixModel, candidates: int) -> tuple[np.ndarray, np.ndarray]
     sample = MatrixModel(model.objective[keep], a[:, keep].tocsr(), lo, hi,
                          model.col_lower[keep], model.col_upper[keep], model.integer[keep],
                          model.maximize)
-    answer = run_highs_lp(sample, None)
+    answer = run_highs_lp(sample, time_limit)
     if not answer.optimal:
         return None
     d = model.objective - model.matrix.T @ answer.row_dual

@@ -38,14 +38,17 @@ from selector.problem import Problem
 from selector.result import Backend, Selection, Status
 from selector.rules import Force, Rules, exact_share
 
-__all__ = ["RESERVE_SHARE", "Model", "objective_weights"]
+__all__ = ["RESERVE_PER_PROPOSAL", "RESERVE_SHARE", "Model", "objective_weights"]
 
 SolverName = Literal["cbc", "highs", "cpsat"]
 
-#: With a time limit, the solver stages end by ``(1 − RESERVE_SHARE) × limit`` after the
-#: call began: the rest is kept for verifying the list and assembling the result (about
-#: 7 µs a proposal: 0.7 s at 100,000, 7 s at 1,000,000).
+#: With a time limit, the solver stages end early enough to leave this share of the limit
+#: (or :data:`RESERVE_PER_PROPOSAL` a proposal when that is more, up to half the limit)
+#: for verifying the list and assembling the result.
 RESERVE_SHARE = 0.05
+#: Seconds per proposal kept for the result (payments, binding rules, verification:
+#: about 3 µs a proposal was measured at 1,000,000, so 0.4 s at 100,000 and 4 s there).
+RESERVE_PER_PROPOSAL = 4e-6
 MoneyLike = Decimal | int | float | str
 
 
@@ -197,9 +200,9 @@ class Model:
         time_limit:
             Seconds for the whole call (or a :class:`~selector.engine.solve.Deadline`
             started earlier, e.g. before loading): every solver stage gets only the time
-            left, and they all end by :data:`RESERVE_SHARE` before it, leaving that for
-            verification and the result. Stopped early, the best list found is returned
-            with its gap (``FEASIBLE``).
+            left, and they all end early enough to leave :data:`RESERVE_SHARE` of it (or
+            :data:`RESERVE_PER_PROPOSAL` a proposal) for verification and the result.
+            Stopped early, the best list found is returned with its gap (``FEASIBLE``).
         gap:
             Relative gap (default 1e-6; an integer objective is also proven by an absolute
             gap < 1).
@@ -231,7 +234,7 @@ class Model:
         timings = {"build": time.perf_counter() - t0}
         self._check_forced(case)
         options = SolveOptions(solver=Backend(solver_name), gap=1e-6 if gap is None else gap,
-                               tie_break=tie_break, deadline=overall.share(1 - RESERVE_SHARE))
+                               tie_break=tie_break, deadline=self._stage_deadline(overall))
         solved = self._solve_case(case, form, options, None if hint is None else tuple(hint))
         if solved.status is Status.INFEASIBLE:
             raise infeasible_error(form, "highs", len(case.screening.reasons), diagnose,
@@ -249,6 +252,16 @@ class Model:
         timings.update(solved.timings)
         solved.timings = timings
         return self._selection(case, form, solved, _Checked(chosen, payments, starts, t0))
+
+    def _stage_deadline(self, overall: Deadline) -> Deadline:
+        """When the solver stages must end: the call's deadline less the reserve for the
+        result (:data:`RESERVE_SHARE`, :data:`RESERVE_PER_PROPOSAL`)."""
+        left = overall.left()
+        if left is None:
+            return overall
+        reserve = min(0.5 * left, max(RESERVE_SHARE * left,
+                                      RESERVE_PER_PROPOSAL * self.problem.n))
+        return overall.share(1.0 - reserve / left) if left > 0 else overall
 
     def _solve_case(self, case: _Case, form: Formulation, options: SolveOptions,
                     hint: tuple[str, ...] | None) -> Solved:
