@@ -101,3 +101,20 @@ def test_core_list_is_the_last_resort_when_the_whole_model_finds_nothing(
     assert sel.objective <= best <= sel.bound
     assert sel.gap == pytest.approx((sel.bound - sel.objective) / sel.objective)
     assert sel.gap > 1e-9
+
+
+@pytest.mark.usefixtures("small_core_limit")
+@settings(max_examples=10, deadline=None, suppress_health_check=list(HealthCheck))
+@given(seed=st.integers(0, 10**6), n=st.sampled_from((300, 600)),
+       solver=st.sampled_from(("cbc", "highs")))
+def test_stage_one_on_the_fixed_core_is_the_whole_models_optimum(seed: int, n: int,
+                                                                  solver: str) -> None:
+    """A gap the LP-guided core cannot prove: stage 1 runs on the columns the LP does not
+    fix at that core's list; its optimum and bound are the whole model's."""
+    model = _model(n, seed)
+    sel = model.solve(solver=solver, gap=1e-9, diagnose=False)
+    if sel.status.value == "infeasible":
+        return
+    best = _exact(model, "cbc")          # gap 0: no core, the whole model
+    assert sel.objective == best and sel.bound >= best
+    assert sel.status.value == "optimal" and verify(sel) == []
