@@ -83,18 +83,38 @@ def test_core_list_is_the_last_resort_when_the_whole_model_finds_nothing(
         monkeypatch: pytest.MonkeyPatch) -> None:
     """The whole model stopped without a list (its time ran out): the core's list, which
     keeps every rule, is returned as FEASIBLE with the LP bound and an honest gap."""
-    from selector.engine.backends import RawResult
+    from selector.engine.backends import Outcome, RawResult
 
     model = _model(600, 2026)
     best = _exact(model, "highs")
 
-    def stopped(m, *args, **kwargs):   # what a stage says when its time is up
-        return RawResult("no_solution", None, float("nan"), float("nan"), "no time left"), None, m
+    def stopped(call, m, backend, *args, **kwargs):   # what a stage says when its time is up
+        return solve_module._Staged(RawResult(Outcome.NO_SOLUTION, None, float("nan"),
+                                              float("nan"), "no time left"), None, m, backend,
+                                    solve_module._Space.whole(m.matrix.shape[1]))
 
     monkeypatch.setattr(solve_module, "_stage", stopped)
     sel = model.solve(solver="cbc", gap=1e-9, diagnose=False)
     assert sel.solver == CORE and sel.status.value == "feasible"
+    assert [f.reason.value for f in sel.solver.fallbacks] == ["not-proven"]
     assert verify(sel) == []
     assert sel.objective <= best <= sel.bound
     assert sel.gap == pytest.approx((sel.bound - sel.objective) / sel.objective)
     assert sel.gap > 1e-9
+
+
+@pytest.mark.usefixtures("small_core_limit")
+@settings(max_examples=10, deadline=None, suppress_health_check=list(HealthCheck))
+@given(seed=st.integers(0, 10**6), n=st.sampled_from((300, 600)),
+       solver=st.sampled_from(("cbc", "highs")))
+def test_stage_one_on_the_fixed_core_is_the_whole_models_optimum(seed: int, n: int,
+                                                                  solver: str) -> None:
+    """A gap the LP-guided core cannot prove: stage 1 runs on the columns the LP does not
+    fix at that core's list; its optimum and bound are the whole model's."""
+    model = _model(n, seed)
+    sel = model.solve(solver=solver, gap=1e-9, diagnose=False)
+    if sel.status.value == "infeasible":
+        return
+    best = _exact(model, "cbc")          # gap 0: no core, the whole model
+    assert sel.objective == best and sel.bound >= best
+    assert sel.status.value == "optimal" and verify(sel) == []
