@@ -102,6 +102,45 @@ def test_every_route_on_the_example_gives_one_list() -> None:
     assert fast.solver == "cpsat" and cbc.solver == "cbc" and highs.solver == "highs"
 
 
+def test_cpsat_holds_a_budget_in_fen_to_the_fen() -> None:
+    """Rows past 10^9 fen: the bound stays the budget (a relative slack of 1e-9 had rounded
+    1,101,615,939 "inward" to 1,101,615,940), and a coefficient with cents past 5·10^8 is
+    not taken for a whole number."""
+    import scipy.sparse as sp
+
+    from selector.engine._cpsat import CpsatModel, whole
+    from selector.engine.backends import MatrixModel
+
+    m = MatrixModel(np.array([1.0, 1.0]),
+                    sp.csr_matrix(np.array([[600_000_000.0, 501_615_940.0]])),
+                    np.array([-np.inf]), np.array([1_101_615_939.0]), np.zeros(2), np.ones(2),
+                    np.ones(2, dtype=bool))
+    assert CpsatModel.of(m).bounds == [(None, 1_101_615_939)]
+    ints, scale = whole(np.array([525_000_000.35]))
+    assert scale == 100 and ints.tolist() == [52_500_000_035]
+
+
+def test_example_at_a_budget_one_fen_below_a_list_matches_the_milp() -> None:
+    """The frontier's probe of the bundled example at 11,016,159.39 yuan (a list costs one
+    fen more): the CP-SAT route answers, with the MILP's list."""
+    from decimal import Decimal
+
+    from selector import load_proposals
+
+    model = Model.build(load_proposals(RULES.parent / "proposals.csv"), load_rules(RULES))
+    budget = Decimal("11016159.39")
+    fast = model.solve(budget=budget, gap=0.0, diagnose=False)
+    limit = solve_module.CPSAT_MAX
+    try:
+        solve_module.CPSAT_MAX = 0
+        milp = model.solve(budget=budget, gap=0.0, diagnose=False, solver="highs")
+    finally:
+        solve_module.CPSAT_MAX = limit
+    assert fast.solver.route is Route.CPSAT and milp.solver.route is Route.MILP
+    assert fast.selected == milp.selected and fast.total_cost <= budget
+    assert verify(fast) == []
+
+
 @pytest.mark.parametrize("seed", [2026, 7])
 def test_sifted_lp_is_the_lp(monkeypatch: pytest.MonkeyPatch, seed: int) -> None:
     """Sifting (forced on at 3,000 proposals) reaches the LP optimum, and its duals give a

@@ -41,7 +41,7 @@ import scipy.sparse as sp
 if TYPE_CHECKING:
     from selector.engine.backends import MatrixModel
 
-__all__ = ["MAX_SCALE", "CpsatModel", "Unsuitable", "whole"]
+__all__ = ["MAX_SCALE", "CpsatModel", "Unsuitable", "near_whole", "whole", "whole_slack"]
 
 #: Rows and objectives are multiplied by powers of ten up to this to become whole numbers.
 MAX_SCALE = 10**6
@@ -53,10 +53,26 @@ class Unsuitable(ValueError):
     """The model cannot be held exactly in CP-SAT's integers (the reason in words)."""
 
 
-def _whole_at(values: np.ndarray, scale: int) -> np.ndarray:
-    v = values * scale
-    ok: np.ndarray = np.abs(v - np.rint(v)) <= 1e-9 * np.maximum(1.0, np.abs(v))
+def whole_slack(v: np.ndarray | float) -> np.ndarray | float:
+    """How far a float may lie from the whole number it stands for: 1e-9, plus four units
+    in its last place (a product or sum of a few exact decimals). Never relative alone: at
+    1.1e9 fen a relative 1e-9 is more than one fen, and a bound of 1,101,615,939 fen then
+    rounded "inward" to 1,101,615,940 (a CP-SAT list one fen over the budget, cut off and
+    found again until the repair limit; the example's frontier at that budget)."""
+    if isinstance(v, np.ndarray):
+        out: np.ndarray = 1e-9 + 4.0 * np.spacing(np.abs(v))
+        return out
+    return 1e-9 + 4.0 * math.ulp(v)
+
+
+def near_whole(v: np.ndarray) -> np.ndarray:
+    """Which values are whole numbers up to :func:`whole_slack`."""
+    ok: np.ndarray = np.abs(v - np.rint(v)) <= whole_slack(np.asarray(v, dtype=np.float64))
     return ok
+
+
+def _whole_at(values: np.ndarray, scale: int) -> np.ndarray:
+    return near_whole(values * scale)
 
 
 def whole(values: np.ndarray) -> tuple[np.ndarray, int]:
@@ -212,7 +228,7 @@ def _inward(value: float, scale: int, *, up: bool) -> int | None:
     if not math.isfinite(value):
         return None
     v = value * scale
-    slack = 1e-9 * max(1.0, abs(v))
+    slack = float(whole_slack(v))
     out = math.ceil(v - slack) if up else math.floor(v + slack)
     if abs(out) >= _LIMIT:
         raise Unsuitable("a bound too large for 64-bit integers")

@@ -73,6 +73,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from selector._errors import SolverError
+from selector.engine._cpsat import near_whole
 from selector.engine._sifting import sifted_lp
 from selector.engine.backends import (
     Limits,
@@ -384,7 +385,7 @@ def _tightened(model: MatrixModel) -> MatrixModel:
     np.logical_and.at(all_integer, rows, model.integer[a.indices])
     lo, hi = model.row_lower.copy(), model.row_upper.copy()
     rounded = np.rint(a.data)
-    exact = np.abs(a.data - rounded) <= 1e-9 * np.maximum(1.0, np.abs(a.data))
+    exact = near_whole(a.data)
     whole = np.ones(a.shape[0], dtype=bool)
     np.logical_and.at(whole, rows, exact & (np.abs(rounded) < 2.0**53))
     step = np.full(a.shape[0], np.nan)
@@ -410,7 +411,7 @@ def _row_step(coefs: np.ndarray) -> float | None:
     while scale <= 10**6:
         v = coefs * scale
         whole = np.rint(v)
-        if np.all(np.abs(v - whole) <= 1e-9 * np.maximum(1.0, np.abs(v))):
+        if np.all(near_whole(v)):
             if np.max(np.abs(whole)) >= 2.0**53:
                 return None
             g = int(np.gcd.reduce(np.abs(whole).astype(np.int64)))
