@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 import selector.engine.backends as backends
 import selector.engine.solve as solve_module
 from selector import Model, Proposal, ProposalSet, Rules, SolverError, verify
+from selector.datasets import generate_call
 from selector.engine.backends import Limits, MatrixModel, Outcome, RawResult
 from selector.result import Backend, FallbackReason, Route
 from selector.rules import Eligibility, GroupRule
@@ -217,3 +218,36 @@ def test_the_solver_record_survives_pickling(monkeypatch: pytest.MonkeyPatch) ->
     assert again.fallbacks == sel.solver.fallbacks and again.version == sel.solver.version
     with pytest.raises(AttributeError):
         sel.solver.route = Route.CPSAT  # type: ignore[misc]
+
+
+#: The what-if re-solve of the reserve's scoring on which `selector select --solver highs`
+#: (tests/test_cli.py's call: 70 generated proposals, two pools, a 40 % domain share cap,
+#: at most 14 projects) met HiGHS's "Solve error" on main: one cost cut, one proposal
+#: forced in, tie-break off, the base list as the hint.
+WHATIF_RULES = Rules(budget=3_000_000, pools=({"name": "fiscal", "amount": 2_000_000},
+                                              {"name": "charity", "amount": 1_200_000}),
+                     groups=(GroupRule(column="domain", max_share=0.4),), count={"max": 14})
+WHATIF = {"force_in": ("2026-0023",), "cost": {"2026-0023": Decimal("34247")},
+          "tie_break": False, "diagnose": False,
+          "hint": ("2026-0012", "2026-0014", "2026-0023", "2026-0024", "2026-0031",
+                   "2026-0041", "2026-0054", "2026-0064", "2026-0068", "2026-0070")}
+
+
+@pytest.mark.parametrize("scaled", [True, False])
+def test_the_what_if_highs_failed_on_is_answered(monkeypatch: pytest.MonkeyPatch,
+                                                 scaled: bool) -> None:
+    """Rows and columns scaled by powers of two (the default), HiGHS answers it itself;
+    unscaled (as on main) it may fail, and then CBC answers with the reason recorded: the
+    same optimum either way (each list checked exactly by the solve, at the cut cost)."""
+    model = Model.build(generate_call(70, seed=11), WHATIF_RULES)
+    exact = model.solve(solver="cbc", **WHATIF)
+    monkeypatch.setattr(backends, "SCALE_ROWS", scaled)
+    monkeypatch.setattr(backends, "SCALE_COLUMNS", scaled)
+    sel = model.solve(solver="highs", **WHATIF)
+    assert sel.objective == exact.objective and sel.is_optimal
+    if scaled:
+        assert sel.solver == "highs" and sel.solver.fallbacks == ()
+    else:
+        assert all((f.backend, f.reason) == (Backend.HIGHS, FallbackReason.ERROR)
+                   for f in sel.solver.fallbacks)
+        assert sel.solver == ("cbc" if sel.solver.fallbacks else "highs")

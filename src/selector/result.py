@@ -167,6 +167,28 @@ class SolverRecord(str):
                 "fallbacks": [{k: str(v) for k, v in asdict(f).items()}
                               for f in self.fallbacks]}
 
+    def label(self, lang: Lang = DEFAULT_LANG) -> str:
+        """The solver and the route in a few words, for a summary line: the solver's name
+        and version (the catalogue's name when there is no version), the route, and the
+        solver it was taken over from after a fallback.
+
+        Examples
+        --------
+        >>> SolverRecord(Backend.HIGHS, version="HiGHS 1.16.0").label("en")
+        'HiGHS 1.16.0, integer programme'
+        >>> SolverRecord(Backend.CBC, version="CBC (PuLP 3.3.2)", fallbacks=(
+        ...     Fallback(Backend.HIGHS, FallbackReason.ERROR, "Solve error"),)).label("zh")
+        'CBC (PuLP 3.3.2)，整数规划（由 HiGHS 转来）'
+        """
+        solver = self.version or t(f"engine.backend.{self.backend.name.lower()}", lang)
+        text = t("engine.record.label", lang, solver=solver,
+                 route=t(f"engine.route_name.{self.route.name.lower()}", lang))
+        if self.fallbacks:
+            first = self.fallbacks[0].backend
+            text += t("engine.record.taken_over", lang,
+                      backend=t(f"engine.backend.{first.name.lower()}", lang))
+        return text
+
     def describe(self, lang: Lang = DEFAULT_LANG) -> str:
         """The route and every fallback in words, e.g. for a report's provenance."""
         parts = [t(f"engine.route.{self.route.name.lower()}", lang, backend=self.backend.value,

@@ -68,6 +68,8 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as package_version
 
 import numpy as np
 import scipy.sparse as sp
@@ -267,11 +269,21 @@ def tie_tolerance(form: Formulation, z: float) -> float:
 
 # -- one solver run ---------------------------------------------------------------------------
 def _version(backend: Backend) -> str:
+    """The name and version of the code that answered (``Selection.solver_version``)."""
     if backend is Backend.CBC:
         return cbc_version()
     if backend is Backend.CPSAT:
         return cpsat_version()
-    return highs_version()
+    if backend is Backend.KNAPSACK:
+        return f"selector {_own_version()}"
+    return f"HiGHS {highs_version()}"   # HiGHS itself, or on the LP-guided core
+
+
+def _own_version() -> str:
+    try:
+        return package_version("selector")
+    except PackageNotFoundError:   # run from a source tree that was never installed
+        return "(source)"
 
 
 def _run(model: MatrixModel, backend: Backend, limits: Limits,
@@ -639,7 +651,7 @@ def _route_knapsack_dp(call: _Call) -> Solved | None:
     if call.options.accept is not None and not call.options.accept(cols):
         return None
     call.answered(Backend.KNAPSACK, Route.KNAPSACK_DP, "optimal",
-                  version="exact dynamic programme (selector)")
+                  version=_version(Backend.KNAPSACK))
     objective = float(form.objective[: call.nx] @ cols)
     return call.solved(Status.OPTIMAL, cols, objective, TieBreak.DONE)
 
@@ -659,7 +671,7 @@ def _route_knapsack_core(call: _Call) -> Solved | None:
     if form.integral_objective and math.isfinite(bound):
         bound = math.floor(bound + 1e-6)
     call.answered(Backend.KNAPSACK, Route.KNAPSACK_CORE,
-                  "optimal" if res.optimal else "stopped", version="core knapsack")
+                  "optimal" if res.optimal else "stopped", version=_version(Backend.KNAPSACK))
     return call.solved(Status.OPTIMAL if res.optimal else Status.FEASIBLE, cols, bound,
                        TieBreak.OFF)
 
@@ -1100,12 +1112,7 @@ def _finish(call: _Call, first: _Staged, route: Route,
     (on stage 1's model and columns); ``start``: the caller's hint, if it was used."""
     call.mark("stage1")
     raw, found, backend = first.raw, first.found, first.backend
-    version = None
-    if backend is Backend.LP_CORE:
-        version = f"HiGHS {highs_version()}, " + ("proven by the LP bound"
-                                                  if raw.status is Outcome.OPTIMAL
-                                                  else "bounded by the LP")
-    call.answered(backend, route, raw.raw_status, version)
+    call.answered(backend, route, raw.raw_status)
     if raw.status is Outcome.INFEASIBLE:
         return call.infeasible()
     if found is None:
@@ -1133,7 +1140,7 @@ def _finish(call: _Call, first: _Staged, route: Route,
         # the time left. (A search stopped early is path-dependent with or without.)
         again = replace(call.options, start=None)
         return solve_formulation(call.form, cost=call.cost, ids=call.ids, options=again)
-    call.answered(backend, route, raw.raw_status, version)
+    call.answered(backend, route, raw.raw_status)
     return call.solved(status, cols, bound, how)
 
 
