@@ -451,13 +451,15 @@ def run_cbc(model: MatrixModel, limits: Limits) -> RawResult:
     prob, variables = build_pulp(model)
     with tempfile.TemporaryDirectory(prefix="selector-cbc-") as tmp:
         log = Path(tmp) / "cbc.log"
-        cmd = cbc_command(time_limit=limits.time_limit, rel_gap=limits.rel_gap,
+        cmd = cbc_command(time_limit=limits.time_limit, rel_gap=cbc_ratio(limits.rel_gap),
                           abs_gap=limits.abs_gap, log_path=log)
         try:
             prob.solve(cmd)
         except Exception as exc:  # pulp raises PulpSolverError on a crash
             return RawResult(Outcome.ERROR, None, math.nan, math.nan, f"CBC failed ({exc})")
-        raw = read_pulp(prob, variables, log, model.maximize)
+        raw = read_pulp(prob, variables, log, model.maximize,
+                        gaps=(limits.rel_gap, limits.abs_gap),
+                        integral=integral_objective(model))
     if raw.x is not None and fractional(raw.x, model.integer):
         return RawResult(Outcome.ERROR, None, math.nan, math.nan,
                          f"CBC returned fractional values ({raw.raw_status})")
@@ -470,13 +472,65 @@ def fractional(x: np.ndarray, integer: np.ndarray) -> bool:
     return bool(xi.size) and bool(np.max(np.abs(xi - np.rint(xi))) > 1e-6)
 
 
+def cbc_ratio(rel_gap: float) -> float:
+    """The ratio gap to hand CBC for our relative gap ``rel_gap``. CBC stops when
+    ``|bound − objective| < ratio · max(|objective|, |bound|)``; with ``ratio = g/(1+g)``
+    that implies ``|bound − objective| < g · |objective|``, the gap as we report it."""
+    return rel_gap / (1.0 + rel_gap)
+
+
+def cbc_bound(obj: float, lp: tuple[float, ...], maximize: bool,
+              gaps: tuple[float, float], integral: bool = False) -> float:
+    """The best bound of a CBC run that ended "Optimal" without printing one: its
+    objective, give or take what the gaps it was run with allow
+    (``max(abs_gap, rel_gap·|obj|)``, see :func:`cbc_ratio`), and never looser than the LP
+    relaxation ``lp`` (the values CBC printed as its continuous objective, in whichever
+    sense: the weaker of them is kept). At gaps of 0 it is the objective itself.
+    ``integral``: every point's objective is a whole number, so the bound is rounded to
+    one (towards the objective).
+
+    Examples
+    --------
+    >>> cbc_bound(39336.0, (39793.3,), True, (0.01, 0.4))       # within 1 %: not "gap 0"
+    39729.36
+    >>> cbc_bound(39336.0, (39400.0,), True, (0.01, 0.4))       # the LP is tighter
+    39400.0
+    >>> cbc_bound(120.0, (), False, (0.0, 0.4))                 # minimising, proven to 0.4
+    119.6
+    >>> cbc_bound(120.0, (), False, (0.0, 0.4), integral=True)  # no whole value below 120
+    120.0
+    """
+    rel, absolute = gaps
+    allowed = max(absolute, rel * abs(obj))
+    if maximize:
+        above = [v for v in lp if v >= obj]
+        bound = min(obj + allowed, max(above)) if above else obj + allowed
+        return float(math.floor(bound + 1e-9)) if integral and math.isfinite(bound) else bound
+    below = [v for v in lp if v <= obj]
+    bound = max(obj - allowed, min(below)) if below else obj - allowed
+    return float(math.ceil(bound - 1e-9)) if integral and math.isfinite(bound) else bound
+
+
+def integral_objective(model: MatrixModel) -> bool:
+    """True when every point's objective is a whole number: whole coefficients, on integer
+    columns only."""
+    on = model.objective != 0
+    w = model.objective[on]
+    return bool(np.all(model.integer[on]) and np.all(w == np.rint(w)))
+
+
 _BOUND = re.compile(r"(?:Lower|Upper) bound:\s*([-+0-9.eE]+)")
 _OBJ = re.compile(r"Objective value:\s*([-+0-9.eE]+)")
+_CONTINUOUS = re.compile(r"Continuous objective value is\s*([-+0-9.eE]+)")
 
 
-def read_pulp(prob: Any, variables: list[Any], log_path: Path, maximize: bool) -> RawResult:
+def read_pulp(prob: Any, variables: list[Any], log_path: Path, maximize: bool,
+              gaps: tuple[float, float] = (0.0, 0.0), integral: bool = False) -> RawResult:
     """Read a solved PuLP/CBC problem. ``prob.sol_status`` decides (not ``prob.status``:
-    after a time limit PuLP still says "Optimal"); the bound comes from CBC's log."""
+    after a time limit PuLP still says "Optimal"); the bound comes from CBC's log, and
+    when CBC ended "Optimal" without printing one, from :func:`cbc_bound` with the
+    ``(rel_gap, abs_gap)`` it was run with (an answer within a gap is not proven exact;
+    ``integral``: see :func:`cbc_bound`)."""
     import pulp
 
     sol = prob.sol_status
@@ -496,7 +550,9 @@ def read_pulp(prob: Any, variables: list[Any], log_path: Path, maximize: bool) -
     if sol == pulp.LpSolutionOptimal and not stopped:
         status = Outcome.OPTIMAL
         if math.isnan(bound):
-            bound = obj
+            lp = _CONTINUOUS.search(log)
+            printed = () if lp is None else (float(lp.group(1)), -float(lp.group(1)))
+            bound = cbc_bound(obj, printed, maximize, gaps, integral)
     elif has:
         status = Outcome.FEASIBLE
     elif sol == pulp.LpSolutionInfeasible or "infeasible" in log.lower().split("result -")[-1]:

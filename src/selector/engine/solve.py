@@ -59,7 +59,10 @@ time left (no stage is granted the full limit again), and the tie-break its shar
 two; every rounded answer of every stage is re-checked exactly (the caller's ``accept``,
 and the stage rows); one that breaks a rule is cut off by a no-good cut on the 0/1 columns
 and the stage re-solved. Answers are read with ``np.rint``; a CBC run that stopped on its
-time limit is never called optimal (``prob.sol_status`` and CBC's own log decide).
+time limit is never called optimal (``prob.sol_status`` and CBC's own log decide), and one
+that ended "Optimal" at a gap without printing a bound is bounded by what the gap allows
+or its LP relaxation, never by its own objective
+(:func:`~selector.engine.backends.cbc_bound`).
 """
 
 from __future__ import annotations
@@ -999,8 +1002,14 @@ def _stage_one(call: _Call, backend: Backend, start: np.ndarray | None,
     confirmed and (CBC, small) its proof checked by HiGHS."""
     limits = Limits(rel_gap=call.options.gap, abs_gap=call.abs_gap)
     model = _as_model(call.form)
-    if space is not None:   # the core's gap: the whole model's allowance, not its own
-        allowed = max(call.abs_gap, call.options.gap * max(1.0, call.lp_bound))
+    if space is not None:
+        # the whole model's allowance, not the core's own: measured from the list the core
+        # was fixed around (a lower bound on the optimum), shrunk by 1 + gap, so that the
+        # list found, worth at least that list less the allowance, is within the gap
+        assert call.spare is not None and call.spare.found is not None
+        known = float(model.objective @ call.spare.found)
+        gap = call.options.gap
+        allowed = max(call.abs_gap, gap * max(1.0, abs(known)) / (1.0 + gap))
         first = _stage(call, space.model(model), _How(
             backend, call.deadline, Limits(abs_gap=allowed),
             None if call.spare is None else call.spare.found, space=space))
