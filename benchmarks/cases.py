@@ -163,8 +163,13 @@ def case_load(spec: dict[str, Any]) -> dict[str, Any]:
 
 
 def case_ours(spec: dict[str, Any]) -> dict[str, Any]:
-    """Build, solve and verify with the engine."""
-    from selector import Model, verify
+    """Build, solve and verify with the engine. The solver libraries are imported first,
+    as every peer imports its own before its clock starts."""
+    import highspy  # noqa: F401
+    import ortools.sat.python.cp_model  # noqa: F401
+    import pulp  # noqa: F401
+
+    from selector import Model, SelectorError, verify
 
     proposals = load_set(spec)
     rules = scaled_rules(spec["rules"], spec["n"], proposals)
@@ -172,16 +177,22 @@ def case_ours(spec: dict[str, Any]) -> dict[str, Any]:
     model = Model.build(proposals, rules)
     build = _clock() - t
     t = _clock()
-    sel = model.solve(solver=spec["solver"], time_limit=spec.get("time_limit"), diagnose=False)
+    try:
+        sel = model.solve(solver=spec["solver"], time_limit=spec.get("time_limit"),
+                          diagnose=False)
+    except SelectorError as exc:   # e.g. no list within a short time limit: still timed
+        return {"build_s": build, "solve_s": _clock() - t, "status": "no list",
+                "error_text": str(exc)[:120], "candidates": int(model.eligible.sum())}
     solve = _clock() - t
     t = _clock()
     broken = verify(sel)
     check = _clock() - t
     return {"build_s": build, "solve_s": solve, "verify_s": check, "status": str(sel.status),
             "objective": sel.objective, "bound": sel.bound, "gap": sel.gap,
-            "beneficiaries": sel.beneficiaries, "selected": sel.count, "solver": sel.solver,
-            "violations": len(broken), "timings": sel.timings,
-            "candidates": int(model.eligible.sum())}
+            "beneficiaries": sel.beneficiaries, "selected": sel.count, "solver": str(sel.solver),
+            "route": sel.solver.route.value, "fallbacks": len(sel.solver.fallbacks),
+            "tie_break": sel.tie_break.value, "violations": len(broken),
+            "timings": sel.timings, "candidates": int(model.eligible.sum())}
 
 
 def case_greedy(spec: dict[str, Any]) -> dict[str, Any]:
@@ -231,65 +242,22 @@ def case_lp(spec: dict[str, Any]) -> dict[str, Any]:
     return _highs(_matrix(model), lp=True, time_limit=spec.get("time_limit"))
 
 
-def _ten_power(values: np.ndarray) -> int:
-    """The least power of ten (up to 10^6) that makes ``values`` whole numbers."""
-    scale = 1
-    while scale < 10**6 and np.max(np.abs(values * scale - np.rint(values * scale)),
-                                   initial=0.0) > 1e-9 * scale:
-        scale *= 10
-    return scale
-
-
-def _integer_rows(matrix: Any) -> tuple[Any, np.ndarray, np.ndarray]:
-    """Each row of ``matrix`` (CSR) times the least power of ten that makes its
-    coefficients and bounds whole numbers; returns the scaled matrix and bounds."""
-    a = matrix.matrix.tocsr().astype(np.float64).copy()
-    lower = matrix.row_lower.astype(np.float64).copy()
-    upper = matrix.row_upper.astype(np.float64).copy()
-    for r in range(a.shape[0]):
-        seg = slice(a.indptr[r], a.indptr[r + 1])
-        bounds = np.array([lower[r], upper[r]])
-        scale = _ten_power(np.concatenate([a.data[seg], bounds[np.isfinite(bounds)]]))
-        a.data[seg] *= scale
-        lower[r] *= scale
-        upper[r] *= scale
-    return a, lower, upper
-
-
 def case_cpsat(spec: dict[str, Any]) -> dict[str, Any]:
-    """OR-Tools CP-SAT on the same model, built with its own Python API: every column an
-    integer variable (the continuous totals are sums of whole fen), every row scaled by a
-    power of ten to whole coefficients (CP-SAT takes integers only), infinite bounds
-    replaced by the bound the row implies. (An MPS import was tried first: CP-SAT's own
-    scaling of the fractional share rows answered INFEASIBLE on feasible models.)"""
+    """OR-Tools CP-SAT on the same model, one worker, relative gap 1e-6. The model is held
+    in CP-SAT's integers by the engine's own converter (``selector.engine._cpsat``: every
+    row times the least power of ten that makes it whole, the continuous totals as the
+    whole numbers they are) — one home for that knowledge; the solve is plain CP-SAT with
+    its defaults. (An MPS import was tried first: CP-SAT's own scaling of the fractional
+    share rows answered INFEASIBLE on feasible models.)"""
     from ortools.sat.python import cp_model
+
+    from selector.engine._cpsat import CpsatModel
 
     _, _, model = _model(spec)
     mm = _matrix(model)
     t = _clock()
-    a, lower, upper = _integer_rows(mm)
-    big = int(np.abs(a.data).sum()) + 1
-    cols_lo = [int(v) if math.isfinite(v) else -big for v in mm.col_lower]
-    cols_hi = [int(v) if math.isfinite(v) else big for v in mm.col_upper]
-    m = cp_model.CpModel()
-    x = [m.new_int_var(lo, hi, f"v{j}") for j, (lo, hi) in enumerate(zip(cols_lo, cols_hi,
-                                                                         strict=True))]
-    for r in range(a.shape[0]):
-        seg = slice(a.indptr[r], a.indptr[r + 1])
-        expr = cp_model.LinearExpr.weighted_sum([x[j] for j in a.indices[seg]],
-                                                [int(round(v)) for v in a.data[seg]])
-        lo = math.ceil(lower[r] - 1e-9) if math.isfinite(lower[r]) else None
-        hi = math.floor(upper[r] + 1e-9) if math.isfinite(upper[r]) else None
-        if lo is not None and hi is not None:
-            m.add_linear_constraint(expr, lo, hi)
-        elif lo is not None:
-            m.add(expr >= lo)
-        elif hi is not None:
-            m.add(expr <= hi)
-    nz = np.flatnonzero(mm.objective)
-    obj_scale = _ten_power(mm.objective[nz])
-    m.maximize(cp_model.LinearExpr.weighted_sum(
-        [x[j] for j in nz], [int(round(mm.objective[j] * obj_scale)) for j in nz]))
+    held = CpsatModel.of(mm)
+    held.set_objective(mm.objective, maximize=True)
     built = _clock() - t
     solver = cp_model.CpSolver()
     if spec.get("time_limit"):
@@ -297,12 +265,13 @@ def case_cpsat(spec: dict[str, Any]) -> dict[str, Any]:
     solver.parameters.relative_gap_limit = 1e-6
     solver.parameters.num_workers = 1
     t = _clock()
-    status = solver.solve(m)
+    status = solver.solve(held.proto_model)
     run = _clock() - t
     ok = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+    scale = held.objective_scale
     return {"import_s": built, "run_s": run, "status": solver.status_name(status),
-            "objective": solver.objective_value / obj_scale if ok else math.nan,
-            "bound": solver.best_objective_bound / obj_scale if ok else math.nan}
+            "objective": solver.objective_value / scale if ok else math.nan,
+            "bound": solver.best_objective_bound / scale if ok else math.nan}
 
 
 def case_pulp_naive(spec: dict[str, Any]) -> dict[str, Any]:

@@ -34,7 +34,9 @@ def results(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, dict[str, ob
     run = _load("run")
     out = tmp_path_factory.mktemp("bench") / "RESULTS.md"
     code = run.main(["--quick", "--sizes", "300", "--time-limit", "10",
-                     "--sections", "scaling", "peers", "limits", "pabulib", "orlib",
+                     "--sections", "scaling", "seeds", "time_limits", "peers", "limits",
+                     "pabulib", "orlib", "--seeds", "2", "--seed-sizes", "300",
+                     "--time-cases", "300:full:5",
                      "--peers", "greedy", "--pabulib-files", "1", "--schedule-max", "0",
                      "--orlib-files", "mknap1.txt", "--orlib-per-file", "1",
                      "--workdir", str(out.parent), "--out", str(out)])
@@ -45,8 +47,9 @@ def results(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, dict[str, ob
 
 def test_every_section_is_written(results: tuple[str, dict[str, object]]) -> None:
     text, _ = results
-    for title in ("## Headline", "## Targets (issue 8)", "## Scaling", "## Peers", "## Limits",
-                  "## Pabulib elections", "## OR-Library", "- Machine:"):
+    for title in ("## Headline", "## Targets (issue 18)", "## Scaling", "## Seeds",
+                  "## Time limits", "## Peers", "## Limits", "## Pabulib elections",
+                  "## OR-Library", "- Machine:"):
         assert title in text
 
 
@@ -65,6 +68,18 @@ def test_solves_are_proven_and_verified(results: tuple[str, dict[str, object]]) 
     for rules in ("budget", "full"):
         cbc, highs = ours[f"300|{rules}|cbc"], ours[f"300|{rules}|highs"]
         assert cbc["objective"] == pytest.approx(highs["objective"], rel=1e-6)
+
+
+def test_seeds_and_time_limits_are_reported(results: tuple[str, dict[str, object]]) -> None:
+    text, data = results
+    extra = data["extra"]
+    assert isinstance(extra, dict)
+    seeds = extra["seeds|300"]
+    assert len(seeds["seeds"]) == 2 and len(seeds["totals"]) == 2
+    assert seeds["median"] <= seeds["worst"]
+    timed = extra["time|300|full|5"]
+    assert timed["status"] in ("optimal", "feasible")
+    assert "10k every rule: proven, median < 3 s" in text   # every target is stated
 
 
 def test_greedy_never_beats_the_optimum(results: tuple[str, dict[str, object]]) -> None:

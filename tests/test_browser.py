@@ -61,7 +61,7 @@ max = 30
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run"]
 #: Product names and fixed tokens a Chinese page may show.
-FIXED = {"CBC", "HiGHS", "PuLP", "SHA", "selector", "Noto"}
+FIXED = {"CBC", "HiGHS", "PuLP", "CP", "SAT", "OR", "Tools", "SHA", "selector", "Noto"}  # products
 #: Where words still come from sources translated by other engineers (CSS selectors).
 FAMILIES = "#rules, .reasons, #ineligible-by-reason, .why-missed"
 LATIN = re.compile(r"[A-Za-z][A-Za-z'’]*")

@@ -7,11 +7,13 @@ import os
 import subprocess
 import sys
 from decimal import Decimal
+from importlib.metadata import version
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
+import selector.engine.solve as solve_module
 from selector.cli import main
 from selector.cli._common import MAX_LINE
 from selector.datasets import generate_call
@@ -203,7 +205,7 @@ def test_select_json_equals_the_library(files: dict[str, Path], tmp_path: Path,
     assert Decimal(data["total_cost"]) == direct.total_cost
     assert data["objective"] == direct.objective
     assert data["bound"] >= data["objective"] and data["gap"] <= 1e-6
-    assert data["provenance"]["solver"] == "highs"
+    assert data["provenance"]["solver"] == str(direct.solver)   # the route by model shape
     assert f"{int(direct.beneficiaries):,}" in printed
 
 
@@ -355,7 +357,12 @@ def test_progress_plain_when_piped_and_silenced_by_quiet(files: dict[str, Path],
     assert main([*args, "--quiet"]) == 0
     assert capsys.readouterr().err == ""
     assert main([*args, "--verbose", "--lang", "en"]) == 0
-    assert any(line.startswith("solver highs") for line in capsys.readouterr().err.splitlines())
+    # the solver that answered (the model's shape may route it away from the one asked for)
+    # and the route, in words
+    sel = Model.build(load_proposals(files["proposals"]), load_rules(files["rules"])).solve(
+        solver="highs")
+    said = f"solver {sel.solver} ({sel.solver.label('en')})"
+    assert any(line.startswith(said) for line in capsys.readouterr().err.splitlines())
 
 
 def test_summary_reads_in_chinese(files: dict[str, Path], capsys: pytest.CaptureFixture[str]) -> None:
@@ -367,6 +374,20 @@ def test_summary_reads_in_chinese(files: dict[str, Path], capsys: pytest.Capture
     assert rows["求解状态"] == "已证明最优"
     assert rows["支出"].endswith("元 / 3,000,000.00元")
     assert rows["求解器"].endswith(" 秒")
+
+
+@pytest.mark.parametrize(("lang", "head", "route"), [("zh", "求解器", "，整数规划 · "),
+                                                     ("en", "Solver", ", integer programme · ")])
+def test_summary_names_the_solver_and_the_route(files: dict[str, Path], lang: str, head: str,
+                                                route: str, capsys: pytest.CaptureFixture[str],
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """HiGHS answering (the CP-SAT route off) is named with its version, and the route in
+    the summary's language (it once printed the bare version `1.16.0`)."""
+    monkeypatch.setattr(solve_module, "CPSAT_MAX", 0)
+    assert main(["select", str(files["proposals"]), "-r", str(files["rules"]), "--solver",
+                 "highs", "--reserve", "0", "--quiet", "--lang", lang]) == 0
+    line = next(x for x in capsys.readouterr().out.splitlines() if x.startswith(head))
+    assert f" HiGHS {version('highspy')}{route}" in line
 
 
 def test_select_reports_what_the_reserve_cost(files: dict[str, Path],

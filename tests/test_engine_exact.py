@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 
 import numpy as np
@@ -14,6 +15,7 @@ from selector import InfeasibleError, Model, Proposal, ProposalSet, Rules, Statu
 from selector.datasets import generate_call
 from selector.engine.backends import MatrixModel
 from selector.engine.solve import _no_good, run
+from selector.result import Backend
 from selector.rules import Count, Eligibility, GroupRule, Relations
 from selector.testing import brute_force
 
@@ -107,7 +109,7 @@ def test_no_good_cut_removes_exactly_one_point(solver: str) -> None:
 
 def test_a_rejected_rounded_answer_is_cut_off_and_resolved() -> None:
     """The repair loop: a check that rejects the first optimum yields the next best list."""
-    from selector.engine.solve import solve_formulation
+    from selector.engine.solve import SolveRequest, solve_formulation
 
     ps = generate_call(12, seed=3)
     model = Model.build(ps, Rules(budget=1_000_000, eligibility=OPEN,
@@ -115,8 +117,9 @@ def test_a_rejected_rounded_answer_is_cut_off_and_resolved() -> None:
                                                       variants=False)))
     form = model._form
     assert form is not None
+    options = SolveRequest(solver=Backend.HIGHS, gap=0.0)
     plain = solve_formulation(form, cost=model.problem.cost, ids=model.problem.ids,
-                              solver="highs", time_limit=None, gap=0.0)
+                              options=options)
     seen: list[tuple[int, ...]] = []
 
     def accept(cols: np.ndarray) -> bool:
@@ -125,7 +128,7 @@ def test_a_rejected_rounded_answer_is_cut_off_and_resolved() -> None:
         return point != tuple(plain.x)
 
     repaired = solve_formulation(form, cost=model.problem.cost, ids=model.problem.ids,
-                                 solver="highs", time_limit=None, gap=0.0, accept=accept)
+                                 options=replace(options, accept=accept))
     assert tuple(plain.x) in seen
     assert tuple(repaired.x) != tuple(plain.x)
     # independent: the best feasible 0/1 point other than the rejected one, by enumeration

@@ -210,10 +210,11 @@ def test_small_search_is_the_three_stage_optimum_by_brute_force(items, capacity)
 @given(st.lists(st.tuples(st.integers(1, 3000), st.integers(0, 40)), min_size=2, max_size=9),
        st.floats(0.1, 0.9))
 def test_small_budget_only_calls_select_what_the_milp_selects(items, frac):
-    """Through ``Model.solve``: the search and the MILP's three stages give the same
-    objective, cost and rank sum (and the same list whenever that key is unique)."""
+    """Through ``Model.solve``: the dynamic programme and the MILP's three stages give the
+    same objective, cost and rank sum (and the same list whenever that key is unique)."""
     from selector import Proposal, ProposalSet, Rules
-    from selector.engine import Model, solve
+    from selector.engine import Model
+    from selector.engine import _small_knapsack as sk
 
     ps = ProposalSet.from_proposals(
         Proposal(id=f"P{k:02d}", domain="health", cost=c, beneficiaries=b)
@@ -222,13 +223,13 @@ def test_small_budget_only_calls_select_what_the_milp_selects(items, frac):
                   eligibility={"require_indicator": False}, completion=None)
     fast = Model.build(ps, rules).solve(solver="highs")
     assert fast.solver == "knapsack" or all(c > rules.total_budget for c, _ in items)
-    limit = solve.SMALL_KNAPSACK_MAX
+    limit = sk.MAX_ITEMS
     try:
-        solve.SMALL_KNAPSACK_MAX = 0
+        sk.MAX_ITEMS = 0
         milp = Model.build(ps, rules).solve(solver="highs")
     finally:
-        solve.SMALL_KNAPSACK_MAX = limit
-    assert milp.solver == "highs"
+        sk.MAX_ITEMS = limit
+    assert milp.solver in ("highs", "cpsat") or all(c > rules.total_budget for c, _ in items)
     assert (fast.objective, fast.total_cost) == (milp.objective, milp.total_cost)
     cost = np.array([c for c, _ in items])
     benefit = np.array([b for _, b in items], dtype=float)
@@ -238,18 +239,43 @@ def test_small_budget_only_calls_select_what_the_milp_selects(items, frac):
         assert fast.selected == milp.selected
 
 
-def test_small_search_gives_up_past_its_node_limit():
-    """Forty equal items tie on value at every depth: the search stops at its node limit,
-    and ``Model.solve`` then answers with the MILP (the twenty earliest ids)."""
+def test_ties_everywhere_are_broken_by_cost_then_id():
+    """Forty equal items tie on value at every depth (the old branch and bound gave up
+    here): the programme's table takes the twenty earliest ids at once."""
     from selector import Proposal, ProposalSet, Rules
     from selector.engine import Model
     from selector.engine import _small_knapsack as sk
 
     n = 40
-    assert sk.solve_small_knapsack(np.full(n, 10, dtype=np.int64), np.full(n, 7.0),
-                                   np.arange(1, n + 1), 10 * n // 2 + 5) is None
+    x = sk.solve_small_knapsack(np.full(n, 10, dtype=np.int64), np.full(n, 7.0),
+                                np.arange(1, n + 1), 10 * n // 2 + 5)
+    assert x is not None and np.flatnonzero(x).tolist() == list(range(20))
     ps = ProposalSet.from_proposals(
         Proposal(id=f"P{k:02d}", domain="health", cost=10, beneficiaries=7) for k in range(n))
     sel = Model.build(ps, Rules(budget=205, eligibility={"require_indicator": False},
                                 completion=None)).solve(solver="highs")
-    assert sel.solver == "highs" and sel.selected == tuple(f"P{k:02d}" for k in range(20))
+    assert sel.solver == "knapsack" and sel.solver.route == "knapsack-dp"
+    assert sel.selected == tuple(f"P{k:02d}" for k in range(20))
+
+
+def test_a_table_too_large_hands_over_to_the_milp(monkeypatch: pytest.MonkeyPatch):
+    """When the core does not fit the table (a tiny MAX_CELLS here) the programme declines
+    and ``Model.solve`` answers with another route: the same list."""
+    from selector import Proposal, ProposalSet, Rules
+    from selector.engine import Model
+    from selector.engine import _small_knapsack as sk
+
+    rng = np.random.default_rng(5)
+    ps = ProposalSet.from_proposals(
+        Proposal(id=f"P{k:02d}", domain="health", cost=int(c), beneficiaries=int(b))
+        for k, (c, b) in enumerate(zip(rng.integers(10, 90, 30), rng.integers(1, 60, 30),
+                                       strict=True)))
+    rules = Rules(budget=600, eligibility={"require_indicator": False}, completion=None)
+    dp = Model.build(ps, rules).solve(solver="highs")
+    monkeypatch.setattr(sk, "MAX_CELLS", 10)
+    cost = ps.frame["cost_minor"].to_numpy()
+    weight = ps.frame["beneficiaries"].to_numpy()
+    assert sk.solve_small_knapsack(cost, weight, np.arange(1, 31), 60000) is None
+    other = Model.build(ps, rules).solve(solver="highs")
+    assert dp.solver == "knapsack" and other.solver != "knapsack"
+    assert (other.selected, other.objective) == (dp.selected, dp.objective)

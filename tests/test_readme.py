@@ -140,7 +140,7 @@ def test_python_block(block: Block, python_results: dict[str, str | None]) -> No
 
 
 def _normal(line: str) -> str:
-    line = re.sub(r"\(PuLP [\d.]+\)", "(PuLP #)", line)
+    line = re.sub(r"\((PuLP|OR-Tools) [\d.]+\)", r"(\1 #)", line)
     line = re.sub(r"[\d.,]+ (秒|s)$", r"# \1", line.rstrip())
     return " ".join(line.split())
 

@@ -64,7 +64,7 @@ def selection_repr(s: Selection, lang: Lang = DEFAULT_LANG) -> str:
         spend += " / " + fmt_money(s.budget, lang, currency=cur)
     return _short(t("display.selection", lang, status=_status(s.status.value, lang),
                     n=fmt_number(s.count, lang), beneficiaries=fmt_count(s.beneficiaries, lang),
-                    spend=spend, solver=s.solver_version or s.solver,
+                    spend=spend, solver=s.solver.label(lang),
                     seconds=fmt_number(s.seconds, lang, 2)))
 
 
@@ -78,7 +78,7 @@ def selection_html(s: Selection, lang: Lang = DEFAULT_LANG) -> str:
         (t("report.spend", lang), fmt_money(s.total_cost, lang, currency=cur)),
         (t("report.budget", lang), fmt_money(s.budget, lang, currency=cur)),
         (t("report.ineligible", lang), fmt_number(len(s.ineligible), lang)),
-        (t("report.solver", lang), s.solver_version or s.solver),
+        (t("report.solver", lang), s.solver.label(lang)),
     ]
     frame = s.proposals.frame
     index = {pid: k for k, pid in enumerate(frame["id"])}

@@ -64,7 +64,7 @@ import pandas as pd
 from selector import _display  # _repr_html_ only
 from selector._errors import InfeasibleError, InputProblem, InvalidInputError
 from selector.engine import Model, RuleChange, RuleCheck, Words, check
-from selector.engine.options import SolverName
+from selector.engine.options import SOLVERS, SolverName
 from selector.engine.relax import label_columns, lifts, loosenings
 from selector.engine.whatif import (
     Resolver,
@@ -508,8 +508,10 @@ def _most_specific(explanation: Explanation, keys: tuple[str, ...]) -> list[str]
 # -- computing the explanation --------------------------------------------------------------
 def _model_and_base(obj: Selection | Model, solver: SolverName | None) -> tuple[Model, Selection | None]:
     if isinstance(obj, Selection):
-        model = Model.build(obj.proposals, obj.rules, budget=obj.budget,
-                            solver="highs" if obj.solver == "highs" else "cbc")
+        # re-solved with the solver the selection's caller asked for (the record names
+        # the one that answered, which the model's shape may have routed elsewhere)
+        asked: SolverName = next((s for s in SOLVERS if s == obj.solver.asked), "cbc")
+        model = Model.build(obj.proposals, obj.rules, budget=obj.budget, solver=asked)
         return model, obj if obj.is_optimal else None
     if isinstance(obj, Model):
         return obj, None

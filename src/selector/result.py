@@ -8,7 +8,7 @@ non-candidate was screened out. It never holds solver objects.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
@@ -17,13 +17,15 @@ import numpy as np
 import pandas as pd
 
 from selector import _display
+from selector.i18n import DEFAULT_LANG, Lang, t
 
 if TYPE_CHECKING:
     from selector.engine.families import Reason, RuleCheck
     from selector.model import ProposalSet
     from selector.rules import Rules
 
-__all__ = ["Selection", "Status"]
+__all__ = ["Backend", "Fallback", "FallbackReason", "Route", "Selection", "SolverRecord", "Status",
+           "TieBreak"]
 
 
 class Status(StrEnum):
@@ -33,6 +35,171 @@ class Status(StrEnum):
     FEASIBLE = "feasible"        # a verified list, optimality not proven (gap reported)
     INFEASIBLE = "infeasible"    # the rules cannot all hold
     ERROR = "error"              # the solver failed
+
+
+class Backend(StrEnum):
+    """Who found the list (the name a :class:`SolverRecord` reads as)."""
+
+    CBC = "cbc"                  # COIN-OR CBC, bundled with PuLP
+    HIGHS = "highs"              # HiGHS through highspy
+    CPSAT = "cpsat"              # OR-Tools CP-SAT, in exact integers
+    KNAPSACK = "knapsack"        # our own exact budget-only code (no solver)
+    LP_CORE = "lp-core"          # HiGHS on the LP-guided core, proven by the whole LP's bound
+    NONE = "none"                # no solver was needed (no candidate at all)
+
+
+class Route(StrEnum):
+    """Which path of the engine answered; chosen by the model's shape (see
+    :mod:`selector.engine.solve`), whatever solver was asked for."""
+
+    EMPTY = "empty"                  # no candidate: the empty list, if the rules allow it
+    KNAPSACK_DP = "knapsack-dp"      # budget only, whole-number weights: exact dynamic programme
+    KNAPSACK_CORE = "knapsack-core"  # budget only, 5,000+ candidates: core knapsack with a proof
+    CPSAT = "cpsat"                  # whole-number model of modest size: CP-SAT, all stages
+    LP_CORE = "lp-core"              # large model: a core fixed by the LP, proven by its bound
+    MILP = "milp"                    # the general integer programme with the solver asked for
+
+
+class FallbackReason(StrEnum):
+    """Why one solver's answer was set aside for another's."""
+
+    ERROR = "error"                      # it reported an error or crashed
+    FRACTIONAL = "fractional"            # it returned fractional values as its integer answer
+    UNCONFIRMED_INFEASIBLE = "unconfirmed-infeasible"  # it said infeasible; another found a list
+    WRONG_PROOF = "wrong-proof"          # it proved a value another solver beat
+    WORK_LIMIT = "work-limit"            # it stopped at its work limit without a proof
+    NOT_PROVEN = "not-proven"            # its list was not proven within the gap
+
+
+class TieBreak(StrEnum):
+    """How ties among equal optima were broken (see :attr:`Selection.tie_break`)."""
+
+    DONE = "done"
+    STOPPED = "stopped early"
+    OFF = "off"
+    NOT_NEEDED = "not needed"
+
+
+@dataclass(frozen=True)
+class Fallback:
+    """One solver answer set aside: which solver, why, and its own words."""
+
+    backend: Backend
+    reason: FallbackReason
+    detail: str = ""
+
+    def describe(self, lang: Lang = DEFAULT_LANG) -> str:
+        """This fallback in words."""
+        return t(f"engine.fallback.{self.reason.name.lower()}", lang,
+                 backend=self.backend.value, detail=self.detail)
+
+
+class SolverRecord(str):
+    """Which solver answered, by which route, after which fallbacks.
+
+    It *is* a string, the name of the backend that found the list (``"cbc"``, ``"highs"``,
+    ``"cpsat"``, ``"knapsack"``, ``"lp-core"``, ``"none"``), so code that reads
+    ``selection.solver`` as text keeps working; the fields carry the rest. Two records
+    compare equal when their names are equal.
+
+    Attributes
+    ----------
+    backend:
+        Who found the list.
+    version:
+        That solver's version (or the method, for our own code).
+    asked:
+        The solver the caller asked for.
+    route:
+        The engine's path (chosen by the model's shape).
+    fallbacks:
+        Every answer set aside on the way, in order.
+    raw_status:
+        The solver's own last words.
+
+    Examples
+    --------
+    >>> r = SolverRecord(Backend.CBC, version="CBC 2.10.3", asked="highs",
+    ...                  fallbacks=(Fallback(Backend.HIGHS, FallbackReason.ERROR, "Solve error"),))
+    >>> r == "cbc", str(r), r.fallbacks[0].reason.value
+    (True, 'cbc', 'error')
+    """
+
+    backend: Backend
+    version: str
+    asked: str
+    route: Route
+    fallbacks: tuple[Fallback, ...]
+    raw_status: str
+
+    def __new__(cls, backend: Backend | str, *, version: str = "", asked: str = "",
+                route: Route | str = Route.MILP, fallbacks: tuple[Fallback, ...] = (),
+                raw_status: str = "") -> SolverRecord:
+        name = Backend(backend)
+        self = super().__new__(cls, name.value)
+        for key, value in (("backend", name), ("version", version), ("asked", asked),
+                           ("route", Route(route)), ("fallbacks", tuple(fallbacks)),
+                           ("raw_status", raw_status)):
+            object.__setattr__(self, key, value)
+        return self
+
+    def __setattr__(self, key: str, value: object) -> None:
+        raise AttributeError("a SolverRecord is read-only")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_solver_record, ({"backend": self.backend.value, "version": self.version,
+                                  "asked": self.asked, "route": self.route.value,
+                                  "fallbacks": self.fallbacks, "raw_status": self.raw_status},))
+
+    def __repr__(self) -> str:
+        return (f"SolverRecord({self.backend.value!r}, route={self.route.value!r}, "
+                f"asked={self.asked!r}, fallbacks={len(self.fallbacks)})")
+
+    @classmethod
+    def none(cls) -> SolverRecord:
+        """The record of a selection no solver answered (a default)."""
+        return cls(Backend.NONE, route=Route.EMPTY)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready fields (enums as their text)."""
+        return {"backend": self.backend.value, "version": self.version, "asked": self.asked,
+                "route": self.route.value, "raw_status": self.raw_status,
+                "fallbacks": [{k: str(v) for k, v in asdict(f).items()}
+                              for f in self.fallbacks]}
+
+    def label(self, lang: Lang = DEFAULT_LANG) -> str:
+        """The solver and the route in a few words, for a summary line: the solver's name
+        and version (the catalogue's name when there is no version), the route, and the
+        solver it was taken over from after a fallback.
+
+        Examples
+        --------
+        >>> SolverRecord(Backend.HIGHS, version="HiGHS 1.16.0").label("en")
+        'HiGHS 1.16.0, integer programme'
+        >>> SolverRecord(Backend.CBC, version="CBC (PuLP 3.3.2)", fallbacks=(
+        ...     Fallback(Backend.HIGHS, FallbackReason.ERROR, "Solve error"),)).label("zh")
+        'CBC (PuLP 3.3.2)，整数规划（由 HiGHS 转来）'
+        """
+        solver = self.version or t(f"engine.backend.{self.backend.name.lower()}", lang)
+        text = t("engine.record.label", lang, solver=solver,
+                 route=t(f"engine.route_name.{self.route.name.lower()}", lang))
+        if self.fallbacks:
+            first = self.fallbacks[0].backend
+            text += t("engine.record.taken_over", lang,
+                      backend=t(f"engine.backend.{first.name.lower()}", lang))
+        return text
+
+    def describe(self, lang: Lang = DEFAULT_LANG) -> str:
+        """The route and every fallback in words, e.g. for a report's provenance."""
+        parts = [t(f"engine.route.{self.route.name.lower()}", lang, backend=self.backend.value,
+                   asked=self.asked or self.backend.value)]
+        parts += [f.describe(lang) for f in self.fallbacks]
+        return t("engine.record.join", lang).join(parts)
+
+
+def _solver_record(fields: dict[str, Any]) -> SolverRecord:
+    """Rebuild a pickled :class:`SolverRecord`."""
+    return SolverRecord(fields.pop("backend"), **fields)
 
 
 @dataclass(frozen=True)
@@ -67,7 +234,9 @@ class Selection:
     forced_in, forced_out:
         ``{id: reason}`` from the rules.
     solver, solver_version, seconds:
-        Which solver answered and how long the whole call took.
+        Which solver answered (a :class:`SolverRecord`: reads as the solver's name, and
+        carries the route, the solver asked for and any fallbacks), its version, and how
+        long the whole call took.
     proposals, rules:
         The inputs (for reports, explanations and re-solves).
     tie_break:
@@ -95,11 +264,11 @@ class Selection:
     checks: tuple[RuleCheck, ...] = ()
     forced_in: dict[str, str] = field(default_factory=dict)
     forced_out: dict[str, str] = field(default_factory=dict)
-    solver: str = ""
+    solver: SolverRecord = field(default_factory=SolverRecord.none)
     solver_version: str = ""
     seconds: float = math.nan
     timings: dict[str, float] = field(default_factory=dict)
-    tie_break: str = ""
+    tie_break: TieBreak = TieBreak.NOT_NEEDED
 
     @property
     def count(self) -> int:
@@ -185,8 +354,10 @@ class Selection:
             "binding": list(self.binding),
             "forced_in": dict(self.forced_in),
             "forced_out": dict(self.forced_out),
-            "solver": self.solver,
+            "solver": str(self.solver),
             "solver_version": self.solver_version,
+            "solver_record": self.solver.to_dict(),
+            "tie_break": self.tie_break.value,
             "seconds": self.seconds,
         }
 

@@ -49,8 +49,7 @@ def summary_table(report: Report) -> Table:
     if binding:
         table.add_row(tr("binding"), t("cli.list_sep", lang).join(binding))
     p = report.provenance
-    table.add_row(tr("solver"), t("cli.select.solver", lang, solver=safe(p.solver_version or
-                                                                          p.solver),
+    table.add_row(tr("solver"), t("cli.select.solver", lang, solver=safe(p.solver_text(lang)),
                                   seconds=fmt_number(p.seconds, lang, 2)))
     return table
 

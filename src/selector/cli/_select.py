@@ -129,7 +129,7 @@ def solve_with_progress(model: Model, solver: Solver, time_limit: float | None,
     with shown.stage("cli.progress.solving", n=len(model.proposals)):
         selection = model.solve(solver=solver, time_limit=time_limit, gap=gap)
     shown.detail("cli.progress.solver_detail", solver=selection.solver,
-                 version=selection.solver_version, seconds=f"{selection.seconds:.2f}",
+                 version=selection.solver.label(shown.lang), seconds=f"{selection.seconds:.2f}",
                  timings=", ".join(f"{k} {v:.2f}" for k, v in selection.timings.items()))
     return selection
 

@@ -18,7 +18,6 @@ public here too: :class:`Overrides` and :meth:`Model.case`,
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Literal
 
 import numpy as np
 
@@ -26,6 +25,7 @@ from selector.engine.case import Case, Overrides
 from selector.engine.diagnose import RulesConflict
 from selector.engine.families import FAMILIES, Outcome, Reason, RuleChange, RuleCheck
 from selector.engine.model import Model
+from selector.engine.options import SolverName
 from selector.engine.pabulib import rules_from_pabulib
 from selector.engine.screening import check_columns, screen_problem
 from selector.engine.verify import rule_checks
@@ -59,7 +59,7 @@ __all__ = [
 
 def select(proposals: ProposalSet, rules: Rules | None = None, *,
            budget: MoneyLike | None = None,
-           solver: Literal["cbc", "highs"] = "cbc", time_limit: float | None = None,
+           solver: SolverName = "cbc", time_limit: float | None = None,
            gap: float = 1e-6) -> Selection:
     """The best list under the rules, proven (or with its gap stated) and verified.
 

@@ -19,7 +19,7 @@ Method (a core algorithm, all in numpy except the small core):
    fixed to its LP side (reduced-cost fixing). The items left, the *core*, are those with
    the smallest ``|d_i|``.
 4. The core problem (core items free, every other item at its LP side) is solved exactly
-   by HiGHS (``scipy.optimize.milp``). Its answer raises ``L``; the proof is
+   by HiGHS (:func:`selector.engine.backends.run_highs`). Its answer raises ``L``; the proof is
    ``bound = max(core bound, U − min_{i ∉ core} |d_i|)``. The core grows geometrically
    until the bound meets the incumbent within the requested gap.
 
@@ -33,7 +33,9 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import Bounds, LinearConstraint, milp
+import scipy.sparse as sp
+
+from selector.engine.backends import Limits, MatrixModel, run_highs
 
 __all__ = ["KnapsackResult", "solve_knapsack"]
 
@@ -127,18 +129,14 @@ def _solve_core(c: np.ndarray, b: np.ndarray, capacity: int, rel_gap: float,
     lp_bound = float(b.sum())  # a (weak) bound that holds even when HiGHS proves nothing
     if k == 0:
         return np.zeros(0, dtype=bool), 0.0
-    res = milp(
-        -b,
-        integrality=np.ones(k, dtype=np.int64),
-        bounds=Bounds(0, 1),
-        constraints=LinearConstraint(c.astype(np.float64)[None, :], -np.inf, float(capacity)),
-        options={"disp": False, "mip_rel_gap": rel_gap,
-                 "time_limit": math.inf if time_limit is None else max(time_limit, 0.01)},
-    )
+    model = MatrixModel(b.astype(np.float64), sp.csr_matrix(c.astype(np.float64)[None, :]),
+                        np.array([-np.inf]), np.array([float(capacity)]), np.zeros(k),
+                        np.ones(k), np.ones(k, dtype=bool), maximize=True)
+    res = run_highs(model, Limits(time_limit=None if time_limit is None
+                                  else max(time_limit, 0.01), rel_gap=rel_gap))
     bound = lp_bound
-    dual = getattr(res, "mip_dual_bound", None)
-    if dual is not None and math.isfinite(dual):
-        bound = min(bound, -float(dual))
+    if math.isfinite(res.bound):
+        bound = min(bound, float(res.bound))
     if res.x is None:
         return None, bound
     x = np.rint(res.x) > 0.5
@@ -196,97 +194,99 @@ def solve_knapsack(
     benefit = np.asarray(benefit, dtype=np.float64)
     _check_inputs(cost, benefit, capacity, gap)
     capacity = int(capacity)
-    n = len(cost)
     cost = cost.astype(np.int64, copy=False)
-
-    def elapsed() -> float:
-        return time.perf_counter() - start
-
-    x_out = np.zeros(n, dtype=bool)
-    free = (cost == 0) & (benefit > 0)
-    x_out[free] = True
-    base = float(benefit[free].sum())
+    x_out = (cost == 0) & (benefit > 0)        # worth taking, free of charge
+    base = float(benefit[x_out].sum())
     cand = np.flatnonzero((cost > 0) & (benefit > 0) & (cost <= capacity))
-
-    def done(objective: float, bound: float, core: int) -> KnapsackResult:
-        bound = max(bound, objective)
-        optimal = bound - objective <= max(gap, _MIN_GAP) * max(1.0, abs(objective))
-        return KnapsackResult(x_out, objective, bound, optimal, elapsed(), core)
-
-    c_all = cost[cand]
-    if int(c_all.sum()) <= capacity:  # everything fits (also: no candidate at all)
+    if int(cost[cand].sum()) <= capacity:  # everything fits (also: no candidate at all)
         x_out[cand] = True
         total = base + float(benefit[cand].sum())
-        return done(total, total, 0)
+        return _result(x_out, (total, total, 0), gap, start)
+    dz = _Dantzig.of(cost[cand], benefit[cand], cand, capacity)
+    x, best, bound, k = _core_rounds(dz, capacity, max(gap, _MIN_GAP), base,
+                                     None if time_limit is None else start + time_limit)
+    if int(dz.c[x].sum()) > capacity:  # exact re-check; cannot happen by construction
+        raise RuntimeError("knapsack answer exceeds the capacity")
+    x_out[dz.idx[x]] = True
+    return _result(x_out, (base + best, base + bound, k), gap, start)
 
-    # Dantzig: sort by ratio (descending; ties: cheaper first), find the break item.
-    b_all = benefit[cand]
-    order = np.lexsort((c_all, -(b_all / c_all)))
-    idx = cand[order]
-    c = c_all[order]
-    b = b_all[order]
-    del c_all, b_all, order
-    cum = np.cumsum(c)
-    s = int(np.searchsorted(cum, capacity, side="right"))  # items [0, s) fit entirely
-    lam = float(b[s] / c[s])
-    used = int(cum[s - 1]) if s else 0
-    upper = float(b[:s].sum()) + (capacity - used) * lam
-    del cum
-    d = b - lam * c
-    d[:s] = np.maximum(d[:s], 0.0)
-    d[s:] = np.minimum(d[s:], 0.0)
-    d[s] = 0.0
-    absd = np.abs(d)
-    del d
+
+def _result(x: np.ndarray, found: tuple[float, float, int], gap: float,
+            start: float) -> KnapsackResult:
+    objective, bound, core = found
+    bound = max(bound, objective)
+    optimal = bound - objective <= max(gap, _MIN_GAP) * max(1.0, abs(objective))
+    return KnapsackResult(x, objective, bound, optimal, time.perf_counter() - start, core)
+
+
+@dataclass(frozen=True)
+class _Dantzig:
+    """The items in falling ratio order (``idx``: their positions), the break item ``s``,
+    the LP bound ``upper`` and the items ordered by ``|reduced cost|`` (``by_absd``,
+    ``sorted_absd``)."""
+
+    idx: np.ndarray
+    c: np.ndarray
+    b: np.ndarray
+    s: int
+    upper: float
+    by_absd: np.ndarray
+    sorted_absd: np.ndarray
+
+    @classmethod
+    def of(cls, c_all: np.ndarray, b_all: np.ndarray, cand: np.ndarray,
+           capacity: int) -> _Dantzig:
+        order = np.lexsort((c_all, -(b_all / c_all)))   # ratio falling; ties: cheaper first
+        c, b = c_all[order], b_all[order]
+        cum = np.cumsum(c)
+        s = int(np.searchsorted(cum, capacity, side="right"))  # items [0, s) fit entirely
+        lam = float(b[s] / c[s])
+        used = int(cum[s - 1]) if s else 0
+        upper = float(b[:s].sum()) + (capacity - used) * lam
+        d = b - lam * c
+        d[:s] = np.maximum(d[:s], 0.0)
+        d[s:] = np.minimum(d[s:], 0.0)
+        d[s] = 0.0
+        absd = np.abs(d)
+        by_absd = np.argsort(absd, kind="stable")
+        return cls(cand[order], c, b, s, upper, by_absd, absd[by_absd])
+
+
+def _core_rounds(dz: _Dantzig, capacity: int, gap: float, base: float,
+                 deadline: float | None) -> tuple[np.ndarray, float, float, int]:
+    """Grow the core until the bound meets the incumbent within ``gap``; returns the
+    items chosen (in ratio order), their benefit, the proven bound and the core size."""
+    c, b, s, upper, m = dz.c, dz.b, dz.s, dz.upper, len(dz.c)
     tol = 1e-9 * max(1.0, abs(upper))
-
     x = _greedy(c, b, s, capacity)
     best = float(b[x].sum())
-    by_absd = np.argsort(absd, kind="stable")
-    sorted_absd = absd[by_absd]
-    m = len(c)
 
     def allowed(incumbent: float) -> float:
-        return max(gap, _MIN_GAP) * max(1.0, abs(base + incumbent))
-
-    def needed(incumbent: float) -> int:
-        """Items whose flip could still beat the incumbent by more than the gap."""
-        return int(np.searchsorted(sorted_absd, upper - incumbent - allowed(incumbent) + tol,
-                                   side="left"))
+        return gap * max(1.0, abs(base + incumbent))
 
     k = 0  # the core is by_absd[:k]
     core_part = upper  # proven bound of the last core problem (fixed benefit included)
     while True:
-        outside = upper - float(sorted_absd[k]) if k < m else -math.inf
+        outside = upper - float(dz.sorted_absd[k]) if k < m else -math.inf
         bound = upper if k == 0 else max(core_part, outside)
-        if bound - best <= allowed(best):
-            break
-        need = needed(best)
-        if k >= need or k >= m:  # only the core solve stopped short (its time limit)
-            break
-        if time_limit is not None and elapsed() >= time_limit:
-            break
-        k_next = min(need, max(_FIRST_CORE, _GROWTH * k), m)
-        core = by_absd[:k_next]
-        fixed_in = np.zeros(m, dtype=bool)
-        fixed_in[:s] = True
+        # items whose flip could still beat the incumbent by more than the gap
+        need = int(np.searchsorted(dz.sorted_absd, upper - best - allowed(best) + tol,
+                                   side="left"))
+        if bound - best <= allowed(best) or k >= need or k >= m or (
+                deadline is not None and time.perf_counter() >= deadline):
+            break   # proven; or only the core solve stopped short; or out of time
+        k = min(need, max(_FIRST_CORE, _GROWTH * k), m)
+        core = dz.by_absd[:k]
+        fixed_in = np.arange(m) < s
         fixed_in[core] = False
-        left = capacity - int(c[fixed_in].sum())
         fixed_benefit = float(b[fixed_in].sum())
         rel = min(1.0, allowed(best) / max(1.0, abs(upper - fixed_benefit)))
-        remaining = None if time_limit is None else time_limit - elapsed()
-        xc, core_bound = _solve_core(c[core], b[core], left, rel, remaining)
-        k = k_next
+        xc, core_bound = _solve_core(c[core], b[core], capacity - int(c[fixed_in].sum()), rel,
+                                     None if deadline is None
+                                     else deadline - time.perf_counter())
         core_part = fixed_benefit + core_bound
-        if xc is not None:
-            value = fixed_benefit + float(b[core][xc].sum())
-            if value > best:
-                x = fixed_in
-                x[core[xc]] = True
-                best = value
-    bound = min(bound, upper)
-
-    if int(c[x].sum()) > capacity:  # exact re-check; cannot happen by construction
-        raise RuntimeError("knapsack answer exceeds the capacity")
-    x_out[idx[x]] = True
-    return done(base + best, base + bound, k)
+        if xc is not None and fixed_benefit + float(b[core][xc].sum()) > best:
+            x = fixed_in
+            x[core[xc]] = True
+            best = fixed_benefit + float(b[core][xc].sum())
+    return x, best, min(bound, upper), k

@@ -28,6 +28,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from selector._errors import SelectorError
+from selector.engine.backends import Outcome
 from selector.engine.case import Overrides
 from selector.engine.extend import Columns, Rows, solve_extended
 from selector.engine.model import Model
@@ -41,8 +42,9 @@ NO_CUT = -1
 
 
 def _options(solver: str, time_limit: float | None) -> SolveOptions:
-    """Proven (gap 0) solves with ``solver``."""
-    return SolveOptions(solver="highs" if solver == "highs" else "cbc", time_limit=time_limit,
+    """Proven (gap 0) solves with ``solver`` (CP-SAT asked: HiGHS, the MILP solver the
+    engine hands CP-SAT's declined models to)."""
+    return SolveOptions(solver="cbc" if solver == "cbc" else "highs", time_limit=time_limit,
                         gap=0.0)
 
 
@@ -88,9 +90,9 @@ def cost_cut_guess(model: Model, pid: str, target: float, *, solver: str,
                         sp.csr_matrix(-slope.reshape(-1, 1))),
         rows=Rows(sp.csr_matrix(np.append(w, -w_slope).reshape(1, -1)),
                   np.array([target - tol]), np.array([math.inf])))
-    if raw.status == "infeasible":
+    if raw.status is Outcome.INFEASIBLE:
         return NO_CUT
-    if raw.x is None or raw.status not in ("optimal", "feasible"):
+    if raw.x is None or raw.status not in (Outcome.OPTIMAL, Outcome.FEASIBLE):
         return None
     y = int(np.rint(raw.x[-1]))
     return -(-y // 100)               # whole yuan, rounded up
@@ -135,9 +137,9 @@ def min_cost_with(model: Model, pid: str, target: float, low: Decimal, high: Dec
         form, money, maximize=False, options=_options(solver, time_limit),
         rows=Rows(sp.csr_matrix(form.objective.reshape(1, -1)),
                   np.array([target - tie_tolerance(form, target)]), np.array([math.inf])))
-    if raw.status == "infeasible":
+    if raw.status is Outcome.INFEASIBLE:
         return NO_CUT, certified
-    if raw.status != "optimal" or not math.isfinite(raw.bound):
+    if raw.status is not Outcome.OPTIMAL or not math.isfinite(raw.bound):
         return None, False
     # one fen of margin for the solver's feasibility tolerance on money rows
     return max(0, math.ceil(raw.bound - 1e-6) - 1), certified

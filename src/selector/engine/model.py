@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from decimal import Decimal
-from typing import Literal
 
 import numpy as np
 
@@ -20,13 +19,16 @@ from selector.engine.case import (
     with_forces,
 )
 from selector.engine.diagnose import RulesConflict, infeasible_error
-from selector.engine.families.base import Outcome, Reason
+from selector.engine.families.base import Outcome, Reason, RuleCheck
 from selector.engine.families.pools import pool_amounts
 from selector.engine.formulate import Formulation, formulate
 from selector.engine.objective import objective_weights
+from selector.engine.options import SOLVERS, SolverName
 from selector.engine.screening import check_columns, pool_eligibility
 from selector.engine.solve import (
+    Deadline,
     Solved,
+    SolveRequest,
     complete_start,
     exact_pool_payments,
     place_schedule,
@@ -34,16 +36,34 @@ from selector.engine.solve import (
 )
 from selector.engine.verify import rule_violations, verify_selection
 from selector.engine.words import Words
-from selector.i18n import fmt_money
+from selector.i18n import DEFAULT_LANG, fmt_money, t
 from selector.model import ProposalSet
 from selector.money import MoneyLike, from_fen, parse_money
 from selector.problem import Problem
-from selector.result import Selection, Status
+from selector.result import Backend, Selection, Status
 from selector.rules import Rules
 
-__all__ = ["Model", "objective_weights"]
+__all__ = ["RESERVE_PER_PROPOSAL", "RESERVE_SHARE", "Model", "objective_weights"]
 
-SolverName = Literal["cbc", "highs"]
+#: With a time limit, the solver stages end early enough to leave this share of the limit
+#: (or :data:`RESERVE_PER_PROPOSAL` a proposal when that is more, up to half the limit)
+#: for verifying the list and assembling the result.
+RESERVE_SHARE = 0.05
+#: Seconds per proposal kept for the result (payments, binding rules, verification:
+#: about 3 µs a proposal was measured at 1,000,000, so 0.4 s at 100,000 and 4 s there).
+RESERVE_PER_PROPOSAL = 4e-6
+
+
+@dataclass(frozen=True)
+class _Checked:
+    """A verified list: the chosen proposals, how the pools pay, the start months, every
+    rule's check at it, and when the call began."""
+
+    chosen: np.ndarray
+    payments: np.ndarray | None
+    starts: dict[int, int]
+    checks: tuple[RuleCheck, ...]
+    t0: float
 
 
 class Model:
@@ -85,6 +105,8 @@ class Model:
         self._without_schedule: Model | None = None
         # start months placed for a list: {(positions, their costs): {position: month}}
         self._plans: dict[tuple[bytes, bytes], dict[int, int] | None] = {}
+        # the last list the exact check accepted: (case, chosen, start months, payments)
+        self._verified: tuple[Case, np.ndarray, dict[int, int], np.ndarray | None] | None = None
         self.default_solver: SolverName = default_solver
         self.eligible: np.ndarray = base.screening.eligible
 
@@ -124,7 +146,7 @@ class Model:
     def solve(self, *, budget: MoneyLike | None = None, force_in: Iterable[str] = (),
               force_out: Iterable[str] = (), cost: Mapping[str, MoneyLike] | None = None,
               beneficiaries: Mapping[str, float] | None = None,
-              solver: SolverName | None = None, time_limit: float | None = None,
+              solver: SolverName | None = None, time_limit: float | Deadline | None = None,
               gap: float | None = None, diagnose: bool = True,
               tie_break: bool | None = None, hint: Iterable[str] | None = None) -> Selection:
         """Solve, optionally with overrides, and return a verified :class:`Selection`.
@@ -138,9 +160,20 @@ class Model:
             force for the same id).
         cost, beneficiaries:
             Per-id overrides (cost in major units).
-        solver, time_limit, gap:
-            ``"cbc"`` or ``"highs"`` (default: the model's); seconds; relative gap
-            (default 1e-6; an integer objective is also proven by an absolute gap < 1).
+        solver:
+            The MILP solver: ``"cbc"``, ``"highs"`` or ``"cpsat"`` (default: the model's).
+            Budget-only, small whole-number and large models take routes of their own
+            whatever is asked (see :mod:`selector.engine.solve`); ``selection.solver``
+            records which solver answered, by which route, and any fallback.
+        time_limit:
+            Seconds for the whole call (or a :class:`~selector.engine.solve.Deadline`
+            started earlier, e.g. before loading): every solver stage gets only the time
+            left, and they all end early enough to leave :data:`RESERVE_SHARE` of it (or
+            :data:`RESERVE_PER_PROPOSAL` a proposal) for verification and the result.
+            Stopped early, the best list found is returned with its gap (``FEASIBLE``).
+        gap:
+            Relative gap (default 1e-6; an integer objective is also proven by an absolute
+            gap < 1).
         diagnose:
             On infeasibility, search for the smallest conflicting rule set (slower).
         tie_break:
@@ -148,46 +181,65 @@ class Model:
             up to 2,000 candidates. See :mod:`selector.engine.solve`.
         hint:
             Ids of a list that may keep every rule of this solve (e.g. the answer of a
-            neighbouring what-if). When it does (checked exactly) and the solver is HiGHS,
-            it is the first incumbent. With the tie-break stages it never changes the list
-            (a hinted list is kept only when no other list ties with it in all three
-            stages); without them only the objective value is the same as unhinted.
+            neighbouring what-if). When it does (checked exactly) it is the first incumbent
+            of HiGHS or CP-SAT. With the tie-break stages it never changes the list (a
+            hinted list is kept only when no other list ties with it in all three stages);
+            without them only the objective value is the same as unhinted.
 
         Raises
         ------
         InfeasibleError, SolverError, InvalidInputError
         """
         t0 = time.perf_counter()
+        overall = time_limit if isinstance(time_limit, Deadline) else Deadline.after(time_limit)
+        self._verified = None
         solver_name: SolverName = solver or self.default_solver
-        if solver_name not in ("cbc", "highs"):
-            raise InvalidInputError(InputProblem("solver must be 'cbc' or 'highs'",
-                                                 column="solver", value=str(solver_name)))
+        if solver_name not in SOLVERS:
+            raise InvalidInputError(InputProblem(
+                t("engine.error.solver_name", DEFAULT_LANG), column="solver",
+                value=str(solver_name)))
         case, form = self._case_for(budget, force_in, force_out, cost, beneficiaries)
         timings = {"build": time.perf_counter() - t0}
         self._check_forced(case)
-        gap = 1e-6 if gap is None else gap
-        solved = None
-        hinted = None if hint is None or solver_name != "highs" else tuple(hint)
-        if "start" in form.layout:
-            solved = self._solve_schedule_last(case, form, solver_name, time_limit, gap,
-                                               tie_break, hinted)
-        if solved is None:
-            accept = self._acceptor(case, form)
-            solved = solve_formulation(form, cost=case.cost, ids=self.problem.ids,
-                                       solver=solver_name, time_limit=time_limit, gap=gap,
-                                       tie_break=tie_break, accept=accept,
-                                       start=self._start(form, hinted, accept))
+        options = SolveRequest(solver=Backend(solver_name), gap=1e-6 if gap is None else gap,
+                               tie_break=tie_break, deadline=self._stage_deadline(overall))
+        solved = self._solve_case(case, form, options, None if hint is None else tuple(hint))
         if solved.status is Status.INFEASIBLE:
             raise infeasible_error(form, "highs", len(case.screening.why), diagnose,
-                                   time_limit)
+                                   overall.left())
         chosen = np.zeros(self.problem.n, dtype=bool)
         chosen[form.cand[solved.x.astype(bool)]] = True
-        payments = self._payments(case, chosen)
         starts = self._starts(form, solved.columns)
+        checked, payments = self._verified_payments(case, chosen, starts)
+        if not checked:   # the acceptor's payment plan for this very list, else a new one
+            payments = self._payments(case, chosen)
+        # every rule re-checked on the list, with its members (the checks the result keeps)
         checks = verify_selection(self._outcome(case, chosen, payments, starts))
         timings.update(solved.timings)
-        return replace(self._selection(case, form, solved, chosen, payments, starts, timings,
-                                       time.perf_counter() - t0), checks=checks)
+        solved.timings = timings
+        return self._selection(case, form, solved,
+                               _Checked(chosen, payments, starts, checks, t0))
+
+    def _stage_deadline(self, overall: Deadline) -> Deadline:
+        """When the solver stages must end: the call's deadline less the reserve for the
+        result (:data:`RESERVE_SHARE`, :data:`RESERVE_PER_PROPOSAL`)."""
+        left = overall.left()
+        if left is None:
+            return overall
+        reserve = min(0.5 * left, max(RESERVE_SHARE * left,
+                                      RESERVE_PER_PROPOSAL * self.problem.n))
+        return overall.share(1.0 - reserve / left) if left > 0 else overall
+
+    def _solve_case(self, case: Case, form: Formulation, options: SolveRequest,
+                    hint: tuple[str, ...] | None) -> Solved:
+        """The schedule-last route when the rules have a monthly plan, else the whole model."""
+        if "start" in form.layout:
+            solved = self._solve_schedule_last(case, form, options, hint)
+            if solved is not None:
+                return solved
+        accept = self._acceptor(case, form)
+        options = replace(options, accept=accept, start=self._start(form, hint, accept))
+        return solve_formulation(form, cost=case.cost, ids=self.problem.ids, options=options)
 
     # -- what-if: cases -------------------------------------------------------------------
     def case(self, overrides: Overrides | None = None) -> Case:
@@ -259,9 +311,7 @@ class Model:
         """
         return answer_holds_from(self.problem, self.rules, selected, cost_fen)
 
-    def _solve_schedule_last(self, case: Case, form: Formulation, solver: SolverName,
-                             time_limit: float | None, gap: float,
-                             tie_break: bool | None,
+    def _solve_schedule_last(self, case: Case, form: Formulation, options: SolveRequest,
                              hint: tuple[str, ...] | None = None) -> Solved | None:
         """Solve without the monthly schedule, then place the start months.
 
@@ -272,6 +322,7 @@ class Model:
         model's lists are among the relaxation's. The start months are then the earliest
         plan. When it cannot be scheduled, ``None``: the caller solves the whole model. The
         relaxation is several times faster to prove, and the monthly caps rarely bind.
+        Both parts share the options' one deadline.
         """
         t0 = time.perf_counter()
         if self._base.inputs is case.inputs:
@@ -283,22 +334,19 @@ class Model:
         rel_form = rel_case.form
         accept = self._acceptor(rel_case, rel_form)
         relaxed = solve_formulation(rel_form, cost=case.cost, ids=self.problem.ids,
-                                    solver=solver, time_limit=time_limit, gap=gap,
-                                    tie_break=tie_break, accept=accept,
-                                    start=self._start(rel_form, hint, accept))
+                                    options=replace(options, accept=accept,
+                                                    start=self._start(rel_form, hint, accept)))
         if relaxed.status is Status.INFEASIBLE:
             return relaxed
-        left = None if time_limit is None else time_limit - (time.perf_counter() - t0)
-        if left is not None and left <= 0:
+        if options.deadline.expired():
             return None
-        starts = self._plan(case, form, relaxed.columns, solver, left)
+        starts = self._plan(case, form, relaxed.columns, options)
         if starts is None:
             return None
         columns = np.concatenate([relaxed.columns, starts])
         if not self._acceptor(case, form)(columns):
             return None
         relaxed.columns = columns
-        relaxed.raw_status += "; monthly plan placed on the optimum found without it"
         relaxed.timings["schedule"] = time.perf_counter() - t0
         return relaxed
 
@@ -316,8 +364,8 @@ class Model:
             return None   # a hinted proposal is not a candidate here
         return complete_start(form, chosen[form.cand].astype(np.float64), accept)
 
-    def _plan(self, case: Case, form: Formulation, head: np.ndarray, solver: SolverName,
-              time_limit: float | None) -> np.ndarray | None:
+    def _plan(self, case: Case, form: Formulation, head: np.ndarray,
+              options: SolveRequest) -> np.ndarray | None:
         """:func:`place_schedule`, remembered per list and costs of its projects (the
         monthly rows depend on nothing else): what-ifs meet the same lists again and again."""
         chosen = form.cand[np.rint(head[: form.n_x]) > 0.5]
@@ -330,8 +378,9 @@ class Model:
             months = np.array([plan.get(int(p), -1) for p in form.cand[pairs[:, 0]]])
             placed: np.ndarray = (months == pairs[:, 1]).astype(np.float64)
             return placed
-        starts = place_schedule(form, head, solver, time_limit)
-        if starts is not None or time_limit is None:   # a timed-out search proves nothing
+        solver = "highs" if options.solver is Backend.CPSAT else options.solver.value
+        starts = place_schedule(form, head, solver, options.deadline)
+        if starts is not None or options.deadline.at is None:   # a timed-out search proves nothing
             self._plans[key] = None if starts is None else self._starts(
                 form, np.concatenate([head, starts]))
         return starts
@@ -359,14 +408,30 @@ class Model:
         return out
 
     def _acceptor(self, case: Case, form: Formulation) -> Callable[[np.ndarray], bool]:
-        """The exact check of a rounded answer: every rule holds (plain numpy, in fen)."""
+        """The exact check of a rounded answer: every rule holds (plain numpy, in fen).
+        The last list it accepted is remembered with its payment plan, so that the final
+        verification of the same list (same case, list and start months) does not plan the
+        payments again."""
         def accept(cols: np.ndarray) -> bool:
             chosen = np.zeros(self.problem.n, dtype=bool)
             chosen[form.cand[cols[: form.n_x] > 0.5]] = True
-            return not rule_violations(self._outcome(
-                case, chosen, self._payments(case, chosen), self._starts(form, cols),
-                detail=False))
+            payments = self._payments(case, chosen)
+            starts = self._starts(form, cols)
+            ok = not rule_violations(self._outcome(case, chosen, payments, starts,
+                                                   detail=False))
+            if ok:
+                self._verified = (case, chosen, starts, payments)
+            return ok
         return accept
+
+    def _verified_payments(self, case: Case, chosen: np.ndarray,
+                           starts: dict[int, int]) -> tuple[bool, np.ndarray | None]:
+        """``(True, payments)`` when the acceptor already accepted exactly this list."""
+        memo = self._verified
+        if memo is not None and memo[0] is case and memo[2] == starts \
+                and np.array_equal(memo[1], chosen):
+            return True, memo[3]
+        return False, None
 
     def _outcome(self, case: Case, chosen: np.ndarray, payments: np.ndarray | None,
                  starts: dict[int, int], *, detail: bool = True) -> Outcome:
@@ -384,20 +449,22 @@ class Model:
         pairs = form.start_pairs[on]
         return {int(form.cand[k]): int(m) for k, m in pairs}
 
-    def _selection(self, case: Case, form: Formulation, solved: Solved, chosen: np.ndarray,
-                   payments: np.ndarray | None, starts: dict[int, int],
-                   timings: dict[str, float], seconds: float) -> Selection:
+    def _selection(self, case: Case, form: Formulation, solved: Solved,
+                   checked: _Checked) -> Selection:
+        chosen, payments, starts = checked.chosen, checked.payments, checked.starts
         ids = self.problem.ids
         sel = np.flatnonzero(chosen)
         pool_payments: dict[str, dict[str, Decimal]] = {}
         if payments is not None:
             names = [p.name for p in case.rules.pools]
-            for i in sel:
-                pool_payments[str(ids[i])] = {names[p]: from_fen(payments[i, p])
-                                              for p in np.flatnonzero(payments[i])}
+            pool_payments = {str(ids[i]): {} for i in sel}
+            rows, pools = np.nonzero(payments[sel])   # row-major: each list in pool order
+            amounts = payments[sel][rows, pools].tolist()
+            for i, p, fen in zip(sel[rows].tolist(), pools.tolist(), amounts, strict=True):
+                pool_payments[str(ids[i])][names[p]] = from_fen(fen)
         return Selection(
             status=solved.status, objective=solved.objective, bound=solved.bound,
-            gap=solved.gap, selected=tuple(str(ids[i]) for i in sel),
+            gap=solved.gap, selected=tuple(str(i) for i in ids[sel].tolist()),
             total_cost=from_fen(int(case.cost[chosen].sum())),
             beneficiaries=float(case.benefit[chosen].sum()),
             proposals=self.proposals, rules=case.rules, budget=case.budget,
@@ -409,8 +476,9 @@ class Model:
                                  self._outcome(case, chosen, payments, starts, detail=False)),
             forced_in={f.id: f.reason for f in case.rules.force_in},
             forced_out={f.id: f.reason for f in case.rules.force_out},
-            solver=solved.solver, solver_version=solved.solver_version, seconds=seconds,
-            timings=timings, tie_break=solved.tie_break)
+            solver=solved.record, solver_version=solved.record.version,
+            seconds=time.perf_counter() - checked.t0, timings=solved.timings,
+            tie_break=solved.tie_break, checks=checked.checks)
 
     def __repr__(self) -> str:
         rows, cols = self._base.form.shape

@@ -13,10 +13,14 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from selector._errors import InputProblem, InvalidInputError
+from selector.i18n import DEFAULT_LANG, t
 
-__all__ = ["SolveOptions"]
+__all__ = ["SOLVERS", "SolveOptions", "SolverName"]
 
-SolverName = Literal["cbc", "highs"]
+#: The solvers a caller may ask for (routes chosen by the model's shape come first; see
+#: :mod:`selector.engine.solve`).
+SolverName = Literal["cbc", "highs", "cpsat"]
+SOLVERS: tuple[SolverName, ...] = ("cbc", "highs", "cpsat")
 
 
 @dataclass(frozen=True)
@@ -35,9 +39,9 @@ class SolveOptions:
 
     def __post_init__(self) -> None:
         problems = []
-        if self.solver is not None and self.solver not in ("cbc", "highs"):
-            problems.append(InputProblem("solver must be 'cbc' or 'highs'", column="solver",
-                                         value=str(self.solver)))
+        if self.solver is not None and self.solver not in SOLVERS:
+            problems.append(InputProblem(t("engine.error.solver_name", DEFAULT_LANG),
+                                         column="solver", value=str(self.solver)))
         if self.time_limit is not None and not self.time_limit >= 0:
             problems.append(InputProblem("time_limit must be >= 0", column="time_limit",
                                          value=str(self.time_limit)))

@@ -23,7 +23,7 @@ from selector.money import from_fen
 from selector.problem import Problem
 from selector.report.i18n import text
 from selector.report.rulecheck import RuleRow, evaluate_rules
-from selector.result import Selection
+from selector.result import Selection, SolverRecord
 from selector.rules import Rules
 from selector.taxonomy import Taxonomy
 
@@ -60,7 +60,7 @@ class Provenance:
     input_sha256: str = ""
     rules_path: str = ""
     rules_sha256: str = ""
-    solver: str = ""
+    solver: SolverRecord | str = ""
     solver_version: str = ""
     selector_version: str = ""
     generated_at: str = ""
@@ -87,6 +87,14 @@ class Provenance:
             generated_at=_dt.datetime.now(_dt.UTC).replace(microsecond=0).isoformat(),
             seconds=selection.seconds,
         )
+
+    def solver_text(self, lang: Lang) -> str:
+        """The solver line: the solver, its version and the engine's route in words (see
+        :meth:`selector.result.SolverRecord.label`); the version alone when only text
+        was recorded."""
+        if isinstance(self.solver, SolverRecord):
+            return self.solver.label(lang)
+        return self.solver_version or self.solver
 
     def generated_text(self, lang: Lang) -> str:
         """When the report was generated, in words (Asia/Shanghai), or '–'."""

@@ -132,7 +132,7 @@ def report_markdown(report: Report, charts: Mapping[str, str] | None = None) -> 
          else "–"),
         (t("rules_file"), f"{p.rules_path} ({t('sha256')} {p.rules_sha256})" if p.rules_path
          else t("default_rules")),
-        (t("solver"), p.solver_version or p.solver),
+        (t("solver"), p.solver_text(lang)),
         (t("selector_version"), p.selector_version),
         (t("generated_at"), p.generated_text(lang)),
     ])

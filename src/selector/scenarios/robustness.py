@@ -39,7 +39,7 @@ import scipy.sparse as sp
 
 from selector._errors import InvalidInputError, SolverError
 from selector.engine import Model
-from selector.engine.backends import RawResult
+from selector.engine.backends import Outcome, RawResult
 from selector.engine.extend import Columns, Rows, solve_extended
 from selector.engine.program import Formulation
 from selector.model import ProposalSet
@@ -353,7 +353,7 @@ def robust_select(
     bound = raw.bound if math.isfinite(raw.bound) else value
     return RobustChoice(
         selection=selection, percentile=percentile, value=value, bound=max(bound, value),
-        status=raw.status, values=values, nominal_ids=nominal.selected,
+        status=raw.status.value, values=values, nominal_ids=nominal.selected,
         nominal_value=criterion(nominal_values, percentile), nominal_values=nominal_values,
         samples=samples, seed=seed,
     )
@@ -397,7 +397,7 @@ def _solve_max_min(form: Formulation, weights: np.ndarray, k_needed: int,
                         np.concatenate([[t_hi], np.ones(extra - 1)]),
                         np.concatenate([[False], np.ones(extra - 1, dtype=bool)])),
         rows=Rows(matrix, np.concatenate(lower), np.concatenate(upper)))
-    if raw.status not in ("optimal", "feasible") or raw.x is None:
+    if raw.status not in (Outcome.OPTIMAL, Outcome.FEASIBLE) or raw.x is None:
         raise SolverError(f"robust list: the solver found no list ({raw.raw_status})",
                           solver_status=raw.raw_status)
     return np.rint(raw.x[:nx]), raw

@@ -21,6 +21,7 @@ from selector._errors import InvalidInputError
 from selector.engine import Model
 from selector.model import ProposalSet
 from selector.money import MoneyLike, from_fen, to_fen
+from selector.result import Status, TieBreak
 from selector.rules import Rules
 from selector.scenarios._common import (
     Point,
@@ -98,7 +99,8 @@ def _valid_from(model: Model, point: Point) -> int | None:
     """The least budget (fen) down to which ``point``'s list stays the answer
     (:meth:`~selector.engine.Model.answer_holds_from`), or ``None`` when it may not be
     reused."""
-    if point.status != "optimal" or point.extra.get("tie_break") not in ("done", "not needed"):
+    if point.status != Status.OPTIMAL or point.extra.get("tie_break") not in (
+            TieBreak.DONE, TieBreak.NOT_NEEDED):
         return None
     return model.answer_holds_from(point.ids, point.cost_fen)
 
