@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from selector import InfeasibleError, InvalidInputError, Proposal, ProposalSet
 from selector.engine import select
+from selector.result import TieBreak
 from selector.rules import Count, Eligibility, GroupRule, Rules
 from selector.scenarios import frontier
 
@@ -208,7 +209,7 @@ class _Contradicting:
             raise InfeasibleError("no list")
         return SimpleNamespace(status=Status.OPTIMAL, objective=3.0, bound=3.0, gap=0.0,
                                total_cost=Decimal(5), selected=("P0",), beneficiaries=3.0,
-                               seconds=0.0, tie_break="done")
+                               seconds=0.0, tie_break=TieBreak.DONE)
 
 
 def test_answers_that_contradict_monotonicity_raise() -> None:
