@@ -143,7 +143,9 @@ class Model:
         case = build_case(problem, rules, problem.cost, problem.benefit, total)
         return cls(proposals, rules, problem, total, case, solver)
 
-    def solve(self, *, budget: MoneyLike | None = None, force_in: Iterable[str] = (),
+    # keyword-only: the overrides (Overrides) and the options (SolveOptions) spelt out, the
+    # one call every planner script makes; both objects exist for code that passes them on
+    def solve(self, *, budget: MoneyLike | None = None, force_in: Iterable[str] = (),  # noqa: PLR0913
               force_out: Iterable[str] = (), cost: Mapping[str, MoneyLike] | None = None,
               beneficiaries: Mapping[str, float] | None = None,
               solver: SolverName | None = None, time_limit: float | Deadline | None = None,
