@@ -21,6 +21,8 @@ from selector.engine import Model
 from selector.io import load_proposals, save_proposals
 from selector.rules import Eligibility, Rules, load_rules
 
+from .conftest import EXAMPLES
+
 RULES = """\
 budget = 3_000_000
 
@@ -421,3 +423,26 @@ def test_reporter_on_a_terminal_draws_a_bar_with_counts() -> None:
     assert plain.getvalue().splitlines() == [
         line for line in plain.getvalue().splitlines() if line.startswith("writing the report files: ")]
     assert "2/2" in plain.getvalue() and "about 0 s left" in plain.getvalue()
+
+
+def test_time_limit_counts_from_the_start_of_the_command(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """`select --time-limit T` hands the solve one deadline taken when the command started
+    (loading and building already spent some of it), never a fresh T."""
+    seen: list[object] = []
+    real = Model.solve
+
+    def spy(self: Model, **kwargs: object) -> object:
+        seen.append(kwargs.get("time_limit"))
+        return real(self, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Model, "solve", spy)
+    before = solve_module.Deadline.after(30.0)
+    assert main(["select", str(EXAMPLES / "proposals.csv"), "-r", str(EXAMPLES / "rules.toml"),
+                 "--time-limit", "30", "--reserve", "0", "--quiet",
+                 "--json", str(tmp_path / "r.json")]) == 0
+    after = solve_module.Deadline.after(30.0)
+    deadline = seen[0]
+    assert isinstance(deadline, solve_module.Deadline) and deadline.at is not None
+    assert before.at is not None and after.at is not None
+    assert before.at <= deadline.at < after.at

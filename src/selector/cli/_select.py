@@ -42,6 +42,7 @@ from selector.report import FORMATS
 
 if TYPE_CHECKING:
     from selector.engine import Model
+    from selector.engine.solve import Deadline
     from selector.model import ProposalSet
     from selector.result import Selection
     from selector.rules import Rules
@@ -122,7 +123,7 @@ def validate(
     return EXIT_USER if found else EXIT_OK
 
 
-def solve_with_progress(model: Model, solver: Solver, time_limit: float | None,
+def solve_with_progress(model: Model, solver: Solver, time_limit: float | Deadline | None,
                         gap: float | None, reporter: Reporter | None = None) -> Selection:
     """Solve, showing on stderr that the solver runs."""
     shown = reporter or Reporter(DEFAULT_LANG)
@@ -214,8 +215,10 @@ def select(
     verbose: VerboseOpt = False,
 ) -> int:
     """Select the proposals that serve the most workers under the rules; write the reports."""
+    started = time.perf_counter()   # --time-limit counts from here: loading included
     # deferred: the solver stack and the report writers
     from selector.engine import Model, default_budget
+    from selector.engine.solve import Deadline
     from selector.report import Provenance, build_report, report_dict, write_reports
 
     wanted = _formats(formats, lang)
@@ -232,7 +235,8 @@ def select(
             proposals, calibration = calibrated_proposals(raw, db, lang)
         model = Model.build(proposals, rules, budget=default_budget(proposals, rules, amount),
                             solver=solver)
-    selection = solve_with_progress(model, solver, time_limit, gap, reporter)
+    deadline = Deadline(None if time_limit is None else started + time_limit)
+    selection = solve_with_progress(model, solver, deadline, gap, reporter)
     calibration_lines: list[str] = []
     if calibration is not None:  # the list on the raw estimates, to say what changed
         from selector.cli._outcomes import write_calibration
