@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from selector.engine._knapsack import solve_knapsack
@@ -73,6 +73,8 @@ def test_matches_brute_force(inst: tuple[np.ndarray, np.ndarray, int]) -> None:
 
 @settings(max_examples=30, deadline=None)
 @given(st.integers(50, 400), st.integers(0, 2**32 - 1), st.floats(0.05, 0.9))
+# HiGHS without presolve found no proof of this core (benefit = cost + 10) in 20 minutes
+@example(n=375, seed=2383, share=0.3891238071075463)
 def test_matches_dp_on_integer_instances(n: int, seed: int, share: float) -> None:
     rng = np.random.default_rng(seed)
     cost = rng.integers(1, 100, n).astype(np.int64)

@@ -147,7 +147,7 @@ def point_of(selection: Selection, budget_fen: int) -> Point:
         ids=tuple(selection.selected),
         beneficiaries=float(selection.beneficiaries),
         seconds=float(selection.seconds),
-        extra={"tie_break": selection.tie_break.value},
+        extra={"tie_break": str(selection.tie_break)},
     )
 
 
