@@ -26,7 +26,7 @@ import secrets
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-__all__ = ["partial_path", "replacing", "write_atomically"]
+__all__ = ["clean_stale", "partial_path", "replacing", "write_atomically"]
 
 _PARTIAL = ".partial"
 
@@ -41,7 +41,7 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _clean_stale(target: Path) -> None:
+def clean_stale(target: Path) -> None:
     """Remove temporary files of ``target`` left by processes that no longer run."""
     prefix = f".{target.name}."
     for path in target.parent.glob(f".{target.name}.*{_PARTIAL}{target.suffix}"):
@@ -122,4 +122,4 @@ def replacing(target: str | Path) -> Iterator[Path]:
             temp.unlink()
         raise
     _fsync(target.parent if target.parent != Path() else Path("."), directory=True)
-    _clean_stale(target)
+    clean_stale(target)

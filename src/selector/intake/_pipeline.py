@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from selector._errors import InputProblem, InvalidInputError
-from selector.atomic import replacing
+from selector.atomic import clean_stale, partial_path, replacing
 from selector.i18n import DEFAULT_LANG, Lang, check_lang, t
 from selector.intake._cluster import Clustering, cluster
 from selector.intake._read import Chunk, SuggestionSource, open_source
@@ -554,7 +554,7 @@ class _MembersWriter:
     def __init__(self, path: Path, lang: Lang) -> None:
         self.path = path
         self.lang = lang
-        self.temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        self.temporary = partial_path(path)   # the one atomic writer's name: cleaned if stale
         self.parquet = path.suffix.lower() == ".parquet"
         self.headers = [t(f"intake.member.{f}", lang) for f in MEMBER_FIELDS]
         self.first = True
@@ -609,6 +609,7 @@ class _MembersWriter:
         if self.first:  # no rows at all: still a file with its header
             pd.DataFrame(columns=self.headers).to_csv(self.temporary, index=False)
         os.replace(self.temporary, self.path)
+        clean_stale(self.path)
 
     def discard(self) -> None:
         if self.writer is not None:
