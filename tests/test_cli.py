@@ -123,6 +123,20 @@ def test_help_in_english_with_selector_lang() -> None:
     assert "示例" not in run.stdout
 
 
+def test_python_dash_m_runs_the_command_line(tmp_path: Path) -> None:
+    """`python -m selector` is the `selector` script: same exit codes, same words."""
+    ok = subprocess.run([sys.executable, "-m", "selector", "validate",
+                         str(EXAMPLES / "proposals.csv"), "--lang", "en"],
+                        capture_output=True, text=True, timeout=120, check=False)
+    assert ok.returncode == 0, ok.stderr
+    assert "150" in ok.stdout
+    missing = subprocess.run([sys.executable, "-m", "selector", "select",
+                              str(tmp_path / "nothing.csv")],
+                             capture_output=True, text=True, timeout=120, check=False)
+    assert missing.returncode == 1
+    assert "nothing.csv" in missing.stderr and "Traceback" not in missing.stderr
+
+
 def test_shell_completion_is_offered() -> None:
     run = _run("from selector.cli import main; main(['--help'])")
     assert "--install-completion" in run.stdout
