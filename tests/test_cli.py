@@ -460,3 +460,22 @@ def test_time_limit_counts_from_the_start_of_the_command(
     assert isinstance(deadline, solve_module.Deadline) and deadline.at is not None
     assert before.at is not None and after.at is not None
     assert before.at <= deadline.at < after.at
+
+
+def test_scoring_the_reserve_counts_its_re_solves(files: dict[str, Path],
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    """Piped (not a terminal), `select` and `reserve add` say how far the scoring is: one
+    line per re-solved runner-up, counting up to the same total."""
+    def counts(err: str) -> list[str]:
+        return [line.split(": ")[1].split(",")[0] for line in err.splitlines()
+                if line.startswith("scoring the runner-ups (the best 2): ")]
+
+    inputs = [str(files["proposals"]), "-r", str(files["rules"]), "--lang", "en"]
+    assert main(["select", *inputs, "--reserve", "2"]) == 0
+    shown = counts(capsys.readouterr().err)
+    total = int(shown[-1].split("/")[1])
+    assert total > 0 and shown == [f"{k}/{total}" for k in range(1, total + 1)]
+    db = files["proposals"].parent / "progress.sqlite"
+    assert main(["reserve", "add", *inputs, "--year", "2026", "--top", "2", "--db",
+                 str(db)]) == 0
+    assert counts(capsys.readouterr().err) == shown

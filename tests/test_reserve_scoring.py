@@ -175,3 +175,21 @@ def test_forced_in_loss_is_a_value_only_re_solve(monkeypatch: pytest.MonkeyPatch
             assert loss == np.inf
             continue
         assert loss == base.objective - forced.objective
+
+
+@pytest.mark.parametrize("weights", [ScoringWeights(), ScoringWeights(entry_budget=0),
+                                     ScoringWeights(forced_in_loss=0),
+                                     ScoringWeights(forced_in_loss=0, entry_budget=0)])
+def test_progress_counts_every_re_solved_runner_up(weights: ScoringWeights) -> None:
+    """``progress(done, total)`` starts at 0 with the total fixed before any re-solve, then
+    counts one step per forced-in loss and per entry budget, ending at the total."""
+    ps = generate_call(40, seed=5)
+    model = Model.build(ps, Rules(budget=2_000_000, eligibility=OPEN, completion=None))
+    base = model.solve()
+    calls: list[tuple[int, int]] = []
+    cfg = ScoringConfig(top_n=3, resolve_limit=5, entry_budget_limit=2, weights=weights)
+    frame = score_runner_ups(model, base, cfg,
+                             progress=lambda done, total: calls.append((done, total))).frame
+    steps = int(frame["resolved"].sum() + frame["searched"].sum())
+    assert calls == [(k, steps) for k in range(steps + 1)]
+    assert steps == (5 if weights.forced_in_loss else 0) + (2 if weights.entry_budget else 0)

@@ -15,8 +15,8 @@ import json
 import os
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
@@ -404,3 +404,21 @@ class Reporter:
                                markup=False, highlight=False)
 
         yield advance
+
+    @contextmanager
+    def tracked(self, key: str, **params: Any) -> Iterator[Callable[[int, int], None]]:
+        """A counted loop whose size the library tells: yields ``progress(done, total)``
+        (the callback of :func:`selector.reserve.plan_reserve`), shown as :meth:`counted`
+        from its first call."""
+        with ExitStack() as stack:
+            shown = [0]
+            advance: list[Callable[[], None]] = []
+
+            def progress(done: int, total: int) -> None:
+                if not advance:
+                    advance.append(stack.enter_context(self.counted(key, total, **params)))
+                while shown[0] < done:
+                    shown[0] += 1
+                    advance[0]()
+
+            yield progress

@@ -23,7 +23,14 @@ import pandas as pd
 import typer
 
 from selector._errors import ReserveError, SolverError
-from selector.cli._common import EXIT_OK, err_console, money_option, out_console, write_json
+from selector.cli._common import (
+    EXIT_OK,
+    Reporter,
+    err_console,
+    money_option,
+    out_console,
+    write_json,
+)
 from selector.cli._reserve_shared import (
     DEFAULT_DB,
     Db,
@@ -130,8 +137,8 @@ def add_command(  # noqa: PLR0913 - one parameter per command-line option
     if not base.is_optimal:
         raise SolverError(t("reserve.error.not_optimal", lang, gap=f"{base.gap:.2g}"),
                           solver_status=base.status.value)
-    with err_console().status(t("reserve.cli.scoring", lang), spinner="dots"):
-        ranked = plan_reserve(model, base, top, threshold=threshold)
+    with Reporter(lang).tracked("cli.progress.scoring", n=top) as progress:
+        ranked = plan_reserve(model, base, top, threshold=threshold, progress=progress)
     with open_store(db, lang, create=True) as store:  # opened once the inputs are known good
         reserve_year(store, year, base, ranked, decay=decay, reason=reason)
         frame = entries_frame(store, year)

@@ -156,8 +156,9 @@ def reserve_and_reasons(model: Model, base: Selection, size: int, lang: Lang,
     shown = reporter or Reporter(lang)
     res = Resolver(model, base)
     try:
-        with shown.stage("cli.progress.scoring", n=size):
-            ranked = plan_reserve(model, base, size, resolver=res)  # what `reserve add` stores
+        with shown.tracked("cli.progress.scoring", n=size) as progress:
+            ranked = plan_reserve(model, base, size, resolver=res,  # what `reserve add` stores
+                                  progress=progress)
     except SelectorError as exc:  # the selection stands; say what is missing
         shown.warn("cli.select.no_reserve", reason=safe(str(exc)))
         return [], {}

@@ -27,7 +27,7 @@ from __future__ import annotations
 from concurrent.futures import Executor
 from typing import TYPE_CHECKING
 
-from selector.reserve.scoring import RunnerUps, ScoringConfig, score_runner_ups
+from selector.reserve.scoring import Progress, RunnerUps, ScoringConfig, score_runner_ups
 from selector.result import Selection
 
 if TYPE_CHECKING:
@@ -59,7 +59,8 @@ def reserve_config(size: int = DEFAULT_RESERVE_SIZE, *,
 def plan_reserve(model: Model, base: Selection, size: int = DEFAULT_RESERVE_SIZE, *,
                  threshold: float | None = None,
                  executor: Executor | None = None,
-                 resolver: Resolver | None = None) -> RunnerUps:
+                 resolver: Resolver | None = None,
+                 progress: Progress | None = None) -> RunnerUps:
     """Score the runner-ups of ``base`` and mark the year's reserve: the ``size`` best
     (those scoring at least ``threshold``, when given).
 
@@ -77,6 +78,9 @@ def plan_reserve(model: Model, base: Selection, size: int = DEFAULT_RESERVE_SIZE
         A :class:`~selector.engine.whatif.Resolver` of ``model`` and ``base`` to share
         (``selector select`` explains the reserve with the same one, so no re-solve runs
         twice).
+    progress:
+        ``progress(done, total)`` as the runner-ups are re-solved
+        (:func:`~selector.reserve.score_runner_ups`).
 
     Returns
     -------
@@ -85,4 +89,4 @@ def plan_reserve(model: Model, base: Selection, size: int = DEFAULT_RESERVE_SIZE
         records exactly that.
     """
     return score_runner_ups(model, base, reserve_config(size, threshold=threshold),
-                            executor=executor, resolver=resolver)
+                            executor=executor, resolver=resolver, progress=progress)

@@ -43,10 +43,12 @@ and scoring at least ``threshold`` (when set).
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
@@ -57,10 +59,14 @@ from selector.engine.whatif import Resolver, entry_budget, map_each
 from selector.money import from_fen
 from selector.result import Selection
 
-__all__ = ["COMPONENTS", "RunnerUps", "ScoringConfig", "ScoringWeights", "normalise",
-           "score_runner_ups"]
+__all__ = ["COMPONENTS", "Progress", "RunnerUps", "ScoringConfig", "ScoringWeights",
+           "normalise", "score_runner_ups"]
 
 COMPONENTS = ("value_for_money", "review", "forced_in_loss", "entry_budget")
+
+#: ``progress(done, total)``: see :func:`score_runner_ups`.
+Progress = Callable[[int, int], None]
+_R = TypeVar("_R")
 
 
 class ScoringWeights(BaseModel):
@@ -168,7 +174,8 @@ def normalise(raw: np.ndarray, *, higher_is_better: bool = True) -> np.ndarray:
 
 def score_runner_ups(model: Model, base: Selection, config: ScoringConfig | None = None, *,
                      executor: Executor | None = None,
-                     resolver: Resolver | None = None) -> RunnerUps:
+                     resolver: Resolver | None = None,
+                     progress: Progress | None = None) -> RunnerUps:
     """Score and rank every eligible proposal the optimum leaves out.
 
     Parameters
@@ -182,6 +189,10 @@ def score_runner_ups(model: Model, base: Selection, config: ScoringConfig | None
         model).
     resolver:
         A shared :class:`selector.engine.whatif.Resolver` (its cache is reused).
+    progress:
+        Called as ``progress(done, total)`` before the first re-solve (``done = 0``) and
+        after each runner-up's forced-in loss or entry budget; ``total`` is known before
+        any re-solve runs (the limits fix it).
 
     Returns
     -------
@@ -189,7 +200,7 @@ def score_runner_ups(model: Model, base: Selection, config: ScoringConfig | None
         See the module docstring for the score.
     """
     scoring = _Scoring(model, base, config or ScoringConfig(), resolver or Resolver(model, base),
-                       executor)
+                       executor, progress)
     resolved, loss = scoring.forced_in_loss()
     searched, entry = scoring.entry_budget(resolved)
     return scoring.ranked(resolved, loss, searched, entry)
@@ -200,7 +211,7 @@ class _Scoring:
     components that need re-solves, for as many runner-ups as the limits allow."""
 
     def __init__(self, model: Model, base: Selection, cfg: ScoringConfig, res: Resolver,
-                 executor: Executor | None) -> None:
+                 executor: Executor | None, progress: Progress | None = None) -> None:
         self.model, self.base, self.cfg, self.res, self.executor = model, base, cfg, res, executor
         problem = model.problem
         chosen = np.zeros(problem.n, dtype=bool)
@@ -221,6 +232,36 @@ class _Scoring:
         self.budget = base.budget if base.budget is not None else model.budget
         if self.budget is None:
             self.weights["entry_budget"] = 0.0
+        self._progress = progress
+        self._lock = threading.Lock()
+        self._done = 0
+        self._total = self._steps()
+        self._tick(0)
+
+    def _steps(self) -> int:
+        """Runner-ups that get a re-solve step: forced in, then entry budget."""
+        def at_most(limit: int | None, n: int) -> int:
+            return n if limit is None else min(n, limit)
+
+        cheap = at_most(self.cfg.resolve_limit, len(self.pos))
+        forced = cheap if self.weights["forced_in_loss"] > 0 else 0
+        entry = (at_most(self.cfg.entry_budget_limit, cheap)
+                 if self.weights["entry_budget"] > 0 else 0)
+        return forced + entry
+
+    def _tick(self, steps: int = 1) -> None:
+        self._done += steps
+        if self._progress is not None:
+            self._progress(self._done, self._total)
+
+    def _counted(self, fn: Callable[[str], _R]) -> Callable[[str], _R]:
+        """``fn`` that reports one step done each time it returns."""
+        def step(pid: str) -> _R:
+            out = fn(pid)
+            with self._lock:
+                self._tick()
+            return out
+        return step
 
     def _review(self) -> np.ndarray:
         """Mean of the min–max normalised review columns a runner-up has (NaN: none)."""
@@ -270,7 +311,8 @@ class _Scoring:
             sel = res.value(force_in=[pid])
             return math.inf if sel is None else base.objective - sel.objective
 
-        loss[todo] = map_each(forced_loss, [self.ids[k] for k in todo], self.executor)
+        loss[todo] = map_each(self._counted(forced_loss), [self.ids[k] for k in todo],
+                              self.executor)
         self.comp["forced_in_loss"][resolved] = normalise(loss[resolved], higher_is_better=False)
         return resolved, loss
 
@@ -293,8 +335,8 @@ class _Scoring:
         def find(pid: str) -> Decimal | None:
             return entry_budget(model, base, pid, max_budget=cap, resolver=res)
 
-        for k, found in zip(todo, map_each(find, [self.ids[k] for k in todo], self.executor),
-                            strict=True):
+        for k, found in zip(todo, map_each(self._counted(find), [self.ids[k] for k in todo],
+                                           self.executor), strict=True):
             entry[k] = found
         extra = np.array([np.inf if e is None else float(e - Decimal(budget)) for e in entry])
         self.comp["entry_budget"][searched] = normalise(extra[searched], higher_is_better=False)
