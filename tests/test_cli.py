@@ -479,3 +479,17 @@ def test_scoring_the_reserve_counts_its_re_solves(files: dict[str, Path],
     assert main(["reserve", "add", *inputs, "--year", "2026", "--top", "2", "--db",
                  str(db)]) == 0
     assert counts(capsys.readouterr().err) == shown
+
+
+def test_json_on_stdout_still_writes_the_reports_asked_for(
+        files: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`--json -` with `--out DIR`: stdout is the JSON alone, and the reports are written
+    (they were silently skipped)."""
+    out = tmp_path / "reports"
+    assert main(["select", str(files["proposals"]), "-r", str(files["rules"]), "--reserve",
+                 "1", "--json", "-", "--out", str(out), "--format", "csv,html"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert len(shown["reserve"]) == 1
+    reserve = (out / "reserve.csv").read_text(encoding="utf-8-sig")
+    assert shown["reserve"][0]["id"] in reserve
+    assert (out / "report.html").is_file()

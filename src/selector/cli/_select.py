@@ -254,19 +254,18 @@ def select(
     report = build_report(selection, lang=lang, title=title, reserve=reserve_rows, why_not=why_not,
                           provenance=provenance)
     write_json(report_dict(report), json_out)
-    if str(json_out) == "-":
-        return EXIT_OK
+    shown = str(json_out) != "-"   # with --json -, stdout holds the JSON and nothing else
     console = out_console()
-    console.print(summary_table(report))
-    for line in calibration_lines:
-        console.print(line, markup=False)
-    if size > 0:
-        console.print(reserve_line(report, size, reserve_seconds), markup=False)
+    if shown:
+        console.print(summary_table(report))
+        for line in [*calibration_lines,
+                     *([reserve_line(report, size, reserve_seconds)] if size > 0 else [])]:
+            console.print(line, markup=False)
     if out is not None:
         steps = len(dict.fromkeys(wanted)) + int(pdf)
         with reporter.counted("cli.progress.writing", steps, path=safe(out)) as advance:
             written = write_reports(report, out, wanted, pdf=pdf, progress=advance)
-        for line in written_lines(written, lang):
+        for line in written_lines(written, lang) if shown else []:
             console.print(line, markup=False)
     return EXIT_OK
 
