@@ -32,9 +32,13 @@ __all__ = [
     "arrow_strings",
     "clean_keys",
     "clean_texts",
+    "factorize",
+    "is_text_categorical",
     "longest_bytes",
     "neutralise_series",
+    "recode",
     "restore_series",
+    "spread",
     "trim_strings",
 ]
 
@@ -43,8 +47,9 @@ __all__ = [
 def clean_keys(values: pd.Series, *, trimmed: bool = False) -> tuple[pd.Series, np.ndarray]:
     r""":func:`normalise_key` over a column of text (missing cells stay missing).
 
-    Returns the normalised column (Arrow-backed ``str``, same index; a cell that is empty
-    once normalised is missing) and the mask of cells that still hold control characters.
+    Returns the normalised column (Arrow-backed ``str``, or categorical when ``values`` is
+    a categorical of text; same index; a cell that is empty once normalised is missing)
+    and the mask of cells that still hold control characters.
     ``trimmed=True`` promises that no cell has outer spaces or is empty (the loaders'
     cells), which saves a pass.
 
@@ -72,13 +77,62 @@ _ARROW_STR = pd.StringDtype("pyarrow", na_value=np.nan)
 
 def arrow_strings(values: pd.Series) -> pa.ChunkedArray:
     """A column of text as an Arrow string array (chunked, ``string`` or ``large_string``;
-    no copy when the column is Arrow-backed)."""
+    no copy when the column is Arrow-backed; a categorical column of text is decoded)."""
+    if is_text_categorical(values):
+        codes = values.cat.codes.to_numpy()
+        distinct = arrow_strings(pd.Series(values.cat.categories.array)).combine_chunks()
+        return pa.chunked_array([distinct.take(pa.array(codes, mask=codes < 0))])
     if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
         array = pa.array(values.array)
     else:
         objects = values.astype(object).where(values.notna(), None).to_numpy()
         array = pa.array(objects, type=pa.large_string(), from_pandas=True)
     return array if isinstance(array, pa.ChunkedArray) else pa.chunked_array([array])
+
+
+def is_text_categorical(values: pd.Series) -> bool:
+    """Whether ``values`` is a categorical column whose categories are text (as the CSV
+    reader gives repetitive fields: each distinct text is then checked once)."""
+    return isinstance(values.dtype, pd.CategoricalDtype) and isinstance(
+        values.dtype.categories.dtype, pd.StringDtype)
+
+
+def recode(values: pd.Series, categories: pd.Series) -> pd.Series:
+    """The categorical ``values`` with category ``k`` replaced by ``categories[k]``: a
+    missing replacement makes its cells missing, equal replacements merge.
+
+    >>> column = pd.Series(pd.Categorical([" a", "a", "b", None]))
+    >>> recode(column, pd.Series(["a", "a", None])).tolist()
+    ['a', 'a', nan, nan]
+    """
+    if not categories.isna().any() and values.cat.categories.equals(pd.Index(categories)):
+        return values  # (the usual case: nothing to clean)
+    new_codes, uniques = pd.factorize(categories)
+    codes = np.append(new_codes, -1)[values.cat.codes.to_numpy()]  # code -1 stays -1
+    dtype = pd.CategoricalDtype(pd.Index(uniques))
+    return pd.Series(pd.Categorical.from_codes(codes, dtype=dtype, validate=False),
+                     index=values.index)
+
+
+def factorize(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """:func:`pandas.factorize` of a column of text: codes (-1 where missing) and the
+    distinct texts. A categorical gives its own codes and categories (among which may be
+    some no cell uses).
+
+    >>> codes, texts = factorize(pd.Series(["b", None, "b", "a"], dtype="str"))
+    >>> codes.tolist(), texts.tolist()
+    ([0, -1, 0, 1], ['b', 'a'])
+    """
+    if is_text_categorical(values):
+        return values.cat.codes.to_numpy().astype(np.intp), values.cat.categories
+    codes, uniques = pd.factorize(values)
+    return codes, pd.Index(uniques)
+
+
+def spread(per_category: np.ndarray, values: pd.Series) -> np.ndarray:
+    """A mask over the categories of ``values`` as a mask over its cells (missing: false)."""
+    out: np.ndarray = np.append(per_category, False)[values.cat.codes.to_numpy()]
+    return out
 
 
 def _utf8(chunk: pa.Array) -> np.ndarray:
@@ -135,6 +189,10 @@ def trim_strings(array: pa.ChunkedArray) -> pa.ChunkedArray:
 
 def _clean(values: pd.Series, clean: Callable[[str], str], *, nfkc: bool, trimmed: bool
            ) -> tuple[pd.Series, np.ndarray]:
+    if is_text_categorical(values):  # each distinct text once
+        categories, per_category = _clean(pd.Series(values.cat.categories.array), clean,
+                                          nfkc=nfkc, trimmed=trimmed)
+        return recode(values, categories), spread(per_category, values)
     array = arrow_strings(values)
     if not trimmed:
         array = trim_strings(array)

@@ -22,6 +22,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 from charset_normalizer import from_bytes
@@ -166,18 +167,26 @@ def _sniff_delimiter(first_line: str, mapping: Mapping[str, str] | None) -> str:
 
 
 _ARROW_STR = pd.StringDtype("pyarrow", na_value=np.nan)
+#: Text fields whose values repeat (or are parsed per distinct cell anyway): read
+#: dictionary-encoded, so that each distinct text is trimmed, checked and parsed once.
+#: Ids, money and extra columns stay plain text.
+_CODED_FIELDS = frozenset({"title", "domain", "target_groups", "district", "indicators",
+                           "pools", "requires", "excludes", "variant_group", "proposer",
+                           "channel", "currency"})
 
 
-def _read_arrow(raw: bytes, enc: str, sep: str, width: int, numeric: set[int]
-                ) -> list[pd.Series] | None:
+def _read_arrow(raw: bytes, enc: str, sep: str, width: int, numeric: set[int],
+                coded: set[int]) -> list[pd.Series] | None:
     """The fast path: pyarrow's CSV reader. ``None`` when the file needs the careful
     reader: ragged rows, line breaks inside quoted cells, other encodings or bytes that
     are not UTF-8, ``NaN`` written in a numeric column. Blank lines are kept as empty
-    rows, so rows keep their numbers."""
+    rows, so rows keep their numbers. The ``coded`` columns are read dictionary-encoded
+    and given as categoricals of text (see :data:`_CODED_FIELDS`)."""
     if enc not in ("utf-8", "utf-8-sig"):
         return None
     names = [str(j) for j in range(width)]
-    text_types = {n: pa.large_string() for j, n in enumerate(names) if j not in numeric}
+    text_types = {n: pa.dictionary(pa.int32(), pa.large_string()) if j in coded
+                  else pa.large_string() for j, n in enumerate(names) if j not in numeric}
 
     def read(types: dict[str, Any]) -> Any:
         return pacsv.read_csv(
@@ -203,24 +212,41 @@ def _read_arrow(raw: bytes, enc: str, sep: str, width: int, numeric: set[int]
         lines = raw.count(b"\n") + (not raw.endswith(b"\n"))
         if table.num_rows + 1 != lines:
             return None
-    columns = []
-    for j in range(width):
-        col = table.column(j)
-        if pa.types.is_integer(col.type) or pa.types.is_floating(col.type):
-            values = col.to_numpy().astype(np.float64)
-            # "NaN"/"inf" written in a cell is not a number: more non-finite values than
-            # empty cells means some; the careful reader keeps the text to report it
-            if np.count_nonzero(~np.isfinite(values)) > col.null_count:
-                return None
-            columns.append(pd.Series(values))
-        elif pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
-            columns.append(pd.Series(pd.arrays.ArrowStringArray(
-                col, dtype=_ARROW_STR)))  # type: ignore[call-arg]
-        elif pa.types.is_binary(col.type) or pa.types.is_large_binary(col.type):
-            return None  # not UTF-8 after all
-        else:  # null (all empty), bool, timestamp, ...: keep the text the planner wrote
-            columns.append(_arrow_text(col))
-    return columns
+    table = table.unify_dictionaries()  # one dictionary per column, not one per block
+    columns = [c for j in range(width) if (c := _series(table.column(j))) is not None]
+    return columns if len(columns) == width else None
+
+
+def _series(col: pa.ChunkedArray) -> pd.Series | None:
+    """One column of the fast reader as a Series; ``None`` when it needs the careful
+    reader (bytes that are not UTF-8, ``NaN`` or ``inf`` written in a numeric column)."""
+    if pa.types.is_dictionary(col.type):
+        return _categorical(col)
+    if pa.types.is_integer(col.type) or pa.types.is_floating(col.type):
+        values = np.asarray(col.to_numpy(), dtype=np.float64)
+        # "NaN"/"inf" written in a cell is not a number: more non-finite values than
+        # empty cells means some; the careful reader keeps the text to report it
+        if np.count_nonzero(~np.isfinite(values)) > col.null_count:
+            return None
+        return pd.Series(values)
+    if pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
+        return pd.Series(pd.arrays.ArrowStringArray(col, dtype=_ARROW_STR))  # type: ignore[call-arg]
+    if pa.types.is_binary(col.type) or pa.types.is_large_binary(col.type):
+        return None  # not UTF-8 after all
+    return _arrow_text(col)  # null (all empty), bool, timestamp, ...: the text as written
+
+
+def _categorical(col: pa.ChunkedArray) -> pd.Series:
+    """A dictionary-encoded Arrow column (one dictionary for all its chunks) as a pandas
+    categorical whose categories are Arrow-backed ``str`` (no copy of the text)."""
+    if col.num_chunks == 0:
+        return pd.Series(pd.Categorical([], categories=pd.Index([], dtype=_ARROW_STR)))
+    indices = pa.chunked_array([chunk.indices for chunk in col.chunks], type=pa.int32())
+    codes = np.asarray(pc.fill_null(indices, -1).to_numpy(), dtype=np.int32)
+    categories = pd.Index(pd.arrays.ArrowStringArray(  # type: ignore[call-arg]
+        col.chunk(0).dictionary, dtype=_ARROW_STR))
+    return pd.Series(pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(categories),
+                                               validate=False))
 
 
 def _arrow_text(col: Any) -> pd.Series:
@@ -258,9 +284,11 @@ def _read_csv(raw: bytes, *, encoding: str | None, delimiter: str | None,
             raise _fail("io.read.one_column", source, 1, found=found[0], sep=sep)
     # numeric fields are parsed by the readers' fast converters; everything else stays
     # text (ids like "007", exact money, lists) and is checked by the validator
-    numeric = {j for j, h in enumerate(headers)
-               if (f := lookup_header(h, mapping)) is not None and f.name in FLOAT_COLUMNS}
-    columns = _read_arrow(raw, enc, sep, len(headers), numeric) if len(sep) == 1 else None
+    fields = [lookup_header(h, mapping) for h in headers]
+    numeric = {j for j, f in enumerate(fields) if f is not None and f.name in FLOAT_COLUMNS}
+    coded = {j for j, f in enumerate(fields) if f is not None and f.name in _CODED_FIELDS}
+    columns = _read_arrow(raw, enc, sep, len(headers), numeric, coded) \
+        if len(sep) == 1 else None
     if columns is None:
         if encoding is None and enc != (detected := _encoding(raw, None, source)):
             return _read_csv(raw, encoding=detected, delimiter=delimiter, mapping=mapping,

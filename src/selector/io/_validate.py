@@ -55,7 +55,15 @@ from selector.money import KINDS as MONEY_KINDS
 from selector.money import MAX_YUAN
 from selector.taxonomy import DEFAULT_DOMAINS, DEFAULT_TARGET_GROUPS, Taxonomy
 from selector.text import normalise_key
-from selector.text_columns import arrow_strings, clean_keys, clean_texts, longest_bytes
+from selector.text_columns import (
+    arrow_strings,
+    clean_keys,
+    clean_texts,
+    factorize,
+    is_text_categorical,
+    longest_bytes,
+    spread,
+)
 
 __all__ = ["CHANNELS", "POOLS", "REQUIRED", "Vocabulary", "build_proposals",
            "proposals_from_frame"]
@@ -294,11 +302,14 @@ class _Table:
         col = self.texts[j][0]
         if _is_numeric(col) or not col.notna().any():
             return
-        array = arrow_strings(col)
+        coded = is_text_categorical(col)  # then each distinct text is measured once
+        array = arrow_strings(pd.Series(col.cat.categories.array) if coded else col)
         if longest_bytes(array) <= LIMITS.cell_chars:  # bytes ≥ characters
             return
         long = np.asarray(pc.fill_null(pc.greater(pc.utf8_length(array), LIMITS.cell_chars),
                                        False), dtype=bool)
+        if coded:
+            long = spread(long, col)
         self.log.add_mask(long, col, self.headers[j], "io.limit.cell", limit=LIMITS.cell_chars)
 
     def _drop_blank_rows(self, index: pd.Index) -> None:
@@ -372,13 +383,13 @@ def _optional_text(table: _Table, field: str) -> np.ndarray:
     if not table.has(field):
         return np.full(len(table), missing, dtype=object)
     text, _ = table.single(field)
-    return _objects(*pd.factorize(text), missing)
+    return _objects(*factorize(text), missing)
 
 
 def _domains(table: _Table, domains: Taxonomy) -> np.ndarray:
     text, header = table.single("domain")
     table.log.add_mask(text.isna(), text, header, "io.domain.missing", choices=_choices(domains))
-    codes, uniques = pd.factorize(text)
+    codes, uniques = factorize(text)
     mapped = np.array([domains.code_of(u) for u in uniques] + [""], dtype=object)
     unknown = np.array([m is None for m in mapped[:-1]] + [False])[codes]
     _report_unknown(table.log, unknown, text, header, domains, "io.unknown.domain")
@@ -429,10 +440,12 @@ def _numbers(table: _Table, field: str) -> np.ndarray:
     header = table.header(field)
     expected = Phrase(f"io.expect.{field}")
     if _is_numeric(col):
-        values = col.to_numpy(dtype=np.float64, na_value=np.nan).copy()
+        values = col.to_numpy(dtype=np.float64, na_value=np.nan)
         bad = {kind: np.zeros(len(values), dtype=bool) for kind in NUMBER_KINDS}
         bad["format"] = np.isinf(values)
-        values[bad["format"]] = np.nan
+        if bad["format"].any():  # (a copy only then: the column may be the caller's)
+            values = values.copy()
+            values[bad["format"]] = np.nan
     else:
         values, bad = parse_number(col, percent=field == "completion_probability")
         table.log.add_mask(lists.notna(), lists, header, "io.cell.list")
@@ -512,7 +525,7 @@ def _channels(table: _Table) -> np.ndarray:
     if not table.has("channel"):
         return np.full(len(table), None, dtype=object)
     text, header = table.single("channel")
-    codes, uniques = pd.factorize(text)
+    codes, uniques = factorize(text)
     mapped = np.array([CHANNELS.code_of(u) for u in uniques] + [None], dtype=object)
     unknown = np.array([m is None for m in mapped[:-1]] + [False])[codes]
     table.log.add_mask(unknown, text, header, "io.unknown.channel")
