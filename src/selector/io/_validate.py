@@ -367,8 +367,8 @@ def _ids(table: _Table) -> tuple[np.ndarray, pa.ChunkedArray]:
     table.log.add_mask(ids.isna(), raw, header, "io.id.missing")
     out: np.ndarray = ids.to_numpy(dtype=object, na_value="")
     present = arrow_strings(ids)
-    if len(pc.unique(present)) == len(present) - present.null_count + (present.null_count > 0):
-        return out, present  # every id once (one hash pass; rows of repeats only if needed)
+    if _distinct(present):
+        return out, present  # every id once (rows of repeats only looked for if needed)
     later = (ids.duplicated(keep="first") & ids.notna()).to_numpy()
     if later.any():  # shown as written, so that an id differing invisibly is visible
         rows = pd.Series(ids.index.to_numpy(), index=ids.index)
@@ -376,6 +376,22 @@ def _ids(table: _Table) -> tuple[np.ndarray, pa.ChunkedArray]:
         table.log.add_mask(later, raw, header, "io.id.duplicate",
                            first=first.to_numpy()[later])
     return out, present
+
+
+def _distinct(values: pa.ChunkedArray) -> bool:
+    """Whether the present ``values`` are all different: at once when they are in
+    increasing order, as files usually list their ids (one comparison of neighbours),
+    else by one hash pass.
+
+    >>> _distinct(pa.chunked_array([["a", None, "b"]]))
+    True
+    >>> _distinct(pa.chunked_array([["b", "a", "b"]]))
+    False
+    """
+    present = values.drop_null()
+    if len(present) < 2 or pc.all(pc.less(present[:-1], present[1:])).as_py():
+        return True
+    return len(pc.unique(present)) == len(present)
 
 
 def _optional_text(table: _Table, field: str) -> np.ndarray:
