@@ -184,7 +184,25 @@ def trim_strings(array: pa.ChunkedArray) -> pa.ChunkedArray:
     >>> trim_strings(pa.chunked_array([["a ", "\u3000b", "", None, "c"]])).to_pylist()
     ['a', 'b', None, None, 'c']
     """
-    return _null_empty(pc.utf8_trim_whitespace(array))
+    if any(_may_have_outer_space(chunk) for chunk in array.chunks):
+        array = pc.utf8_trim_whitespace(array)
+    return _null_empty(array)
+
+
+def _may_have_outer_space(chunk: pa.Array) -> bool:
+    """Whether some value of a string chunk may start or end with whitespace: its first or
+    last byte is a space or control (ASCII whitespace) or not ASCII (other whitespace).
+    From the offsets alone, so a column of ASCII ids or amounts costs no trimming pass."""
+    if len(chunk) == 0 or chunk.null_count == len(chunk):
+        return False
+    offsets = _offsets(chunk)
+    starts, ends = offsets[:-1], offsets[1:]
+    filled = ends > starts
+    if not filled.any():
+        return False
+    raw = np.frombuffer(chunk.buffers()[2], dtype=np.uint8)
+    edges = np.concatenate([raw[starts[filled]], raw[ends[filled] - 1]])
+    return bool(np.any((edges <= 0x20) | (edges >= 0x80)))
 
 
 def _clean(values: pd.Series, clean: Callable[[str], str], *, nfkc: bool, trimmed: bool
