@@ -154,7 +154,9 @@ def _follows(raw: np.ndarray, lead: int, test: Callable[[np.ndarray, np.ndarray]
     return bool(np.any(test(raw[at + 1], raw[at + 2])))
 
 
-def _scan_bytes(raw: np.ndarray) -> tuple[bool, bool]:
+def _scan_bytes(raw: np.ndarray) -> tuple[bool, bool, bool]:
+    if not np.any(raw >= 0x80):  # ASCII: no invisible character, no C1 control
+        return bool(np.any((raw < 0x20) | (raw == 0x7F))), False, True
     padded = np.concatenate([raw, np.zeros(2, dtype=np.uint8)])
     control = bool(np.any(raw < 0x20) or np.any(raw == 0x7F))
     control |= _follows(padded, 0xC2, lambda b1, _: (b1 >= 0x80) & (b1 <= 0x9F))
@@ -164,17 +166,19 @@ def _scan_bytes(raw: np.ndarray) -> tuple[bool, bool]:
     invisible |= _follows(padded, 0xE2, lambda b1, b2: (                         # U+20xx
         ((b1 == 0x80) & (((b2 >= 0x8B) & (b2 <= 0x8F)) | ((b2 >= 0xAA) & (b2 <= 0xAE))))
         | ((b1 == 0x81) & ((b2 == 0xA0) | ((b2 >= 0xA6) & (b2 <= 0xA9))))))
-    return control, invisible
+    return control, invisible, False
 
 
-def _scan(array: pa.ChunkedArray) -> tuple[bool, bool]:
-    """``(control, invisible)``: whether the text holds a control character (C0, DEL, C1)
-    or an :data:`INVISIBLE` one. Exact, from the byte patterns of UTF-8."""
+def _scan(array: pa.ChunkedArray) -> tuple[bool, bool, bool]:
+    """``(control, invisible, ascii)``: whether the text holds a control character (C0,
+    DEL, C1) or an :data:`INVISIBLE` one, and whether it is all ASCII. Exact, from the
+    byte patterns of UTF-8 (a pure ASCII text costs one pass)."""
     control = invisible = False
+    plain = True
     for chunk in array.chunks:
-        c, i = _scan_bytes(_utf8(chunk))
-        control, invisible = control or c, invisible or i
-    return control, invisible
+        c, i, a = _scan_bytes(_utf8(chunk))
+        control, invisible, plain = control or c, invisible or i, plain and a
+    return control, invisible, plain
 
 
 def trim_strings(array: pa.ChunkedArray) -> pa.ChunkedArray:
@@ -214,8 +218,8 @@ def _clean(values: pd.Series, clean: Callable[[str], str], *, nfkc: bool, trimme
     array = arrow_strings(values)
     if not trimmed:
         array = trim_strings(array)
-    control, invisible = _scan(array)
-    if invisible or (nfkc and pc.all(pc.string_is_ascii(array)).as_py() is False):
+    control, invisible, plain = _scan(array)
+    if invisible or (nfkc and not plain):
         array = _clean_distinct(array, clean)
     mask = np.zeros(len(array), dtype=bool)
     if control:

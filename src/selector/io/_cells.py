@@ -427,7 +427,13 @@ def parse_items(text: pd.Series, listlike: pd.Series,
             cells[c] = tuple(dict.fromkeys(mapped))  # type: ignore[arg-type]
     parsed = np.fromiter([*cells, ()], dtype=object, count=len(cells) + 1)
     out: np.ndarray = parsed[codes]  # code -1 (empty) picks the trailing ()
-    return Items(out, bad_cell[codes], unknown, control[codes])
+    return Items(out, _rows_of(bad_cell, codes), unknown, _rows_of(control, codes))
+
+
+def _rows_of(per_cell: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """A mask over distinct cells as a mask over rows (all false at once when it is)."""
+    out: np.ndarray = per_cell[codes] if per_cell.any() else np.zeros(len(codes), dtype=bool)
+    return out
 
 
 # -- indicators ----------------------------------------------------------------------------
