@@ -30,6 +30,7 @@ from charset_normalizer import from_bytes
 from selector._errors import InputProblem, InvalidInputError
 from selector.io._fields import lookup_header
 from selector.io._limits import LIMITS, read_limited
+from selector.io._memory import bulk
 from selector.io._pabulib import load_pabulib
 from selector.io._validate import Vocabulary, build_proposals
 from selector.model import FLOAT_COLUMNS, ProposalSet
@@ -564,8 +565,18 @@ def load_proposals(  # noqa: PLR0913
     if format == "pabulib" or (format is None and file.suffix.lower() == ".pb"):
         _check_applicable("pabulib", sheet, delimiter, encoding, source)
         return load_pabulib(file)
+    with bulk():  # the whole read: the bytes, Arrow's tables and the checks
+        return _load(file, source, format, encoding, sheet, delimiter,
+                     Vocabulary(mapping, domains, target_groups, currency))
+
+
+def _load(file: Path, source: str, asked: Format | None, encoding: str | None,
+          sheet: str | int | None, delimiter: str | None, vocabulary: Vocabulary
+          ) -> ProposalSet:
+    """:func:`load_proposals` of a file that is not Pabulib by its name (``asked``: the
+    format the caller asked for, if any)."""
     raw = read_limited(file, source)
-    fmt = format or _format_of(file, raw)
+    fmt = asked or _format_of(file, raw)
     _check_applicable(fmt, sheet, delimiter, encoding, source)
     if fmt == "pabulib":
         return load_pabulib(file)
@@ -574,7 +585,7 @@ def load_proposals(  # noqa: PLR0913
     extra: list[InputProblem] = []
     if fmt == "csv":
         headers, columns, extra = _read_csv(raw, encoding=encoding, delimiter=delimiter,
-                                            mapping=mapping, source=source)
+                                            mapping=vocabulary.mapping, source=source)
     elif fmt == "xlsx":
         headers, columns = _read_xlsx(raw, sheet, source)
     elif fmt == "json":
@@ -585,6 +596,5 @@ def load_proposals(  # noqa: PLR0913
         raise _fail("io.read.format", source, format=str(fmt))
     rows = np.arange(2, (len(columns[0]) if columns else 0) + 2)
     meta: dict[str, Any] = {"source": source, "format": fmt}
-    return build_proposals(headers, columns, rows,
-                           Vocabulary(mapping, domains, target_groups, currency), meta=meta,
-                           source=source, extra_problems=extra)
+    return build_proposals(headers, columns, rows, vocabulary, meta=meta, source=source,
+                           extra_problems=extra)

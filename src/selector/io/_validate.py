@@ -19,9 +19,7 @@ as one :class:`~selector.InvalidInputError`; nothing is returned unless all is v
 from __future__ import annotations
 
 import functools
-import gc
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,6 +42,7 @@ from selector.io._cells import (
 )
 from selector.io._fields import FIELDS, Field, fold_header, lookup_header
 from selector.io._limits import LIMITS
+from selector.io._memory import bulk
 from selector.model import (
     CANONICAL_COLUMNS,
     FLOAT_COLUMNS,
@@ -172,22 +171,8 @@ def build_proposals(
     extra_problems: Sequence[InputProblem] = (),
 ) -> ProposalSet:
     """Validate columns (``headers[j]`` over ``columns[j]``, spreadsheet ``rows``)."""
-    with _bulk():
+    with bulk():
         return _build(headers, columns, rows, vocabulary, meta, source, extra_problems)
-
-
-@contextmanager
-def _bulk() -> Iterator[None]:
-    """Pause the cyclic garbage collector while a million rows of tuples and strings are
-    made: they hold no reference cycles, and each collection would walk every object the
-    program holds (a second or more on a large call). Restored however the block ends."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _build(headers: Sequence[str], columns: Sequence[pd.Series], rows: np.ndarray,
