@@ -587,7 +587,7 @@ def _extra_values(table: _Table, header: str, col: pd.Series, lists: pd.Series) 
     if present.any():
         numeric = to_float(col)
         if ((np.abs(numeric) <= MAX_EXTRA_NUMBER) | ~present.to_numpy()).all() \
-                and not col.str.match(r"^[+-]?0\d", na=False).any():
+                and not _leading_zero(col):
             return numeric
     text, control = clean_texts(col, trimmed=True)
     table.log.add_mask(control, col, header, "io.text.control")
@@ -595,6 +595,22 @@ def _extra_values(table: _Table, header: str, col: pd.Series, lists: pd.Series) 
 
 
 # -- helpers -------------------------------------------------------------------------------
+def _leading_zero(col: pd.Series) -> bool:
+    """Whether some cell is a number written with a leading zero (``007``, ``-01``), which
+    keeps an extra column as text. The pattern runs only on cells that start ``0``,
+    ``+0`` or ``-0`` (a prefix test is much cheaper).
+
+    >>> _leading_zero(pd.Series(["10", "0.5", "-0.5"])), _leading_zero(pd.Series(["1", "-07"]))
+    (False, True)
+    """
+    array = arrow_strings(col)
+    maybe = pc.fill_null(pc.or_(pc.starts_with(array, "0"), pc.or_(
+        pc.starts_with(array, "+0"), pc.starts_with(array, "-0"))), False)
+    if not pc.any(maybe).as_py():
+        return False
+    return bool(pc.any(pc.match_substring_regex(array.filter(maybe), r"^[+-]?0[0-9]")).as_py())
+
+
 def _choices(taxonomy: Taxonomy, limit: int = 12) -> str:
     shown = [c.code if c.zh == c.code else f"{c.code} ({c.zh})" for c in taxonomy][:limit]
     more = ", ..." if len(taxonomy) > limit else ""
