@@ -13,10 +13,10 @@ however it ends:
   shared 2-core machine; a warm process is ~0.1 s slower with jemalloc). mimalloc's
   first large allocations then fall to whatever comes next (the engine paid up to 0.5 s
   of it), yet a whole budget-only call of 1M rows in one process still took 3.1-3.8 s
-  against 4.2-4.7 s without the switch. Arrays keep the pool
-  that made them, so switching back afterwards is safe. Nothing is switched when the
-  user chose a pool (``ARROW_DEFAULT_MEMORY_POOL``), when the default is not mimalloc,
-  or when pyarrow was built without jemalloc.
+  against 4.2-4.7 s without the switch. Arrays keep the pool that made them, so
+  switching back afterwards is safe. Nothing is switched when the user chose a pool
+  (``ARROW_DEFAULT_MEMORY_POOL``), when the default is not mimalloc, or when pyarrow
+  was built without jemalloc.
 """
 
 from __future__ import annotations
