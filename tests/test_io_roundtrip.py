@@ -248,3 +248,19 @@ def test_a_failed_write_leaves_the_old_file_whole(tmp_path: Path) -> None:
         save_proposals(bad, target)
     assert target.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["p.csv"]  # no temporary file left
+
+
+@pytest.mark.parametrize(("cells", "expected"), [
+    (["10", "0.5", "-0.5", ""], [10.0, 0.5, -0.5, None]),   # numbers: a numeric column
+    (["007", "12", "", "3"], ["007", "12", None, "3"]),       # a leading zero: kept as text
+    (["1", "-07", "2", "4"], ["1", "-07", "2", "4"]),
+    (["+01", "5", "6", "7"], ["+01", "5", "6", "7"]),
+])
+def test_an_extra_column_is_numeric_unless_a_cell_has_a_leading_zero(
+        tmp_path: Path, cells: list[str], expected: list[object]) -> None:
+    path = tmp_path / "p.csv"
+    rows = [f"P{k},health,100,5,{cell}" for k, cell in enumerate(cells)]
+    path.write_text("\n".join(["id,domain,cost,beneficiaries,内部编号", *rows]) + "\n",
+                    encoding="utf-8")
+    got = load_proposals(path).frame["内部编号"].tolist()
+    assert [None if isinstance(v, float) and v != v else v for v in got] == expected

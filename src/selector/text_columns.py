@@ -32,9 +32,13 @@ __all__ = [
     "arrow_strings",
     "clean_keys",
     "clean_texts",
+    "factorize",
+    "is_text_categorical",
     "longest_bytes",
     "neutralise_series",
+    "recode",
     "restore_series",
+    "spread",
     "trim_strings",
 ]
 
@@ -43,8 +47,9 @@ __all__ = [
 def clean_keys(values: pd.Series, *, trimmed: bool = False) -> tuple[pd.Series, np.ndarray]:
     r""":func:`normalise_key` over a column of text (missing cells stay missing).
 
-    Returns the normalised column (Arrow-backed ``str``, same index; a cell that is empty
-    once normalised is missing) and the mask of cells that still hold control characters.
+    Returns the normalised column (Arrow-backed ``str``, or categorical when ``values`` is
+    a categorical of text; same index; a cell that is empty once normalised is missing)
+    and the mask of cells that still hold control characters.
     ``trimmed=True`` promises that no cell has outer spaces or is empty (the loaders'
     cells), which saves a pass.
 
@@ -72,13 +77,62 @@ _ARROW_STR = pd.StringDtype("pyarrow", na_value=np.nan)
 
 def arrow_strings(values: pd.Series) -> pa.ChunkedArray:
     """A column of text as an Arrow string array (chunked, ``string`` or ``large_string``;
-    no copy when the column is Arrow-backed)."""
+    no copy when the column is Arrow-backed; a categorical column of text is decoded)."""
+    if is_text_categorical(values):
+        codes = values.cat.codes.to_numpy()
+        distinct = arrow_strings(pd.Series(values.cat.categories.array)).combine_chunks()
+        return pa.chunked_array([distinct.take(pa.array(codes, mask=codes < 0))])
     if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
         array = pa.array(values.array)
     else:
         objects = values.astype(object).where(values.notna(), None).to_numpy()
         array = pa.array(objects, type=pa.large_string(), from_pandas=True)
     return array if isinstance(array, pa.ChunkedArray) else pa.chunked_array([array])
+
+
+def is_text_categorical(values: pd.Series) -> bool:
+    """Whether ``values`` is a categorical column whose categories are text (as the CSV
+    reader gives repetitive fields: each distinct text is then checked once)."""
+    return isinstance(values.dtype, pd.CategoricalDtype) and isinstance(
+        values.dtype.categories.dtype, pd.StringDtype)
+
+
+def recode(values: pd.Series, categories: pd.Series) -> pd.Series:
+    """The categorical ``values`` with category ``k`` replaced by ``categories[k]``: a
+    missing replacement makes its cells missing, equal replacements merge.
+
+    >>> column = pd.Series(pd.Categorical([" a", "a", "b", None]))
+    >>> recode(column, pd.Series(["a", "a", None])).tolist()
+    ['a', 'a', nan, nan]
+    """
+    if not categories.isna().any() and values.cat.categories.equals(pd.Index(categories)):
+        return values  # (the usual case: nothing to clean)
+    new_codes, uniques = pd.factorize(categories)
+    codes = np.append(new_codes, -1)[values.cat.codes.to_numpy()]  # code -1 stays -1
+    dtype = pd.CategoricalDtype(pd.Index(uniques))
+    return pd.Series(pd.Categorical.from_codes(codes, dtype=dtype, validate=False),
+                     index=values.index)
+
+
+def factorize(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """:func:`pandas.factorize` of a column of text: codes (-1 where missing) and the
+    distinct texts. A categorical gives its own codes and categories (among which may be
+    some no cell uses).
+
+    >>> codes, texts = factorize(pd.Series(["b", None, "b", "a"], dtype="str"))
+    >>> codes.tolist(), texts.tolist()
+    ([0, -1, 0, 1], ['b', 'a'])
+    """
+    if is_text_categorical(values):
+        return values.cat.codes.to_numpy().astype(np.intp), values.cat.categories
+    codes, uniques = pd.factorize(values)
+    return codes, pd.Index(uniques)
+
+
+def spread(per_category: np.ndarray, values: pd.Series) -> np.ndarray:
+    """A mask over the categories of ``values`` as a mask over its cells (missing: false)."""
+    out: np.ndarray = np.append(per_category, False)[values.cat.codes.to_numpy()]
+    return out
 
 
 def _utf8(chunk: pa.Array) -> np.ndarray:
@@ -100,7 +154,9 @@ def _follows(raw: np.ndarray, lead: int, test: Callable[[np.ndarray, np.ndarray]
     return bool(np.any(test(raw[at + 1], raw[at + 2])))
 
 
-def _scan_bytes(raw: np.ndarray) -> tuple[bool, bool]:
+def _scan_bytes(raw: np.ndarray) -> tuple[bool, bool, bool]:
+    if not np.any(raw >= 0x80):  # ASCII: no invisible character, no C1 control
+        return bool(np.any((raw < 0x20) | (raw == 0x7F))), False, True
     padded = np.concatenate([raw, np.zeros(2, dtype=np.uint8)])
     control = bool(np.any(raw < 0x20) or np.any(raw == 0x7F))
     control |= _follows(padded, 0xC2, lambda b1, _: (b1 >= 0x80) & (b1 <= 0x9F))
@@ -110,17 +166,19 @@ def _scan_bytes(raw: np.ndarray) -> tuple[bool, bool]:
     invisible |= _follows(padded, 0xE2, lambda b1, b2: (                         # U+20xx
         ((b1 == 0x80) & (((b2 >= 0x8B) & (b2 <= 0x8F)) | ((b2 >= 0xAA) & (b2 <= 0xAE))))
         | ((b1 == 0x81) & ((b2 == 0xA0) | ((b2 >= 0xA6) & (b2 <= 0xA9))))))
-    return control, invisible
+    return control, invisible, False
 
 
-def _scan(array: pa.ChunkedArray) -> tuple[bool, bool]:
-    """``(control, invisible)``: whether the text holds a control character (C0, DEL, C1)
-    or an :data:`INVISIBLE` one. Exact, from the byte patterns of UTF-8."""
+def _scan(array: pa.ChunkedArray) -> tuple[bool, bool, bool]:
+    """``(control, invisible, ascii)``: whether the text holds a control character (C0,
+    DEL, C1) or an :data:`INVISIBLE` one, and whether it is all ASCII. Exact, from the
+    byte patterns of UTF-8 (a pure ASCII text costs one pass)."""
     control = invisible = False
+    plain = True
     for chunk in array.chunks:
-        c, i = _scan_bytes(_utf8(chunk))
-        control, invisible = control or c, invisible or i
-    return control, invisible
+        c, i, a = _scan_bytes(_utf8(chunk))
+        control, invisible, plain = control or c, invisible or i, plain and a
+    return control, invisible, plain
 
 
 def trim_strings(array: pa.ChunkedArray) -> pa.ChunkedArray:
@@ -130,16 +188,38 @@ def trim_strings(array: pa.ChunkedArray) -> pa.ChunkedArray:
     >>> trim_strings(pa.chunked_array([["a ", "\u3000b", "", None, "c"]])).to_pylist()
     ['a', 'b', None, None, 'c']
     """
-    return _null_empty(pc.utf8_trim_whitespace(array))
+    if any(_may_have_outer_space(chunk) for chunk in array.chunks):
+        array = pc.utf8_trim_whitespace(array)
+    return _null_empty(array)
+
+
+def _may_have_outer_space(chunk: pa.Array) -> bool:
+    """Whether some value of a string chunk may start or end with whitespace: its first or
+    last byte is a space or control (ASCII whitespace) or not ASCII (other whitespace).
+    From the offsets alone, so a column of ASCII ids or amounts costs no trimming pass."""
+    if len(chunk) == 0 or chunk.null_count == len(chunk):
+        return False
+    offsets = _offsets(chunk)
+    starts, ends = offsets[:-1], offsets[1:]
+    filled = ends > starts
+    if not filled.any():
+        return False
+    raw = np.frombuffer(chunk.buffers()[2], dtype=np.uint8)
+    edges = np.concatenate([raw[starts[filled]], raw[ends[filled] - 1]])
+    return bool(np.any((edges <= 0x20) | (edges >= 0x80)))
 
 
 def _clean(values: pd.Series, clean: Callable[[str], str], *, nfkc: bool, trimmed: bool
            ) -> tuple[pd.Series, np.ndarray]:
+    if is_text_categorical(values):  # each distinct text once
+        categories, per_category = _clean(pd.Series(values.cat.categories.array), clean,
+                                          nfkc=nfkc, trimmed=trimmed)
+        return recode(values, categories), spread(per_category, values)
     array = arrow_strings(values)
     if not trimmed:
         array = trim_strings(array)
-    control, invisible = _scan(array)
-    if invisible or (nfkc and pc.all(pc.string_is_ascii(array)).as_py() is False):
+    control, invisible, plain = _scan(array)
+    if invisible or (nfkc and not plain):
         array = _clean_distinct(array, clean)
     mask = np.zeros(len(array), dtype=bool)
     if control:

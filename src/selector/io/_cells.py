@@ -31,7 +31,15 @@ from selector._errors import InputProblem, InvalidInputError, Phrase
 from selector.model import MAX_EXTRA_NUMBER
 from selector.money import parse_money_column as parse_money
 from selector.text import INVISIBLE, control_characters, normalise_key, strip_invisible
-from selector.text_columns import arrow_strings, clean_keys, restore_series, trim_strings
+from selector.text_columns import (
+    arrow_strings,
+    clean_keys,
+    factorize,
+    is_text_categorical,
+    recode,
+    restore_series,
+    trim_strings,
+)
 
 __all__ = [
     "ITEM_SEPARATORS",
@@ -188,13 +196,16 @@ def as_text(column: pd.Series, *, no_lists: pd.Series | None = None
     Returns
     -------
     text:
-        ``str`` Series (NA for empty cells and for list-like cells).
+        ``str`` Series (NA for empty cells and for list-like cells); categorical when
+        ``column`` is a categorical of text.
     listlike:
         Object Series holding the list-like cells (lists, tuples, arrays, dicts) of a
         typed column, NA elsewhere; all NA (float64, cheap to test) when the column
         holds no list-like cell, as in text files.
     """
     listlike = pd.Series(np.nan, index=column.index) if no_lists is None else no_lists
+    if is_text_categorical(column):  # each distinct text once
+        return recode(column, as_text(pd.Series(column.cat.categories.array))[0]), listlike
     if isinstance(column.dtype, pd.StringDtype) and column.dtype.storage == "pyarrow":
         return _arrow_text(column), listlike
     if isinstance(column.dtype, pd.StringDtype):
@@ -225,6 +236,8 @@ def _arrow_text(column: pd.Series) -> pd.Series:
 
 def _holds_control(text: pd.Series) -> bool:
     """Whether some cell holds a control character other than a line break."""
+    if is_text_categorical(text):
+        text = pd.Series(text.cat.categories.array)
     for chunk in arrow_strings(text).chunks:
         data = chunk.buffers()[2]
         if data is None:
@@ -353,9 +366,8 @@ def _factorize_sparse(text: pd.Series) -> tuple[np.ndarray, pd.Index]:
     (references to other proposals are rare)."""
     present = text.notna().to_numpy()
     filled = int(present.sum())
-    if filled * 4 > len(text):
-        codes, uniques = pd.factorize(text)
-        return codes, uniques
+    if filled * 4 > len(text) or is_text_categorical(text):
+        return factorize(text)
     codes = np.full(len(text), -1, dtype=np.intp)
     sub_codes, uniques = pd.factorize(text[present])
     codes[present] = sub_codes
@@ -415,7 +427,13 @@ def parse_items(text: pd.Series, listlike: pd.Series,
             cells[c] = tuple(dict.fromkeys(mapped))  # type: ignore[arg-type]
     parsed = np.fromiter([*cells, ()], dtype=object, count=len(cells) + 1)
     out: np.ndarray = parsed[codes]  # code -1 (empty) picks the trailing ()
-    return Items(out, bad_cell[codes], unknown, control[codes])
+    return Items(out, _rows_of(bad_cell, codes), unknown, _rows_of(control, codes))
+
+
+def _rows_of(per_cell: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """A mask over distinct cells as a mask over rows (all false at once when it is)."""
+    out: np.ndarray = per_cell[codes] if per_cell.any() else np.zeros(len(codes), dtype=bool)
+    return out
 
 
 # -- indicators ----------------------------------------------------------------------------
@@ -581,7 +599,7 @@ def parse_indicators(text: pd.Series, listlike: pd.Series) -> tuple[np.ndarray, 
 
     Each distinct cell text is parsed once, then spread to its rows.
     """
-    codes, uniques = pd.factorize(text)
+    codes, uniques = factorize(text)
     parsed = np.empty(len(uniques) + 1, dtype=object)  # code -1 (empty) picks the last ()
     parsed[-1] = ()
     malformed = np.zeros(len(uniques) + 1, dtype=bool)

@@ -19,9 +19,7 @@ as one :class:`~selector.InvalidInputError`; nothing is returned unless all is v
 from __future__ import annotations
 
 import functools
-import gc
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,6 +42,7 @@ from selector.io._cells import (
 )
 from selector.io._fields import FIELDS, Field, fold_header, lookup_header
 from selector.io._limits import LIMITS
+from selector.io._memory import bulk
 from selector.model import (
     CANONICAL_COLUMNS,
     FLOAT_COLUMNS,
@@ -55,7 +54,15 @@ from selector.money import KINDS as MONEY_KINDS
 from selector.money import MAX_YUAN
 from selector.taxonomy import DEFAULT_DOMAINS, DEFAULT_TARGET_GROUPS, Taxonomy
 from selector.text import normalise_key
-from selector.text_columns import arrow_strings, clean_keys, clean_texts, longest_bytes
+from selector.text_columns import (
+    arrow_strings,
+    clean_keys,
+    clean_texts,
+    factorize,
+    is_text_categorical,
+    longest_bytes,
+    spread,
+)
 
 __all__ = ["CHANNELS", "POOLS", "REQUIRED", "Vocabulary", "build_proposals",
            "proposals_from_frame"]
@@ -164,22 +171,8 @@ def build_proposals(
     extra_problems: Sequence[InputProblem] = (),
 ) -> ProposalSet:
     """Validate columns (``headers[j]`` over ``columns[j]``, spreadsheet ``rows``)."""
-    with _bulk():
+    with bulk():
         return _build(headers, columns, rows, vocabulary, meta, source, extra_problems)
-
-
-@contextmanager
-def _bulk() -> Iterator[None]:
-    """Pause the cyclic garbage collector while a million rows of tuples and strings are
-    made: they hold no reference cycles, and each collection would walk every object the
-    program holds (a second or more on a large call). Restored however the block ends."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _build(headers: Sequence[str], columns: Sequence[pd.Series], rows: np.ndarray,
@@ -294,11 +287,14 @@ class _Table:
         col = self.texts[j][0]
         if _is_numeric(col) or not col.notna().any():
             return
-        array = arrow_strings(col)
+        coded = is_text_categorical(col)  # then each distinct text is measured once
+        array = arrow_strings(pd.Series(col.cat.categories.array) if coded else col)
         if longest_bytes(array) <= LIMITS.cell_chars:  # bytes ≥ characters
             return
         long = np.asarray(pc.fill_null(pc.greater(pc.utf8_length(array), LIMITS.cell_chars),
                                        False), dtype=bool)
+        if coded:
+            long = spread(long, col)
         self.log.add_mask(long, col, self.headers[j], "io.limit.cell", limit=LIMITS.cell_chars)
 
     def _drop_blank_rows(self, index: pd.Index) -> None:
@@ -356,8 +352,8 @@ def _ids(table: _Table) -> tuple[np.ndarray, pa.ChunkedArray]:
     table.log.add_mask(ids.isna(), raw, header, "io.id.missing")
     out: np.ndarray = ids.to_numpy(dtype=object, na_value="")
     present = arrow_strings(ids)
-    if len(pc.unique(present)) == len(present) - present.null_count + (present.null_count > 0):
-        return out, present  # every id once (one hash pass; rows of repeats only if needed)
+    if _distinct(present):
+        return out, present  # every id once (rows of repeats only looked for if needed)
     later = (ids.duplicated(keep="first") & ids.notna()).to_numpy()
     if later.any():  # shown as written, so that an id differing invisibly is visible
         rows = pd.Series(ids.index.to_numpy(), index=ids.index)
@@ -367,18 +363,34 @@ def _ids(table: _Table) -> tuple[np.ndarray, pa.ChunkedArray]:
     return out, present
 
 
+def _distinct(values: pa.ChunkedArray) -> bool:
+    """Whether the present ``values`` are all different: at once when they are in
+    increasing order, as files usually list their ids (one comparison of neighbours),
+    else by one hash pass.
+
+    >>> _distinct(pa.chunked_array([["a", None, "b"]]))
+    True
+    >>> _distinct(pa.chunked_array([["b", "a", "b"]]))
+    False
+    """
+    present = values.drop_null()
+    if len(present) < 2 or pc.all(pc.less(present[:-1], present[1:])).as_py():
+        return True
+    return len(pc.unique(present)) == len(present)
+
+
 def _optional_text(table: _Table, field: str) -> np.ndarray:
     missing = "" if field == "title" else None
     if not table.has(field):
         return np.full(len(table), missing, dtype=object)
     text, _ = table.single(field)
-    return _objects(*pd.factorize(text), missing)
+    return _objects(*factorize(text), missing)
 
 
 def _domains(table: _Table, domains: Taxonomy) -> np.ndarray:
     text, header = table.single("domain")
     table.log.add_mask(text.isna(), text, header, "io.domain.missing", choices=_choices(domains))
-    codes, uniques = pd.factorize(text)
+    codes, uniques = factorize(text)
     mapped = np.array([domains.code_of(u) for u in uniques] + [""], dtype=object)
     unknown = np.array([m is None for m in mapped[:-1]] + [False])[codes]
     _report_unknown(table.log, unknown, text, header, domains, "io.unknown.domain")
@@ -429,10 +441,12 @@ def _numbers(table: _Table, field: str) -> np.ndarray:
     header = table.header(field)
     expected = Phrase(f"io.expect.{field}")
     if _is_numeric(col):
-        values = col.to_numpy(dtype=np.float64, na_value=np.nan).copy()
+        values = col.to_numpy(dtype=np.float64, na_value=np.nan)
         bad = {kind: np.zeros(len(values), dtype=bool) for kind in NUMBER_KINDS}
         bad["format"] = np.isinf(values)
-        values[bad["format"]] = np.nan
+        if bad["format"].any():  # (a copy only then: the column may be the caller's)
+            values = values.copy()
+            values[bad["format"]] = np.nan
     else:
         values, bad = parse_number(col, percent=field == "completion_probability")
         table.log.add_mask(lists.notna(), lists, header, "io.cell.list")
@@ -512,7 +526,7 @@ def _channels(table: _Table) -> np.ndarray:
     if not table.has("channel"):
         return np.full(len(table), None, dtype=object)
     text, header = table.single("channel")
-    codes, uniques = pd.factorize(text)
+    codes, uniques = factorize(text)
     mapped = np.array([CHANNELS.code_of(u) for u in uniques] + [None], dtype=object)
     unknown = np.array([m is None for m in mapped[:-1]] + [False])[codes]
     table.log.add_mask(unknown, text, header, "io.unknown.channel")
@@ -573,7 +587,7 @@ def _extra_values(table: _Table, header: str, col: pd.Series, lists: pd.Series) 
     if present.any():
         numeric = to_float(col)
         if ((np.abs(numeric) <= MAX_EXTRA_NUMBER) | ~present.to_numpy()).all() \
-                and not col.str.match(r"^[+-]?0\d", na=False).any():
+                and not _leading_zero(col):
             return numeric
     text, control = clean_texts(col, trimmed=True)
     table.log.add_mask(control, col, header, "io.text.control")
@@ -581,6 +595,22 @@ def _extra_values(table: _Table, header: str, col: pd.Series, lists: pd.Series) 
 
 
 # -- helpers -------------------------------------------------------------------------------
+def _leading_zero(col: pd.Series) -> bool:
+    """Whether some cell is a number written with a leading zero (``007``, ``-01``), which
+    keeps an extra column as text. The pattern runs only on cells that start ``0``,
+    ``+0`` or ``-0`` (a prefix test is much cheaper).
+
+    >>> _leading_zero(pd.Series(["10", "0.5", "-0.5"])), _leading_zero(pd.Series(["1", "-07"]))
+    (False, True)
+    """
+    array = arrow_strings(col)
+    maybe = pc.fill_null(pc.or_(pc.starts_with(array, "0"), pc.or_(
+        pc.starts_with(array, "+0"), pc.starts_with(array, "-0"))), False)
+    if not pc.any(maybe).as_py():
+        return False
+    return bool(pc.any(pc.match_substring_regex(array.filter(maybe), r"^[+-]?0[0-9]")).as_py())
+
+
 def _choices(taxonomy: Taxonomy, limit: int = 12) -> str:
     shown = [c.code if c.zh == c.code else f"{c.code} ({c.zh})" for c in taxonomy][:limit]
     more = ", ..." if len(taxonomy) > limit else ""
