@@ -59,8 +59,20 @@ class Screening:
         return self.rendered("en")
 
     def rendered(self, lang: Lang) -> dict[str, tuple[str, ...]]:
-        """``{id: (reason, ...)}`` in ``lang``."""
-        return {pid: tuple(r.render(lang) for r in why) for pid, why in self.why.items()}
+        """``{id: (reason, ...)}`` in ``lang``; each distinct reason is rendered once (a
+        generated call of 100,000 proposals screens out 78,284 with 1,106 distinct reasons,
+        and rendering each through the catalogue took 0.85 s of a 1.2 s solve)."""
+        seen: dict[tuple[str, str, tuple[tuple[str, str], ...]], str] = {}
+
+        def shown(reason: Reason) -> str:
+            # repr tells 10 from 10.0 and Decimal("1.0") from Decimal("1"): they render apart
+            key = (reason.family, reason.code,
+                   tuple((k, repr(v)) for k, v in reason.params.items()))
+            if key not in seen:
+                seen[key] = reason.render(lang)
+            return seen[key]
+
+        return {pid: tuple(shown(r) for r in why) for pid, why in self.why.items()}
 
 
 def check_columns(problem: Problem, rules: Rules) -> None:
