@@ -411,14 +411,15 @@ class Reporter:
         (the callback of :func:`selector.reserve.plan_reserve`), shown as :meth:`counted`
         from its first call."""
         with ExitStack() as stack:
-            shown = [0]
-            advance: list[Callable[[], None]] = []
+            shown = 0
+            advance: Callable[[], None] | None = None
 
             def progress(done: int, total: int) -> None:
-                if not advance:
-                    advance.append(stack.enter_context(self.counted(key, total, **params)))
-                while shown[0] < done:
-                    shown[0] += 1
-                    advance[0]()
+                nonlocal shown, advance
+                if advance is None:
+                    advance = stack.enter_context(self.counted(key, total, **params))
+                while shown < done:
+                    shown += 1
+                    advance()
 
             yield progress

@@ -258,15 +258,17 @@ def select(
     console = out_console()
     if shown:
         console.print(summary_table(report))
-        for line in [*calibration_lines,
-                     *([reserve_line(report, size, reserve_seconds)] if size > 0 else [])]:
+        for line in calibration_lines:
             console.print(line, markup=False)
+        if size > 0:
+            console.print(reserve_line(report, size, reserve_seconds), markup=False)
     if out is not None:
         steps = len(dict.fromkeys(wanted)) + int(pdf)
         with reporter.counted("cli.progress.writing", steps, path=safe(out)) as advance:
             written = write_reports(report, out, wanted, pdf=pdf, progress=advance)
-        for line in written_lines(written, lang) if shown else []:
-            console.print(line, markup=False)
+        if shown:
+            for line in written_lines(written, lang):
+                console.print(line, markup=False)
     return EXIT_OK
 
 

@@ -202,7 +202,7 @@ def score_runner_ups(model: Model, base: Selection, config: ScoringConfig | None
     scoring = _Scoring(model, base, config or ScoringConfig(), resolver or Resolver(model, base),
                        executor, progress)
     resolved, loss = scoring.forced_in_loss()
-    searched, entry = scoring.entry_budget(resolved)
+    searched, entry = scoring.entry_budget()
     return scoring.ranked(resolved, loss, searched, entry)
 
 
@@ -232,6 +232,9 @@ class _Scoring:
         self.budget = base.budget if base.budget is not None else model.budget
         if self.budget is None:
             self.weights["entry_budget"] = 0.0
+        # the ``resolve_limit`` best on the cheap components: the runner-ups re-solved
+        self.cheap = self.best(self.partial_score(("value_for_money", "review")),
+                               np.ones(len(self.pos), dtype=bool), cfg.resolve_limit)
         self._progress = progress
         self._lock = threading.Lock()
         self._done = 0
@@ -239,13 +242,11 @@ class _Scoring:
         self._tick(0)
 
     def _steps(self) -> int:
-        """Runner-ups that get a re-solve step: forced in, then entry budget."""
-        def at_most(limit: int | None, n: int) -> int:
-            return n if limit is None else min(n, limit)
-
-        cheap = at_most(self.cfg.resolve_limit, len(self.pos))
+        """Runner-ups that get a re-solve step: forced in, then entry budget (as many as
+        :meth:`best` keeps of :attr:`cheap`)."""
+        cheap, limit = int(self.cheap.sum()), self.cfg.entry_budget_limit
         forced = cheap if self.weights["forced_in_loss"] > 0 else 0
-        entry = (at_most(self.cfg.entry_budget_limit, cheap)
+        entry = ((cheap if limit is None else min(cheap, limit))
                  if self.weights["entry_budget"] > 0 else 0)
         return forced + entry
 
@@ -291,10 +292,6 @@ class _Scoring:
         return np.asarray(sum(self.weights[c] * self.comp[c] for c in names),
                           dtype=np.float64) / wsum
 
-    def _cheap_best(self) -> np.ndarray:
-        return self.best(self.partial_score(("value_for_money", "review")),
-                         np.ones(len(self.pos), dtype=bool), self.cfg.resolve_limit)
-
     def forced_in_loss(self) -> tuple[np.ndarray, np.ndarray]:
         """Every runner-up's loss if forced in, or the ``resolve_limit`` best on the cheap
         components': ``(resolved, loss)``."""
@@ -303,7 +300,7 @@ class _Scoring:
         self.comp["forced_in_loss"] = np.zeros(len(self.pos))
         if self.weights["forced_in_loss"] <= 0:
             return resolved, loss
-        resolved = self._cheap_best()
+        resolved = self.cheap.copy()
         todo = np.flatnonzero(resolved)
         base, res = self.base, self.res
 
@@ -316,18 +313,18 @@ class _Scoring:
         self.comp["forced_in_loss"][resolved] = normalise(loss[resolved], higher_is_better=False)
         return resolved, loss
 
-    def entry_budget(self, resolved: np.ndarray) -> tuple[np.ndarray, list[Decimal | None]]:
-        """Of those, the ``entry_budget_limit`` best on the components so far: their
-        verified entry budgets, ``(searched, entry)``."""
+    def entry_budget(self) -> tuple[np.ndarray, list[Decimal | None]]:
+        """Of the ``resolve_limit`` best on the cheap components, the
+        ``entry_budget_limit`` best on the components so far: their verified entry
+        budgets, ``(searched, entry)``."""
         searched = np.zeros(len(self.pos), dtype=bool)
         entry: list[Decimal | None] = [None] * len(self.pos)
         self.comp["entry_budget"] = np.zeros(len(self.pos))
         budget = self.budget
         if self.weights["entry_budget"] <= 0 or budget is None:
             return searched, entry
-        among = resolved if self.weights["forced_in_loss"] > 0 else self._cheap_best()
         searched = self.best(self.partial_score(("value_for_money", "review", "forced_in_loss")),
-                             among, self.cfg.entry_budget_limit)
+                             self.cheap, self.cfg.entry_budget_limit)
         todo = np.flatnonzero(searched)
         cap = (Decimal(budget) * Decimal(str(self.cfg.max_budget_factor))).to_integral_value()
         model, base, res = self.model, self.base, self.res
