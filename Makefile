@@ -8,7 +8,7 @@ BIN    := $(VENV)/bin
 RUNTIME := $(VENV)/.installed-runtime
 DEV     := $(VENV)/.installed-dev
 
-.PHONY: install install-runtime system-deps demo test lint docs bench clean
+.PHONY: install install-runtime system-deps demo test lint docs bench catalogue clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,11 @@ docs: install
 TEST_WORKERS ?= auto
 test: install system-deps lint docs
 	$(BIN)/python -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadfile
+
+# After editing a message in src/selector/i18n/locale/*/LC_MESSAGES/*.po: the compiled .mo
+# files the library reads (tests/test_i18n.py fails while one is stale).
+catalogue: install-runtime
+	$(BIN)/python -c "from selector.i18n import compile_catalogue; compile_catalogue()"
 
 bench: install
 	$(BIN)/python -m pip install --quiet -r benchmarks/requirements.txt

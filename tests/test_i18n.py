@@ -61,3 +61,27 @@ def test_a_missing_key_or_field_is_a_loud_bug() -> None:
 def test_unknown_language_is_an_input_error() -> None:
     with pytest.raises(InvalidInputError, match="fr"):
         check_lang("fr")
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_compiled_catalogue_matches_its_sources(lang: str) -> None:
+    """The library reads the ``.mo`` files; each must hold exactly its ``.po`` (run
+    ``make catalogue`` after editing a message; an empty message is never compiled)."""
+    from selector.i18n import _HERE, area_messages
+
+    sources = sorted((_HERE / lang / "LC_MESSAGES").glob("*.po"))
+    assert sources
+    for po in sources:
+        assert po.with_suffix(".mo").exists(), f"{po.name}: no .mo (make catalogue)"
+        compiled = dict(area_messages(po, lang))  # type: ignore[arg-type]
+        source = dict(area_messages(po, lang, source=True))  # type: ignore[arg-type]
+        assert compiled == source, f"{lang}/{po.name}: .mo is stale (make catalogue)"
+
+
+def test_a_po_without_its_mo_is_still_read(tmp_path: Path) -> None:
+    from selector.i18n import _HERE, area_messages
+
+    po = sorted((_HERE / "en" / "LC_MESSAGES").glob("*.po"))[0]
+    copy = tmp_path / po.name
+    copy.write_bytes(po.read_bytes())
+    assert dict(area_messages(copy, "en")) == dict(area_messages(po, "en"))

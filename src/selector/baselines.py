@@ -21,6 +21,7 @@ the rules the way a careful office would, in one pass down the ranking:
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -76,7 +77,7 @@ class GreedyResult:
     beneficiaries: float
     total_cost: Decimal
     violations: tuple[RuleCheck, ...]
-    ineligible: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    ineligible: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     ineligible_reasons: dict[str, tuple[Reason, ...]] = field(default_factory=dict)
     pool_payments: dict[str, dict[str, Decimal]] = field(default_factory=dict)
     seconds: float = 0.0

@@ -8,6 +8,7 @@ non-candidate was screened out. It never holds solver objects.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from enum import StrEnum
@@ -222,7 +223,8 @@ class Selection:
     schedule:
         ``{id: start month}`` when the rules ask for a monthly schedule.
     ineligible:
-        ``{id: (reason, ...)}`` for every proposal that was never a candidate (English).
+        ``{id: (reason, ...)}`` for every proposal that was never a candidate (English; a
+        read-only mapping that renders a proposal's reasons when they are first read).
     ineligible_reasons:
         The same reasons structured (``Reason``: a code and its parameters, rendered in
         any language with ``reason.render(lang)``).
@@ -258,7 +260,7 @@ class Selection:
     budget: Decimal | None = None
     pool_payments: dict[str, dict[str, Decimal]] = field(default_factory=dict)
     schedule: dict[str, int] = field(default_factory=dict)
-    ineligible: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    ineligible: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     ineligible_reasons: dict[str, tuple[Reason, ...]] = field(default_factory=dict)
     binding: tuple[str, ...] = ()
     checks: tuple[RuleCheck, ...] = ()

@@ -111,7 +111,7 @@ class Model:
         self.eligible: np.ndarray = base.screening.eligible
 
     @property
-    def ineligible(self) -> dict[str, tuple[str, ...]]:
+    def ineligible(self) -> Mapping[str, tuple[str, ...]]:
         """``{id: (reason, ...)}`` for every proposal that is never a candidate (English;
         :attr:`reasons` holds them structured)."""
         return self._base.screening.reasons
@@ -472,7 +472,7 @@ class Model:
             proposals=self.proposals, rules=case.rules, budget=case.budget,
             pool_payments=pool_payments,
             schedule={str(ids[i]): m for i, m in sorted(starts.items())},
-            ineligible=dict(case.screening.reasons),
+            ineligible=case.screening.reasons,
             ineligible_reasons=dict(case.screening.why),
             binding=binding_keys(form, solved.columns,
                                  self._outcome(case, chosen, payments, starts, detail=False)),
