@@ -26,44 +26,62 @@ __all__ = ["Tightness", "binding_keys"]
 
 class Tightness:
     """Which rows of ``form`` are tight at ``columns`` (see the module docstring); rows are
-    judged only when asked (``tightness(rows)`` gives a mask over ``rows``)."""
+    judged only when asked (``tightness(rows)`` gives a mask over ``rows``), all the asked
+    rows at once: at 100,000 proposals judging them one by one, over the whole matrix with
+    the totals written out, took 0.15 s of a 0.4 s call."""
 
     def __init__(self, form: Formulation, columns: np.ndarray) -> None:
         self.form = form
         nx = form.n_x
         self.x = np.rint(columns[:nx])
-        a = form.matrix.tocsc()
-        ax: sp.csr_matrix = a[:, :nx].tocsr()
+        self.sel = self.x > 0.5
+        self.a = form.matrix.tocsr()
         totals = [(name, form.layout[name].start) for name in form.layout
                   if name.startswith("total[")]
-        if totals:
-            def_rows = [form.row_names.index(name) for name, _ in totals]
-            ax = sp.csr_matrix(ax + a[:, [t for _, t in totals]] @ (-ax[def_rows]))
-        self.ax = ax
-        self.act = ax @ self.x
-        self.sel = self.x > 0.5
+        #: the columns of the auxiliary totals, and their defining rows over the candidates
+        self.total_cols = np.array([c for _, c in totals], dtype=np.int64)
+        def_rows = [form.row_names.index(name) for name, _ in totals]
+        self.totals_x = -self.a[def_rows][:, :nx] if totals else None
+
+    def rows_over_candidates(self, rows: np.ndarray) -> sp.csr_matrix:
+        """The rows ``rows`` as sums over the candidates, totals written out."""
+        nx = self.form.n_x
+        part = self.a[rows]
+        out = part[:, :nx]
+        if self.totals_x is not None:
+            out = out + part[:, self.total_cols] @ self.totals_x
+        out = sp.csr_matrix(out)
+        out.sum_duplicates()
+        out.eliminate_zeros()
+        return out
 
     def __call__(self, rows: np.ndarray) -> np.ndarray:
-        return np.array([self._tight(int(r)) for r in rows], dtype=bool)
+        rows = np.asarray(rows, dtype=np.int64)
+        if not len(rows):
+            return np.zeros(0, dtype=bool)
+        m = self.rows_over_candidates(rows)
+        act = m @ self.x
+        lengths = np.diff(m.indptr)
+        owner = np.repeat(np.arange(len(rows)), lengths)
+        positive = m.data > 0
+        chosen = self.sel[m.indices]
 
-    def _tight(self, r: int) -> bool:
-        form = self.form
-        row = self.ax.getrow(r)
-        cols, vals = row.indices, row.data
-        if not len(cols):
-            return False
-        hi, lo = form.row_upper[r], form.row_lower[r]
-        if np.isfinite(hi):
-            slack = hi - self.act[r]
-            grow = vals[(~self.sel[cols]) & (vals > 0)]
-            if slack <= 1e-9 * max(1.0, abs(hi)) or (len(grow) > 0 and slack < grow.min()):
-                return True
-        if np.isfinite(lo):
-            surplus = self.act[r] - lo
-            shrink = vals[self.sel[cols] & (vals > 0)]
-            return bool(surplus <= 1e-9 * max(1.0, abs(lo)) or (
-                len(shrink) > 0 and surplus < shrink.min()))
-        return False
+        def least(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            """Per row: whether any entry is in ``mask``, and the least such value."""
+            low = np.full(len(rows), np.inf)
+            np.minimum.at(low, owner[mask], m.data[mask])
+            return np.bincount(owner[mask], minlength=len(rows)) > 0, low
+
+        has_grow, grow = least(~chosen & positive)
+        has_shrink, shrink = least(chosen & positive)
+        hi, lo = self.form.row_upper[rows], self.form.row_lower[rows]
+        with np.errstate(invalid="ignore"):
+            slack, surplus = hi - act, act - lo
+            upper = np.isfinite(hi) & ((slack <= 1e-9 * np.maximum(1.0, np.abs(hi)))
+                                       | (has_grow & (slack < grow)))
+            lower = np.isfinite(lo) & ((surplus <= 1e-9 * np.maximum(1.0, np.abs(lo)))
+                                       | (has_shrink & (surplus < shrink)))
+        return (lengths > 0) & (upper | lower)
 
 
 def binding_keys(form: Formulation, columns: np.ndarray, outcome: Outcome) -> tuple[str, ...]:
