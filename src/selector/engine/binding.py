@@ -81,7 +81,8 @@ class Tightness:
                                        | (has_grow & (slack < grow)))
             lower = np.isfinite(lo) & ((surplus <= 1e-9 * np.maximum(1.0, np.abs(lo)))
                                        | (has_shrink & (surplus < shrink)))
-        return (lengths > 0) & (upper | lower)
+        tight: np.ndarray = (lengths > 0) & (upper | lower)
+        return tight
 
 
 def binding_keys(form: Formulation, columns: np.ndarray, outcome: Outcome) -> tuple[str, ...]:
