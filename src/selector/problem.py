@@ -119,11 +119,14 @@ class Problem:
             items = pd.Series(values, dtype=object)
             positions = np.arange(self.n)
         present = ~(items.isna().to_numpy() | (items == "").to_numpy())
-        codes, seen = pd.factorize(items[present].astype(str).to_numpy(dtype=object))
+        # the values themselves are hashed; each distinct one is named once (str, as
+        # pandas' astype(str) names it: 1 and "1" are one group), not each cell
+        codes, seen = pd.factorize(items[present].to_numpy(dtype=object))
         order: dict[str, int] = {lab: g for g, lab in enumerate(dict.fromkeys(labels or []))}
-        for lab in seen:   # first-seen order after the labels given
+        names = [v if isinstance(v, str) else str(v) for v in seen]
+        for lab in names:   # first-seen order after the labels given
             order.setdefault(lab, len(order))
-        remap = np.array([order[lab] for lab in seen], dtype=np.int64)
+        remap = np.array([order[lab] for lab in names], dtype=np.int64)
         rows = remap[codes] if len(codes) else np.empty(0, dtype=np.int64)
         cols = positions[present]
         data = np.ones(len(rows), dtype=np.int8)
