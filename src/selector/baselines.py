@@ -78,7 +78,7 @@ class GreedyResult:
     total_cost: Decimal
     violations: tuple[RuleCheck, ...]
     ineligible: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    ineligible_reasons: dict[str, tuple[Reason, ...]] = field(default_factory=dict)
+    ineligible_reasons: Mapping[str, tuple[Reason, ...]] = field(default_factory=dict)
     pool_payments: dict[str, dict[str, Decimal]] = field(default_factory=dict)
     seconds: float = 0.0
 

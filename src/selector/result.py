@@ -261,7 +261,7 @@ class Selection:
     pool_payments: dict[str, dict[str, Decimal]] = field(default_factory=dict)
     schedule: dict[str, int] = field(default_factory=dict)
     ineligible: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    ineligible_reasons: dict[str, tuple[Reason, ...]] = field(default_factory=dict)
+    ineligible_reasons: Mapping[str, tuple[Reason, ...]] = field(default_factory=dict)
     binding: tuple[str, ...] = ()
     checks: tuple[RuleCheck, ...] = ()
     forced_in: dict[str, str] = field(default_factory=dict)

@@ -119,7 +119,7 @@ def screen_reasons(proposals: ProposalSet,
     check_columns(problem, rules)
     total = rules.total_budget
     budget_minor = None if total is None else to_fen(total, "budget", rounding="floor")
-    return screen_problem(problem, rules, problem.cost, budget_minor).why
+    return dict(screen_problem(problem, rules, problem.cost, budget_minor).why)
 
 
 def check(selection: Selection) -> tuple[RuleCheck, ...]:

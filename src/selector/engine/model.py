@@ -117,7 +117,7 @@ class Model:
         return self._base.screening.reasons
 
     @property
-    def reasons(self) -> dict[str, tuple[Reason, ...]]:
+    def reasons(self) -> Mapping[str, tuple[Reason, ...]]:
         """``{id: (Reason, ...)}`` for every proposal that is never a candidate."""
         return self._base.screening.why
 
@@ -473,7 +473,7 @@ class Model:
             pool_payments=pool_payments,
             schedule={str(ids[i]): m for i, m in sorted(starts.items())},
             ineligible=case.screening.reasons,
-            ineligible_reasons=dict(case.screening.why),
+            ineligible_reasons=case.screening.why,
             binding=binding_keys(form, solved.columns,
                                  self._outcome(case, chosen, payments, starts, detail=False)),
             forced_in={f.id: f.reason for f in case.rules.force_in},

@@ -224,6 +224,10 @@ class RuleChange:
     whole: bool = True
 
 
+#: A flag's parameters: one mapping for all flagged proposals, or one per flagged position
+Params = Mapping[str, Any] | Callable[[np.ndarray], list[Mapping[str, Any]]] | None
+
+
 class Screen:
     """The screening of one case: families flag proposals with reasons.
 
@@ -246,39 +250,48 @@ class Screen:
         self.cost = cost
         self.budget_minor = budget_minor
         self.explain = explain
-        self.flags: dict[int, list[Reason]] = {}
+        #: True for every proposal screened out so far
+        self.screened = np.zeros(problem.n, dtype=bool)
+        #: what was flagged, in order: positions, family, code, parameters (one mapping for
+        #: all, or a function of the positions); turned into reasons only when read
+        self.records: list[tuple[np.ndarray, str, str, Params]] = []
 
-    def flag(self, mask: np.ndarray, family: str, code: str,
-             params: Mapping[str, Any] | Callable[[np.ndarray], list[Mapping[str, Any]]]
-             | None = None) -> None:
+    def flag(self, mask: np.ndarray, family: str, code: str, params: Params = None) -> None:
         """Screen out the proposals in ``mask``: one set of parameters for all, or
-        ``params(positions)`` giving one per flagged proposal (built only for those)."""
+        ``params(positions)`` giving one per flagged proposal. Reasons are built only when
+        read (:meth:`reasons`), so ``params`` may be called later: it must read only
+        values that do not change (the arrays the family computed for this screening)."""
         where = np.flatnonzero(mask)
         if not len(where):
             return
-        if not self.explain:
-            for i in where.tolist():
-                self.flags.setdefault(i, [])
-            return
-        flags = self.flags
-        if callable(params):
-            for i, p in zip(where.tolist(), params(where), strict=True):
-                flags.setdefault(i, []).append(Reason(family, code, p))
-            return
-        reason = Reason(family, code, params or {})     # immutable: one for all
-        for i in where.tolist():
-            flags.setdefault(i, []).append(reason)
+        self.screened[where] = True
+        if self.explain:
+            self.records.append((where, family, code, params))
 
     def add_reason(self, i: int, family: str, code: str,
                    params: Mapping[str, Any] | None = None) -> None:
         """Screen out proposal ``i`` for one reason."""
-        reasons = self.flags.setdefault(i, [])
+        self.screened[i] = True
         if self.explain:
-            reasons.append(Reason(family, code, params or {}))
+            self.records.append((np.array([i]), family, code, params))
 
     def out(self, i: int) -> bool:
         """True when proposal ``i`` is screened out so far."""
-        return i in self.flags
+        return bool(self.screened[i])
+
+    def reasons(self) -> dict[int, list[Reason]]:
+        """``{position: [Reason, ...]}`` of every screened proposal, in the order flagged
+        (empty lists without ``explain``)."""
+        out: dict[int, list[Reason]] = {int(i): [] for i in np.flatnonzero(self.screened)}
+        for where, family, code, params in self.records:
+            if callable(params):
+                for i, p in zip(where.tolist(), params(where), strict=True):
+                    out[i].append(Reason(family, code, p))
+            else:
+                reason = Reason(family, code, params or {})     # immutable: one for all
+                for i in where.tolist():
+                    out[i].append(reason)
+        return out
 
 
 @dataclass(frozen=True)
