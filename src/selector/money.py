@@ -260,8 +260,8 @@ def to_fen(value: MoneyLike, what: str = "amount", *,
         return int(parse_money(value, what) * 100)
     kind, text = _kind_of(value)
     if kind is None:
-        try:
-            fen = Decimal(text) * 100
+        try:   # a Decimal is taken as it is (its text is the same number)
+            fen = (value if isinstance(value, Decimal) else Decimal(text)) * 100
         except InvalidOperation:
             kind = "format"
         else:

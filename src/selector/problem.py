@@ -110,10 +110,14 @@ class Problem:
         values = self.proposals.frame[name].to_numpy(dtype=object)
         if self.is_multi(name):
             many = (tuple, list, set, frozenset)
-            sizes = np.fromiter((len(v) if isinstance(v, many) else 1 for v in values),
-                                dtype=np.int64, count=self.n)
-            items = pd.Series(list(chain.from_iterable(
-                v if isinstance(v, many) else (v,) for v in values)), dtype=object)
+            if all(type(v) is tuple for v in values):   # the loaders' cells: one C pass each
+                sizes = np.fromiter(map(len, values), dtype=np.int64, count=self.n)
+                items = pd.Series(list(chain.from_iterable(values)), dtype=object)
+            else:
+                sizes = np.fromiter((len(v) if isinstance(v, many) else 1 for v in values),
+                                    dtype=np.int64, count=self.n)
+                items = pd.Series(list(chain.from_iterable(
+                    v if isinstance(v, many) else (v,) for v in values)), dtype=object)
             positions = np.repeat(np.arange(self.n), sizes)
         else:
             items = pd.Series(values, dtype=object)

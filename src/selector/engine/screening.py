@@ -158,7 +158,7 @@ class ScreenedReasons(Mapping[str, tuple[Reason, ...]]):
 
     def __init__(self, ids: np.ndarray, screen: Screen) -> None:
         self._screen = screen
-        self._ids: list[str] = ids[np.flatnonzero(screen.screened)].astype(str).tolist()
+        self._ids: list[str] = list(map(str, ids[np.flatnonzero(screen.screened)].tolist()))
         self._index: dict[str, int] | None = None
         self._reasons: dict[str, tuple[Reason, ...]] | None = None
 

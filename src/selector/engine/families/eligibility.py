@@ -22,6 +22,7 @@ from functools import partial
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from selector.engine.families.base import Family, Outcome, RuleCheck, Screen
 from selector.engine.words import Words
@@ -39,6 +40,22 @@ def _low(values: np.ndarray, what: Words, minimum: float,
     return [{"what": what, "value": float(v), "minimum": minimum} for v in values[at].tolist()]
 
 
+def _measurable(cells: np.ndarray) -> np.ndarray:
+    """Per proposal: at least one indicator has a target (not missing, not NaN). The cells
+    are tuples of ``(name, target, unit)``; the targets are judged in one pass."""
+    try:
+        sizes = np.fromiter(map(len, cells), dtype=np.int64, count=len(cells))
+    except TypeError:   # a cell that is not a tuple: judged one by one
+        return np.fromiter((bool(inds) and any(not pd.isna(t) for _, t, _u in inds)
+                            for inds in cells), dtype=bool, count=len(cells))
+    targets = np.array([t for inds in cells for _, t, _u in inds], dtype=object)
+    owner = np.repeat(np.arange(len(cells)), sizes)
+    has = np.bincount(owner[~pd.isna(targets)], minlength=len(cells)) if len(targets) \
+        else np.zeros(len(cells), dtype=np.int64)
+    measurable: np.ndarray = has > 0
+    return measurable
+
+
 class Eligibility(Family):
     """Review thresholds (screening) and the check that only candidates are selected."""
 
@@ -48,11 +65,8 @@ class Eligibility(Family):
         elig = s.rules.eligibility
         problem = s.problem
         if elig.require_indicator:
-            measurable = np.fromiter(
-                (any(t is not None and t == t for _, t, _u in inds)   # (NaN != NaN)
-                 for inds in problem.proposals.frame["indicators"]), dtype=bool,
-                count=problem.n)
-            s.flag(~measurable, self.key, "no_indicator")
+            s.flag(~_measurable(problem.proposals.frame["indicators"].to_numpy(dtype=object)),
+                   self.key, "no_indicator")
         for column, attr in SCORES:
             minimum = getattr(elig, attr)
             if minimum is None:
