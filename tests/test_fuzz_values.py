@@ -150,3 +150,23 @@ def test_the_python_api_and_the_rules_agree_on_a_budget(budget: object) -> None:
         Rules(budget=budget)
     with pytest.raises(InvalidInputError):
         Rules().with_budget(budget)  # type: ignore[arg-type]
+
+
+@FUZZ
+@given(value=st.decimals(allow_nan=False, allow_infinity=False), rounding=st.sampled_from(
+    ["floor", "ceiling"]))
+@example(value=Decimal("-0.125"), rounding="floor")
+@example(value=Decimal(MAX_YUAN) + Decimal("0.001"), rounding="floor")
+def test_a_decimal_rounds_as_its_text_does(value: Decimal, rounding: str) -> None:
+    """A Decimal is converted without its text (the common case of a computed amount);
+    the answer is the one its plain text gives."""
+    from decimal import ROUND_CEILING, ROUND_FLOOR
+
+    fen = Decimal(format(value, "f")) * 100
+    if abs(fen) > MAX_FEN:
+        with pytest.raises(InvalidInputError):
+            to_fen(value, rounding=rounding)  # type: ignore[arg-type]
+        return
+    direction = ROUND_FLOOR if rounding == "floor" else ROUND_CEILING
+    assert to_fen(value, rounding=rounding) == int(  # type: ignore[arg-type]
+        fen.to_integral_value(rounding=direction))

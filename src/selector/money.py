@@ -258,10 +258,15 @@ def to_fen(value: MoneyLike, what: str = "amount", *,
     """
     if rounding == "exact":
         return int(parse_money(value, what) * 100)
+    direction = ROUND_FLOOR if rounding == "floor" else ROUND_CEILING
+    if type(value) is Decimal and value.is_finite():   # the common case, without its text
+        fen = value * 100
+        if abs(fen) <= MAX_FEN:
+            return int(fen.to_integral_value(rounding=direction))
     kind, text = _kind_of(value)
     if kind is None:
-        try:   # a Decimal is taken as it is (its text is the same number)
-            fen = (value if isinstance(value, Decimal) else Decimal(text)) * 100
+        try:
+            fen = Decimal(text) * 100
         except InvalidOperation:
             kind = "format"
         else:
@@ -270,8 +275,7 @@ def to_fen(value: MoneyLike, what: str = "amount", *,
             elif abs(fen) > MAX_FEN:
                 kind = "large"
             else:
-                return int(fen.to_integral_value(
-                    rounding=ROUND_FLOOR if rounding == "floor" else ROUND_CEILING))
+                return int(fen.to_integral_value(rounding=direction))
     raise InvalidInputError(_problem(kind, what, text))
 
 
