@@ -199,7 +199,8 @@ class Builder:
     def build(self, cand: np.ndarray) -> Formulation:
         """The assembled :class:`Formulation`."""
         def cat(parts: list[np.ndarray], dtype: type) -> np.ndarray:
-            return np.concatenate(parts).astype(dtype) if parts else np.empty(0, dtype=dtype)
+            return (np.concatenate(parts).astype(dtype, copy=False) if parts
+                    else np.empty(0, dtype=dtype))
 
         matrix = sp.csr_matrix(
             (cat(self.v, float), (cat(self.r, np.int64), cat(self.c, np.int64))),
