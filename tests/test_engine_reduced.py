@@ -13,16 +13,17 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from tests.test_engine_oracle import proposal_sets, rule_sets
 
 import selector.engine.solve as solve_module
-from selector import InfeasibleError, Model, load_rules, select, verify
+from selector import Model, load_rules, select, verify
 from selector.datasets import generate_call
 from selector.engine.backends import MatrixModel, run_highs_lp
 from selector.engine.solve import _as_model, _lagrangian, _lagrangian_error
 from selector.result import Backend, FallbackReason, Route
+from selector.rules import Objective
 from selector.testing import brute_force
 
 RULES = Path(__file__).resolve().parents[1] / "examples" / "rules.toml"
@@ -34,6 +35,7 @@ def rounds_always(monkeypatch: pytest.MonkeyPatch) -> None:
     (so the threshold, doubling from a tiny reduced cost, needs more rounds than the
     default guard allows)."""
     monkeypatch.setattr(solve_module, "TIE_BREAK_MAX", 0)
+    monkeypatch.setattr(solve_module, "CPSAT_MAX", 0)   # solver="cpsat" takes them too
     monkeypatch.setattr(solve_module, "REDUCED_FIRST", 1)
     monkeypatch.setattr(solve_module, "REDUCED_ROUNDS", 40)
 
@@ -61,24 +63,22 @@ def _milp_optimum(model: Model) -> float:
 
 
 @pytest.mark.usefixtures("rounds_always", "no_lp_core")
-@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
-@given(data=st.data(), solver=st.sampled_from(("cbc", "highs")))
+@settings(max_examples=100, deadline=None, suppress_health_check=list(HealthCheck))
+@given(data=st.data(), solver=st.sampled_from(("cbc", "highs", "cpsat")))
 def test_rounds_match_brute_force(data: st.DataObject, solver: str) -> None:
-    """Every rule family on and off: the rounds' optimum is the oracle's, and a model
-    whose objective is whole numbers is answered by them."""
+    """Every rule family on and off, beneficiaries counted (whole numbers: the rounds
+    run; about 4 examples in 10 end in them, the others are empty, budget-only or proven
+    by CP-SAT on the whole small model): the optimum and its bound are the oracle's."""
     ps = data.draw(proposal_sets(max_n=12, min_n=4))
     rules = data.draw(rule_sets(ps, schedule=False))
+    rules = rules.model_copy(update={"objective": Objective(kind="beneficiaries")})
     best = brute_force(ps, rules)
-    if best is None:
-        with pytest.raises(InfeasibleError):
-            select(ps, rules, solver=solver)
-        return
+    assume(best is not None)   # (most drawn rule sets conflict; those are tested elsewhere)
     sel = select(ps, rules, solver=solver, gap=0.0)
-    assert sel.is_optimal and sel.objective == pytest.approx(best, abs=1e-6)
-    assert sel.bound >= best - 1e-6
+    assert sel.is_optimal and sel.objective == best
+    assert sel.bound == best   # proven exactly: gap 0 on whole numbers
     assert verify(sel) == []
-    whole = rules.objective.kind == "beneficiaries"   # the other kinds weigh in decimals
-    if whole and len(sel.selected) and "reduced costs above" in sel.solver.raw_status:
+    if "reduced costs above" in sel.solver.raw_status:
         assert sel.solver.route is Route.CPSAT and sel.solver.backend is Backend.CPSAT
 
 
