@@ -21,7 +21,10 @@ the MILP back-end); recorded in ``Selection.solver.route``:
                    takes over (recorded as a fallback)
 ``lp-core``        more than :data:`TIE_BREAK_MAX` candidates, no tie-break, a gap above 0:
                    a core fixed by the LP relaxation, searched by HiGHS and proven by the
-                   whole LP's bound; else the MILP (see :func:`_lp_core`)
+                   whole LP's bound; else, for a whole-number model, ``cpsat`` again:
+                   stage 1 in CP-SAT on cores the reduced costs leave free, proven by the
+                   Lagrangian bound on the columns fixed (:func:`_reduced_rounds`; also
+                   ``solver="cpsat"`` past :data:`CPSAT_MAX`); else the MILP
 ``milp``           everything else: the stages below with the solver asked for
 =================  ===========================================================================
 
