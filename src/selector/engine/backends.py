@@ -197,7 +197,7 @@ def column_scales(model: MatrixModel) -> np.ndarray:
                           csc.data[csc.indptr[j]:csc.indptr[j + 1]], strict=True):
             seg = slice(a.indptr[r], a.indptr[r + 1])
             others = np.abs(a.data[seg][a.indices[seg] != j])
-            if len(others) and own != 0:
+            if len(others) and own != 0 and others.max() > 0:   # (stored zeros: no ratio)
                 ratios.append(float(others.max()) / abs(float(own)))
         if ratios:
             scale[j] = np.ldexp(1.0, int(np.round(np.log2(np.median(ratios)))))

@@ -21,7 +21,10 @@ the MILP back-end); recorded in ``Selection.solver.route``:
                    takes over (recorded as a fallback)
 ``lp-core``        more than :data:`TIE_BREAK_MAX` candidates, no tie-break, a gap above 0:
                    a core fixed by the LP relaxation, searched by HiGHS and proven by the
-                   whole LP's bound; else the MILP (see :func:`_lp_core`)
+                   whole LP's bound; else, for a whole-number model, ``cpsat`` again:
+                   stage 1 in CP-SAT on cores the reduced costs leave free, proven by the
+                   Lagrangian bound on the columns fixed (:func:`_reduced_rounds`; also
+                   ``solver="cpsat"`` past :data:`CPSAT_MAX`); else the MILP
 ``milp``           everything else: the stages below with the solver asked for
 =================  ===========================================================================
 
@@ -688,6 +691,15 @@ def _route_cpsat(call: _Call) -> Solved | None:
                                                           and call.nx <= CPSAT_MAX)):
         return None
     model = _as_model(call.form)
+    if asked and not call.tie_break and call.nx > CPSAT_MAX:
+        # too large for the whole model in CP-SAT (10,000 proposals: no proof in 60 s);
+        # the reduced-cost rounds first, the whole model when they do not prove it
+        rounds = _reduced_rounds(call, None)
+        call.mark("cpsat_core")
+        if rounds is not None and rounds.raw.status is Outcome.OPTIMAL:
+            return _finish(call, rounds, Route.CPSAT)
+        if rounds is not None and rounds.found is not None:
+            call.spare = rounds
     work = None if asked else CPSAT_WORK
     space, start, proven = _fixed_core(call, model, work)
     if proven is not None:
@@ -956,17 +968,27 @@ def _route_milp(call: _Call) -> Solved:
     if backend is Backend.CBC or (call.tie_break and not call.form.integral_objective):
         start = None   # CBC takes no start; or its list could not be kept (see _finish)
     core = None
-    if not call.tie_break and call.options.gap > 0 and call.nx > TIE_BREAK_MAX:
+    large = not call.tie_break and call.nx > TIE_BREAK_MAX
+    if large and call.options.gap > 0:
         core = _lp_core(call)
         call.mark("lp_core")
     if core is not None and core.raw.status is Outcome.OPTIMAL:
         return _finish(call, core, Route.LP_CORE)   # proven by the LP bound
-    space = None
     if core is not None:
         call.fallbacks.append(Fallback(Backend.LP_CORE, FallbackReason.NOT_PROVEN,
                                        core.raw.raw_status))
         call.spare = core
-        space = _proof_core(call, core)
+    if large:
+        rounds = _reduced_rounds(call, None if core is None else core.found)
+        call.mark("cpsat_core")
+        if rounds is not None and rounds.raw.status is Outcome.OPTIMAL:
+            return _finish(call, rounds, Route.CPSAT)
+        if rounds is not None:   # stopped with a list: the MILP proves, this list to beat
+            call.fallbacks.append(Fallback(Backend.CPSAT, FallbackReason.NOT_PROVEN,
+                                           rounds.raw.raw_status))
+            if call.spare is None or _value(call, rounds) >= _value(call, call.spare):
+                call.spare = rounds
+    space = _proof_core(call, call.spare) if large and call.spare is not None else None
     first = _stage_one(call, backend, start, space)
     if call.spare is not None and first.found is None \
             and first.raw.status is not Outcome.INFEASIBLE:
@@ -977,6 +999,13 @@ def _route_milp(call: _Call) -> Solved:
         return _finish(call, spare, Route.LP_CORE if spare.backend is Backend.LP_CORE
                        else Route.CPSAT)
     return _finish(call, first, Route.MILP, start)
+
+
+def _value(call: _Call, staged: _Staged) -> float:
+    """The objective of a stage's list (``-inf`` without one)."""
+    if staged.found is None:
+        return -math.inf
+    return float(call.form.objective[: call.nx] @ staged.found[: call.nx])
 
 
 def _proof_core(call: _Call, core: _Staged) -> _Space | None:
@@ -1011,8 +1040,19 @@ def _stage_one(call: _Call, backend: Backend, start: np.ndarray | None,
         gap = call.options.gap
         allowed = max(call.abs_gap, gap * max(1.0, abs(known)) / (1.0 + gap))
         first = _stage(call, space.model(model), _How(
-            backend, call.deadline, Limits(abs_gap=allowed),
-            None if call.spare is None else call.spare.found, space=space))
+            backend, call.deadline, Limits(abs_gap=allowed), call.spare.found, space=space))
+        if first.found is not None and _value(call, first) < known - tie_tolerance(call.form,
+                                                                                   known):
+            # a proof that lost the list the core was fixed around, which lies in the core
+            # (CBC 2.10.3 on a 300-proposal call: 29,332 "optimal" with 29,342 in hand):
+            # HiGHS solves the core again, and the known list stands if it does no better
+            call.fallbacks.append(Fallback(first.backend, FallbackReason.WRONG_PROOF,
+                                           f"{_value(call, first):g} ({first.raw.raw_status})"))
+            first = _stage(call, space.model(model), _How(
+                _NEXT[first.backend], call.deadline, Limits(abs_gap=allowed),
+                call.spare.found, space=space, fallback=False))
+            if first.found is None or _value(call, first) < known:
+                first = call.spare
         if first.found is not None or first.raw.status is not Outcome.INFEASIBLE:
             call.mark("stage1")
             free = int(space.free[: call.nx].sum())
@@ -1281,6 +1321,135 @@ def _lp_core(call: _Call) -> _Staged | None:
         raw = RawResult(Outcome.OPTIMAL, cols, z, bound,
                         f"within the gap of the LP bound: {what}")
     return _Staged(raw, cols, model, Backend.LP_CORE, _Space.whole(len(cols)))
+
+
+# -- the reduced-cost cores in CP-SAT -----------------------------------------------------
+#: :func:`_reduced_rounds`: the first core frees this many nonbasic 0/1 columns of least
+#: reduced cost (beside the LP's basic ones); each later round at most doubles the
+#: threshold, up to the one that proves the list in hand.
+REDUCED_FIRST = 32
+REDUCED_GROWTH = 2.0
+#: CP-SAT's deterministic work limit per round (the same verdict on every run); a round
+#: that stops there hands the model to the MILP, its list kept.
+REDUCED_WORK = 2.0
+#: At most this many rounds (the threshold grows strictly; this only guards the loop).
+REDUCED_ROUNDS = 8
+
+
+def _reduced_rounds(call: _Call, hint: np.ndarray | None) -> _Staged | None:
+    """Stage 1 of a whole-number model too large for the tie-break, proven by CP-SAT on
+    cores the LP's reduced costs leave free (no tie-break: the list is one proven
+    optimum).
+
+    With the Lagrangian bound ``LB`` and reduced costs ``d`` at the LP's duals (see
+    :func:`_fixed_core`), a list that moves a 0/1 column ``j`` off the bound ``d_j``
+    favours is worth at most ``LB − |d_j|``. Round ``k`` fixes every 0/1 column with
+    ``|d_j| > τ_k`` there and solves the core left exactly (CP-SAT, hinted with the best
+    list so far); every list outside it is worth less than ``LB − τ_k`` (plus a bound on
+    floating-point error, :func:`_lagrangian_error`), so the whole model's bound is the
+    larger of the core's and that. When that proves the core's list within the gap, it is
+    the answer. Otherwise the next threshold is the one that would prove it
+    (``LB − T`` with ``T`` the least whole value the gap does not allow), at most
+    :data:`REDUCED_GROWTH` × ``τ_k``. The first threshold frees :data:`REDUCED_FIRST`
+    nonbasic columns. Measured on generated calls of 10,000 proposals with every rule
+    (3,760 candidates, LP bound 3.3-8.5 beneficiaries above the optimum, six seeds): two
+    rounds of 70-160 free columns, 0.1-1.4 s, against 1-8 s for CBC on the core fixed at
+    the LP-guided core's list.
+
+    Returns the last round's outcome: ``OPTIMAL`` (its ``bound`` the whole model's, in the
+    core's units) when proven; ``FEASIBLE`` with its honest bound when a round stopped
+    (work limit or deadline) with a list; ``None`` without a list (or CP-SAT cannot hold
+    the model, or the LP is missing).
+    """
+    form = call.form
+    if not form.integral_objective or call.deadline.expired():
+        return None
+    model = _as_model(form)
+    lp = _whole_lp(call, model)
+    if lp is None:
+        return None
+    bound, d = _lagrangian(model, lp)
+    if not math.isfinite(bound):
+        return None
+    call.lp_bound = min(call.lp_bound, bound)
+    error = _lagrangian_error(model, lp, d)
+    binary = model.integer & (model.col_lower == 0) & (model.col_upper == 1)
+    side = np.where(d > 0, model.col_upper, model.col_lower)
+    reduced = np.sort(np.abs(d[binary & ~lp.basic]))   # the thresholds that free a column
+    if not len(reduced):
+        return None
+    tau = float(reduced[min(REDUCED_FIRST, len(reduced)) - 1])
+    gap = call.options.gap
+
+    def allowed(z: float) -> float:   # the gap a final list of value z may keep
+        return max(call.abs_gap, gap * max(1.0, abs(z)))
+
+    def grown(tau: float) -> float:   # frees at least one more column
+        above = reduced[reduced > tau]
+        return max(REDUCED_GROWTH * tau, float(above[0]) if len(above) else tau)
+
+    got: _Staged | None = None
+    for _ in range(REDUCED_ROUNDS):
+        fix = binary & (np.abs(d) > tau)
+        space = _Space(~fix, np.where(fix, side, 0.0))
+        start = hint if hint is not None and np.all(hint[fix] == side[fix]) else None
+        # the core's own allowance, from a lower bound on the final value (see _stage_one)
+        core_gap = call.abs_gap if start is None else max(
+            call.abs_gap, gap * max(1.0, abs(float(model.objective @ start))) / (1.0 + gap))
+        staged = _stage(call, space.model(model), _How(
+            Backend.CPSAT, call.deadline, Limits(abs_gap=core_gap, work=REDUCED_WORK),
+            start, fallback=False, space=space))
+        raw = staged.raw
+        # every list outside the core is worth less than LB − τ (+ error): at most this
+        outside = math.ceil(bound - tau + error) - 1
+        if raw.status is Outcome.INFEASIBLE:   # no list in the core: a larger one
+            if not fix.any():
+                return got   # nothing was fixed: the MILP confirms the model's verdict
+            tau = grown(tau)
+            continue
+        if staged.found is None or raw.status is Outcome.ERROR:
+            return got
+        shift = space.shift(model.objective)
+        z = float(model.objective @ staged.found)
+        core_bound = raw.bound + shift if math.isfinite(raw.bound) else bound
+        whole = max(core_bound, outside)
+        what = (f"{raw.raw_status} on {int(space.free[: call.nx].sum())} of {call.nx} "
+                f"candidates (reduced costs above {tau:.6g} fixed)")
+        status = Outcome.OPTIMAL if raw.status is Outcome.OPTIMAL \
+            and whole - z <= allowed(z) else Outcome.FEASIBLE
+        got = replace(staged, raw=RawResult(status, raw.x, raw.objective, whole - shift,
+                                            what))
+        if status is Outcome.OPTIMAL or raw.status is not Outcome.OPTIMAL:
+            return got
+        target = math.floor(z + allowed(z)) + 1   # the least value the gap does not allow
+        tau = min(bound - target + error, grown(tau))
+        hint = staged.found
+    return got
+
+
+def _whole_lp(call: _Call, model: MatrixModel) -> LpAnswer | None:
+    """The whole model's LP relaxation (solved once a call); ``None`` unless optimal."""
+    if call.lp is None:
+        lp = sifted_lp(model, call.nx, call.deadline.left())
+        call.mark("lp")
+        if not lp.optimal:
+            return None
+        call.lp = lp
+    return call.lp
+
+
+def _lagrangian_error(model: MatrixModel, lp: LpAnswer, d: np.ndarray) -> float:
+    """A bound on the floating-point error of :func:`_lagrangian`'s ``LB − |d_j|``: 1e-9 of
+    the sum of the magnitudes it adds up (a sum of ``n`` terms in floating point is off by
+    at most ``n·2⁻⁵³`` of that, and ``n`` stays far below 10⁷ here), plus 1e-9."""
+    y = np.abs(lp.row_dual)
+    ends = np.maximum(np.abs(np.where(np.isfinite(model.row_lower), model.row_lower, 0.0)),
+                      np.abs(np.where(np.isfinite(model.row_upper), model.row_upper, 0.0)))
+    lower, upper = _implied_bounds(model)
+    reach = np.maximum(np.abs(lower), np.abs(upper))
+    reach = np.where(np.isfinite(reach), reach, 0.0)
+    terms = np.abs(model.objective) + abs(model.matrix).T @ y + np.abs(d)
+    return 1e-9 * (float(y @ ends) + float(terms @ reach)) + 1e-9
 
 
 # -- starts and schedules ---------------------------------------------------------------------
