@@ -198,6 +198,7 @@ def _build(headers: Sequence[str], columns: Sequence[pd.Series], rows: np.ndarra
         out[field] = _numbers(table, field)
     _estimate_order(table, out)
     id_set = _IdSet(ids, ids_arrow)
+    id_set.prefetch(_reference_cells(table))
     for field in ("target_groups", "pools", "requires", "excludes"):
         out[field] = _lists(table, field, target_groups, id_set)
     out["indicators"] = _indicators(table)
@@ -472,16 +473,41 @@ def _estimate_order(table: _Table, out: dict[str, Any]) -> None:
 
 
 class _IdSet:
-    """The proposal ids, and which of a few referenced items are among them."""
+    """The proposal ids, and which of a few referenced items are among them (each item
+    looked up once: the answers are kept)."""
 
     def __init__(self, ids: np.ndarray, arrow: pa.ChunkedArray) -> None:
         self.ids = ids
         self._arrow = arrow
+        self._answers: dict[str, bool] = {}
 
     def known(self, items: list[str]) -> set[str]:
-        """The ``items`` that are ids: the few items are hashed, the many ids probed."""
-        hit = pc.is_in(self._arrow, value_set=pa.array(items, type=self._arrow.type))
-        return set(pc.filter(self._arrow, hit).to_pylist())
+        """The ``items`` that are ids."""
+        self.prefetch(items)
+        return {item for item in items if self._answers[item]}
+
+    def prefetch(self, items: list[str]) -> None:
+        """Look the ``items`` up now, all in one pass over the ids (the few items are
+        hashed, the many ids probed: each pass costs the same, whatever asks)."""
+        new = [item for item in dict.fromkeys(items) if item not in self._answers]
+        if not new:
+            return
+        hit = pc.is_in(self._arrow, value_set=pa.array(new, type=self._arrow.type))
+        found = set(pc.filter(self._arrow, hit).to_pylist())
+        self._answers.update((item, item in found) for item in new)
+
+
+def _reference_cells(table: _Table) -> list[str]:
+    """The distinct cells of the columns that refer to other proposals, when the reader
+    gave them as categoricals (a cell is usually one id: the references of both columns
+    are then looked up in one pass; other cells are looked up when met)."""
+    cells: list[str] = []
+    for field in ("requires", "excludes"):
+        if table.has(field):
+            text = table.cells(field)[0]
+            if is_text_categorical(text):
+                cells.extend(text.cat.categories.tolist())
+    return cells
 
 
 def _lists(table: _Table, field: str, target_groups: Taxonomy | None,
@@ -507,7 +533,8 @@ def _lists(table: _Table, field: str, target_groups: Taxonomy | None,
                                i for i in split_items(cell) if i in items.unknown))
         refs = np.flatnonzero(text.notna().to_numpy() | lists.notna().to_numpy())
         self_ref = np.zeros(len(items.tuples), dtype=bool)
-        self_ref[refs] = [ids[k] in items.tuples[k] for k in refs]
+        self_ref[refs] = [own in cell for own, cell in zip(
+            ids[refs].tolist(), items.tuples[refs].tolist(), strict=True)]
         table.log.add_mask(self_ref, cells, header, "io.list.self")
     table.log.add_mask(items.control_rows, cells, header, "io.text.control")
     return items.tuples
