@@ -131,6 +131,8 @@ def factorize(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
 
 def spread(per_category: np.ndarray, values: pd.Series) -> np.ndarray:
     """A mask over the categories of ``values`` as a mask over its cells (missing: false)."""
+    if not per_category.any():  # (the usual case: nothing to spread)
+        return np.zeros(len(values), dtype=bool)
     out: np.ndarray = np.append(per_category, False)[values.cat.codes.to_numpy()]
     return out
 

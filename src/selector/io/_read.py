@@ -269,7 +269,7 @@ def _series(col: pa.ChunkedArray) -> pd.Series | None:
         # empty cells means some; the careful reader keeps the text to report it
         if np.count_nonzero(~np.isfinite(values)) > col.null_count:
             return None
-        return pd.Series(values)
+        return pd.Series(values, copy=False)  # (pandas would copy it)
     if pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
         return pd.Series(pd.arrays.ArrowStringArray(col, dtype=_ARROW_STR))  # type: ignore[call-arg]
     if pa.types.is_binary(col.type) or pa.types.is_large_binary(col.type):

@@ -276,7 +276,8 @@ class _Table:
         self.found = found
         self.log = log
         index = pd.Index(rows, name="row")
-        no_lists = pd.Series(np.nan, index=index)  # shared by the columns without list cells
+        # shared by the columns without list cells (known to hold none: see listed)
+        no_lists = self.no_lists = pd.Series(np.nan, index=index)
         self.texts: dict[int, tuple[pd.Series, pd.Series]] = {}
         for j, col in enumerate(columns):
             col = col.set_axis(index)
@@ -308,12 +309,23 @@ class _Table:
             self.log.report("io.file.no_rows" if self.headers else "io.file.empty")
         elif empty.any():
             keep = ~empty
-            self.texts = {j: (c[keep], lst[keep]) for j, (c, lst) in self.texts.items()}
+            no_lists = self.no_lists[keep]
+            self.texts = {j: (c[keep], no_lists if lst is self.no_lists else lst[keep])
+                          for j, (c, lst) in self.texts.items()}
+            self.no_lists = no_lists
             index = index[keep]
         self.index = index
 
     def __len__(self) -> int:
         return len(self.index)
+
+    def listed(self, lists: pd.Series) -> np.ndarray:
+        """The mask of the list-like cells of a column's ``lists`` (all false at once for
+        the columns that have none)."""
+        if lists is self.no_lists:
+            return np.zeros(len(lists), dtype=bool)
+        out: np.ndarray = lists.notna().to_numpy()
+        return out
 
     def has(self, field: str) -> bool:
         """Whether a column means ``field``."""
@@ -335,7 +347,7 @@ class _Table:
         characters removed) or free text (invisible characters removed); list cells and
         control characters are reported."""
         col, lists, header = self.cells(field)
-        self.log.add_mask(lists.notna(), lists, header, "io.cell.list")
+        self.log.add_mask(self.listed(lists), lists, header, "io.cell.list")
         if field not in _KEYS and field not in _FREE:
             return col, header
         cleaned, control = (clean_keys if field in _KEYS else clean_texts)(col, trimmed=True)
@@ -393,7 +405,7 @@ def _domains(table: _Table, domains: Taxonomy) -> np.ndarray:
     table.log.add_mask(text.isna(), text, header, "io.domain.missing", choices=_choices(domains))
     codes, uniques = factorize(text)
     mapped = np.array([domains.code_of(u) for u in uniques] + [""], dtype=object)
-    unknown = np.array([m is None for m in mapped[:-1]] + [False])[codes]
+    unknown = _rows_of_none(mapped, codes)
     _report_unknown(table.log, unknown, text, header, domains, "io.unknown.domain")
     out: np.ndarray = mapped[codes]
     return out
@@ -420,7 +432,7 @@ def _report_unknown(log: ProblemLog, mask: np.ndarray, cells: pd.Series | tuple[
 
 def _costs(table: _Table) -> np.ndarray:
     text, lists, header = table.cells("cost")
-    table.log.add_mask(lists.notna(), lists, header, "io.cell.list")
+    table.log.add_mask(table.listed(lists), lists, header, "io.cell.list")
     exponent = table.found["cost"][1].cost_exponent
     unit = Phrase(f"io.unit.{_UNITS[exponent]}")
     minor, bad = parse_money(text, exponent)
@@ -450,7 +462,7 @@ def _numbers(table: _Table, field: str) -> np.ndarray:
             values[bad["format"]] = np.nan
     else:
         values, bad = parse_number(col, percent=field == "completion_probability")
-        table.log.add_mask(lists.notna(), lists, header, "io.cell.list")
+        table.log.add_mask(table.listed(lists), lists, header, "io.cell.list")
     for kind in NUMBER_KINDS:
         table.log.add_mask(bad[kind], col, header, f"io.number.{kind}", expected=expected)
     if field == "beneficiaries":
@@ -531,7 +543,7 @@ def _lists(table: _Table, field: str, target_groups: Taxonomy | None,
         table.log.add_mask(items.unknown_rows, cells, header, "io.list.dangling",
                            ids=lambda cell: ", ".join(
                                i for i in split_items(cell) if i in items.unknown))
-        refs = np.flatnonzero(text.notna().to_numpy() | lists.notna().to_numpy())
+        refs = np.flatnonzero(text.notna().to_numpy() | table.listed(lists))
         self_ref = np.zeros(len(items.tuples), dtype=bool)
         self_ref[refs] = [own in cell for own, cell in zip(
             ids[refs].tolist(), items.tuples[refs].tolist(), strict=True)]
@@ -555,7 +567,7 @@ def _channels(table: _Table) -> np.ndarray:
     text, header = table.single("channel")
     codes, uniques = factorize(text)
     mapped = np.array([CHANNELS.code_of(u) for u in uniques] + [None], dtype=object)
-    unknown = np.array([m is None for m in mapped[:-1]] + [False])[codes]
+    unknown = _rows_of_none(mapped, codes)
     table.log.add_mask(unknown, text, header, "io.unknown.channel")
     out: np.ndarray = mapped[codes]
     return out
@@ -604,7 +616,7 @@ def _extra_values(table: _Table, header: str, col: pd.Series, lists: pd.Series) 
     """An extra text column: numeric when every cell is a number of at most
     :data:`~selector.model.MAX_EXTRA_NUMBER` (no leading zeros), else text as written
     (so ``inf``, ``007`` or an 18-digit code stay text), invisible characters removed."""
-    if lists.notna().any():
+    if table.listed(lists).any():
         merged = col.astype(object).where(col.notna(), lists)
         out = np.empty(len(merged), dtype=object)
         out[:] = [v if isinstance(v, list | tuple | np.ndarray | dict) or not pd.isna(v)
@@ -658,6 +670,14 @@ def _objects(codes: np.ndarray, uniques: pd.Index, missing: object) -> np.ndarra
     table[:-1] = uniques.to_numpy(dtype=object)
     table[-1] = missing
     out: np.ndarray = table[codes]
+    return out
+
+
+def _rows_of_none(mapped: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """The rows whose distinct value (``codes`` into ``mapped``, whose last entry stands for
+    an empty cell) mapped to ``None``."""
+    per_value = np.array([m is None for m in mapped[:-1]] + [False])
+    out: np.ndarray = per_value[codes] if per_value.any() else np.zeros(len(codes), dtype=bool)
     return out
 
 
