@@ -513,18 +513,18 @@ def _indicator_array(cells: Sequence[str] | Any) -> tuple[np.ndarray, np.ndarray
     """
     array = pa.array(cells, type=pa.string()) if isinstance(cells, list) else \
         pa.array(cells).cast(pa.string())  # pandas arrays convert without copying
-    if pc.any(pc.match_substring_regex(array, r"[；|\n]")).as_py():
+    if _holds_other_separator(array):
         split = pc.split_pattern_regex(array, pattern=r"[;；|\n]")
     else:  # the usual separator only: a plain split is several times faster
         split = pc.split_pattern(array, pattern=";")
-    flat = pc.utf8_trim_whitespace(pc.list_flatten(split))
     parents = np.asarray(pc.list_parent_indices(split).to_numpy(zero_copy_only=False),
                          dtype=np.int64)
-    encoded = pc.dictionary_encode(flat)
+    encoded = pc.dictionary_encode(pc.list_flatten(split))
     if isinstance(encoded, pa.ChunkedArray):
         encoded = encoded.combine_chunks()
     codes = np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
-    distinct = _tidy_items(encoded.dictionary)
+    # each distinct item as written, trimmed (items differing only in spaces both kept)
+    distinct = _tidy_items(pc.utf8_trim_whitespace(encoded.dictionary))
     found = pc.extract_regex(distinct, pattern=_INDICATOR_ITEM)
     empty = np.asarray(pc.equal(distinct, "").to_numpy(zero_copy_only=False), dtype=bool)
     valid = np.asarray(found.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
@@ -541,6 +541,22 @@ def _indicator_array(cells: Sequence[str] | Any) -> tuple[np.ndarray, np.ndarray
     bad[parents[~empty[codes] & ~valid[codes]]] = True
     keep = ~empty[codes] & ~bad[parents]
     return _group_tuples(items[codes[keep]], parents[keep], len(cells)), bad
+
+
+def _holds_other_separator(array: pa.Array | pa.ChunkedArray) -> bool:
+    """Whether some cell may hold ``|``, a line break or ``；`` (EF BC 9B in UTF-8): from
+    the bytes of the text (those of a slice's neighbours too: a false alarm at worst)."""
+    for chunk in array.chunks if isinstance(array, pa.ChunkedArray) else [array]:
+        data = chunk.buffers()[2]
+        if data is None:
+            continue
+        raw = np.frombuffer(data, dtype=np.uint8)
+        if (raw == 0x7C).any() or (raw == 0x0A).any():
+            return True
+        at = np.flatnonzero(raw[:-2] == 0xEF)
+        if np.any((raw[at + 1] == 0xBC) & (raw[at + 2] == 0x9B)):
+            return True
+    return False
 
 
 _CONTROL_RE2 = r"[\x00-\x1f\x7f-\x{9f}]"
