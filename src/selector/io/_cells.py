@@ -395,7 +395,7 @@ def parse_items(text: pd.Series, listlike: pd.Series,
     """
     codes, uniques = _factorize_sparse(text)
     keys: dict[str, str] = {}  # each distinct item normalised once
-    cells = [split_items(u, keys) for u in uniques.tolist()]
+    cells = _split_cells(uniques, keys)
     list_rows = np.flatnonzero(listlike.notna().to_numpy())
     if len(list_rows):
         codes = codes.copy()
@@ -416,18 +416,58 @@ def parse_items(text: pd.Series, listlike: pd.Series,
         elif lookup is not None:
             known = {i: lookup(i) for i in distinct}
     if known is not None:
-        for c, items in enumerate(cells):
-            mapped = [known[item] for item in items]
-            if None in mapped:
-                bad_cell[c] = True
-                unknown.update((item, None) for item, m in zip(items, mapped, strict=True)
-                               if m is None)
-                mapped = [item if m is None else m
-                          for item, m in zip(items, mapped, strict=True)]
-            cells[c] = tuple(dict.fromkeys(mapped))  # type: ignore[arg-type]
+        _map_cells(cells, known, bad_cell, unknown)
     parsed = np.fromiter([*cells, ()], dtype=object, count=len(cells) + 1)
     out: np.ndarray = parsed[codes]  # code -1 (empty) picks the trailing ()
     return Items(out, _rows_of(bad_cell, codes), unknown, _rows_of(control, codes))
+
+
+def _map_cells(cells: list[tuple[str, ...]], known: dict[str, str | None],
+               bad_cell: np.ndarray, unknown: dict[str, None]) -> None:
+    """Each cell's items mapped through ``known`` in place (duplicates dropped); a cell
+    holding an item mapped to ``None`` keeps that item, is marked in ``bad_cell`` and
+    the item is added to ``unknown``."""
+    for c, items in enumerate(cells):
+        if len(items) == 1:  # (most cells: the same as below, without the lists)
+            found = known[items[0]]
+            if found is None:
+                bad_cell[c] = True
+                unknown[items[0]] = None
+            elif found != items[0]:
+                cells[c] = (found,)
+            continue
+        mapped = [known[item] for item in items]
+        if None in mapped:
+            bad_cell[c] = True
+            unknown.update((item, None) for item, m in zip(items, mapped, strict=True)
+                           if m is None)
+            mapped = [item if m is None else m for item, m in zip(items, mapped, strict=True)]
+        cells[c] = tuple(dict.fromkeys(mapped))  # type: ignore[arg-type]
+
+
+def _split_cells(uniques: pd.Index, keys: dict[str, str]) -> list[tuple[str, ...]]:
+    """:func:`split_items` of each distinct text cell. An ASCII cell without a separator
+    (most cells: one id, one code) is its one item as :func:`split_items` makes it
+    (stripped), told apart in one pass of Arrow rather than split cell by cell."""
+    texts = uniques.tolist()
+    try:
+        array = arrow_strings(pd.Series(uniques.array))
+        alone = np.asarray(pc.fill_null(pc.and_(
+            pc.string_is_ascii(array),
+            pc.invert(pc.match_substring_regex(array, _SEPARATORS_RE2))), False), dtype=bool)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # cells that are not all text
+        return [split_items(u, keys) for u in texts]
+    out: list[tuple[str, ...]] = []
+    for cell, single in zip(texts, alone.tolist(), strict=True):
+        if single:
+            item = cell.strip()
+            out.append((item,) if item else ())
+        else:
+            out.append(split_items(cell, keys))
+    return out
+
+
+_SEPARATORS_RE2 = "[" + ITEM_SEPARATORS.replace("\n", "\\n") + "]"
 
 
 def _rows_of(per_cell: np.ndarray, codes: np.ndarray) -> np.ndarray:
@@ -473,18 +513,18 @@ def _indicator_array(cells: Sequence[str] | Any) -> tuple[np.ndarray, np.ndarray
     """
     array = pa.array(cells, type=pa.string()) if isinstance(cells, list) else \
         pa.array(cells).cast(pa.string())  # pandas arrays convert without copying
-    if pc.any(pc.match_substring_regex(array, r"[；|\n]")).as_py():
+    if _holds_other_separator(array):
         split = pc.split_pattern_regex(array, pattern=r"[;；|\n]")
     else:  # the usual separator only: a plain split is several times faster
         split = pc.split_pattern(array, pattern=";")
-    flat = pc.utf8_trim_whitespace(pc.list_flatten(split))
     parents = np.asarray(pc.list_parent_indices(split).to_numpy(zero_copy_only=False),
                          dtype=np.int64)
-    encoded = pc.dictionary_encode(flat)
+    encoded = pc.dictionary_encode(pc.list_flatten(split))
     if isinstance(encoded, pa.ChunkedArray):
         encoded = encoded.combine_chunks()
     codes = np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
-    distinct = _tidy_items(encoded.dictionary)
+    # each distinct item as written, trimmed (items differing only in spaces both kept)
+    distinct = _tidy_items(pc.utf8_trim_whitespace(encoded.dictionary))
     found = pc.extract_regex(distinct, pattern=_INDICATOR_ITEM)
     empty = np.asarray(pc.equal(distinct, "").to_numpy(zero_copy_only=False), dtype=bool)
     valid = np.asarray(found.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
@@ -501,6 +541,22 @@ def _indicator_array(cells: Sequence[str] | Any) -> tuple[np.ndarray, np.ndarray
     bad[parents[~empty[codes] & ~valid[codes]]] = True
     keep = ~empty[codes] & ~bad[parents]
     return _group_tuples(items[codes[keep]], parents[keep], len(cells)), bad
+
+
+def _holds_other_separator(array: pa.Array | pa.ChunkedArray) -> bool:
+    """Whether some cell may hold ``|``, a line break or ``；`` (EF BC 9B in UTF-8): from
+    the bytes of the text (those of a slice's neighbours too: a false alarm at worst)."""
+    for chunk in array.chunks if isinstance(array, pa.ChunkedArray) else [array]:
+        data = chunk.buffers()[2]
+        if data is None:
+            continue
+        raw = np.frombuffer(data, dtype=np.uint8)
+        if (raw == 0x7C).any() or (raw == 0x0A).any():
+            return True
+        at = np.flatnonzero(raw[:-2] == 0xEF)
+        if np.any((raw[at + 1] == 0xBC) & (raw[at + 2] == 0x9B)):
+            return True
+    return False
 
 
 _CONTROL_RE2 = r"[\x00-\x1f\x7f-\x{9f}]"

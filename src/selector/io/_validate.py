@@ -198,6 +198,7 @@ def _build(headers: Sequence[str], columns: Sequence[pd.Series], rows: np.ndarra
         out[field] = _numbers(table, field)
     _estimate_order(table, out)
     id_set = _IdSet(ids, ids_arrow)
+    id_set.prefetch(_reference_cells(table))
     for field in ("target_groups", "pools", "requires", "excludes"):
         out[field] = _lists(table, field, target_groups, id_set)
     out["indicators"] = _indicators(table)
@@ -275,7 +276,8 @@ class _Table:
         self.found = found
         self.log = log
         index = pd.Index(rows, name="row")
-        no_lists = pd.Series(np.nan, index=index)  # shared by the columns without list cells
+        # shared by the columns without list cells (known to hold none: see listed)
+        no_lists = self.no_lists = pd.Series(np.nan, index=index)
         self.texts: dict[int, tuple[pd.Series, pd.Series]] = {}
         for j, col in enumerate(columns):
             col = col.set_axis(index)
@@ -307,12 +309,23 @@ class _Table:
             self.log.report("io.file.no_rows" if self.headers else "io.file.empty")
         elif empty.any():
             keep = ~empty
-            self.texts = {j: (c[keep], lst[keep]) for j, (c, lst) in self.texts.items()}
+            no_lists = self.no_lists[keep]
+            self.texts = {j: (c[keep], no_lists if lst is self.no_lists else lst[keep])
+                          for j, (c, lst) in self.texts.items()}
+            self.no_lists = no_lists
             index = index[keep]
         self.index = index
 
     def __len__(self) -> int:
         return len(self.index)
+
+    def listed(self, lists: pd.Series) -> np.ndarray:
+        """The mask of the list-like cells of a column's ``lists`` (all false at once for
+        the columns that have none)."""
+        if lists is self.no_lists:
+            return np.zeros(len(lists), dtype=bool)
+        out: np.ndarray = lists.notna().to_numpy()
+        return out
 
     def has(self, field: str) -> bool:
         """Whether a column means ``field``."""
@@ -334,7 +347,7 @@ class _Table:
         characters removed) or free text (invisible characters removed); list cells and
         control characters are reported."""
         col, lists, header = self.cells(field)
-        self.log.add_mask(lists.notna(), lists, header, "io.cell.list")
+        self.log.add_mask(self.listed(lists), lists, header, "io.cell.list")
         if field not in _KEYS and field not in _FREE:
             return col, header
         cleaned, control = (clean_keys if field in _KEYS else clean_texts)(col, trimmed=True)
@@ -392,7 +405,7 @@ def _domains(table: _Table, domains: Taxonomy) -> np.ndarray:
     table.log.add_mask(text.isna(), text, header, "io.domain.missing", choices=_choices(domains))
     codes, uniques = factorize(text)
     mapped = np.array([domains.code_of(u) for u in uniques] + [""], dtype=object)
-    unknown = np.array([m is None for m in mapped[:-1]] + [False])[codes]
+    unknown = _rows_of_none(mapped, codes)
     _report_unknown(table.log, unknown, text, header, domains, "io.unknown.domain")
     out: np.ndarray = mapped[codes]
     return out
@@ -419,7 +432,7 @@ def _report_unknown(log: ProblemLog, mask: np.ndarray, cells: pd.Series | tuple[
 
 def _costs(table: _Table) -> np.ndarray:
     text, lists, header = table.cells("cost")
-    table.log.add_mask(lists.notna(), lists, header, "io.cell.list")
+    table.log.add_mask(table.listed(lists), lists, header, "io.cell.list")
     exponent = table.found["cost"][1].cost_exponent
     unit = Phrase(f"io.unit.{_UNITS[exponent]}")
     minor, bad = parse_money(text, exponent)
@@ -449,7 +462,7 @@ def _numbers(table: _Table, field: str) -> np.ndarray:
             values[bad["format"]] = np.nan
     else:
         values, bad = parse_number(col, percent=field == "completion_probability")
-        table.log.add_mask(lists.notna(), lists, header, "io.cell.list")
+        table.log.add_mask(table.listed(lists), lists, header, "io.cell.list")
     for kind in NUMBER_KINDS:
         table.log.add_mask(bad[kind], col, header, f"io.number.{kind}", expected=expected)
     if field == "beneficiaries":
@@ -472,16 +485,41 @@ def _estimate_order(table: _Table, out: dict[str, Any]) -> None:
 
 
 class _IdSet:
-    """The proposal ids, and which of a few referenced items are among them."""
+    """The proposal ids, and which of a few referenced items are among them (each item
+    looked up once: the answers are kept)."""
 
     def __init__(self, ids: np.ndarray, arrow: pa.ChunkedArray) -> None:
         self.ids = ids
         self._arrow = arrow
+        self._answers: dict[str, bool] = {}
 
     def known(self, items: list[str]) -> set[str]:
-        """The ``items`` that are ids: the few items are hashed, the many ids probed."""
-        hit = pc.is_in(self._arrow, value_set=pa.array(items, type=self._arrow.type))
-        return set(pc.filter(self._arrow, hit).to_pylist())
+        """The ``items`` that are ids."""
+        self.prefetch(items)
+        return {item for item in items if self._answers[item]}
+
+    def prefetch(self, items: list[str]) -> None:
+        """Look the ``items`` up now, all in one pass over the ids (the few items are
+        hashed, the many ids probed: each pass costs the same, whatever asks)."""
+        new = [item for item in dict.fromkeys(items) if item not in self._answers]
+        if not new:
+            return
+        hit = pc.is_in(self._arrow, value_set=pa.array(new, type=self._arrow.type))
+        found = set(pc.filter(self._arrow, hit).to_pylist())
+        self._answers.update((item, item in found) for item in new)
+
+
+def _reference_cells(table: _Table) -> list[str]:
+    """The distinct cells of the columns that refer to other proposals, when the reader
+    gave them as categoricals (a cell is usually one id: the references of both columns
+    are then looked up in one pass; other cells are looked up when met)."""
+    cells: list[str] = []
+    for field in ("requires", "excludes"):
+        if table.has(field):
+            text = table.cells(field)[0]
+            if is_text_categorical(text):
+                cells.extend(text.cat.categories.tolist())
+    return cells
 
 
 def _lists(table: _Table, field: str, target_groups: Taxonomy | None,
@@ -505,9 +543,10 @@ def _lists(table: _Table, field: str, target_groups: Taxonomy | None,
         table.log.add_mask(items.unknown_rows, cells, header, "io.list.dangling",
                            ids=lambda cell: ", ".join(
                                i for i in split_items(cell) if i in items.unknown))
-        refs = np.flatnonzero(text.notna().to_numpy() | lists.notna().to_numpy())
+        refs = np.flatnonzero(text.notna().to_numpy() | table.listed(lists))
         self_ref = np.zeros(len(items.tuples), dtype=bool)
-        self_ref[refs] = [ids[k] in items.tuples[k] for k in refs]
+        self_ref[refs] = [own in cell for own, cell in zip(
+            ids[refs].tolist(), items.tuples[refs].tolist(), strict=True)]
         table.log.add_mask(self_ref, cells, header, "io.list.self")
     table.log.add_mask(items.control_rows, cells, header, "io.text.control")
     return items.tuples
@@ -528,7 +567,7 @@ def _channels(table: _Table) -> np.ndarray:
     text, header = table.single("channel")
     codes, uniques = factorize(text)
     mapped = np.array([CHANNELS.code_of(u) for u in uniques] + [None], dtype=object)
-    unknown = np.array([m is None for m in mapped[:-1]] + [False])[codes]
+    unknown = _rows_of_none(mapped, codes)
     table.log.add_mask(unknown, text, header, "io.unknown.channel")
     out: np.ndarray = mapped[codes]
     return out
@@ -577,7 +616,7 @@ def _extra_values(table: _Table, header: str, col: pd.Series, lists: pd.Series) 
     """An extra text column: numeric when every cell is a number of at most
     :data:`~selector.model.MAX_EXTRA_NUMBER` (no leading zeros), else text as written
     (so ``inf``, ``007`` or an 18-digit code stay text), invisible characters removed."""
-    if lists.notna().any():
+    if table.listed(lists).any():
         merged = col.astype(object).where(col.notna(), lists)
         out = np.empty(len(merged), dtype=object)
         out[:] = [v if isinstance(v, list | tuple | np.ndarray | dict) or not pd.isna(v)
@@ -631,6 +670,14 @@ def _objects(codes: np.ndarray, uniques: pd.Index, missing: object) -> np.ndarra
     table[:-1] = uniques.to_numpy(dtype=object)
     table[-1] = missing
     out: np.ndarray = table[codes]
+    return out
+
+
+def _rows_of_none(mapped: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """The rows whose distinct value (``codes`` into ``mapped``, whose last entry stands for
+    an empty cell) mapped to ``None``."""
+    per_value = np.array([m is None for m in mapped[:-1]] + [False])
+    out: np.ndarray = per_value[codes] if per_value.any() else np.zeros(len(codes), dtype=bool)
     return out
 
 
