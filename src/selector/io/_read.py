@@ -13,7 +13,6 @@ import codecs
 import csv
 import io
 import json
-import mmap
 import re
 import zipfile
 from collections.abc import Mapping
@@ -48,10 +47,6 @@ Format = Literal["csv", "xlsx", "json", "parquet", "pabulib"]
 FORMATS: tuple[Format, ...] = ("csv", "xlsx", "json", "parquet", "pabulib")
 
 _DELIMITERS = (",", "\t", ";", "|")
-#: A file's bytes: read, or mapped read-only (a large CSV file, see :func:`_file_bytes`).
-_Bytes = bytes | mmap.mmap
-#: CSV files from this size on are mapped into memory rather than read.
-_MAP_BYTES = 16 << 20
 _CHINESE = ("gb18030", "gbk", "gb2312", "big5", "big5hkscs", "hz")
 
 
@@ -70,7 +65,7 @@ def _looks_binary(text: str) -> bool:
     return control > max(8, len(sample) // 100)
 
 
-def _is_utf8(raw: _Bytes) -> bool:
+def _is_utf8(raw: bytes) -> bool:
     """Whether ``raw`` is valid UTF-8 (Arrow's validator: twice as fast as decoding)."""
     offsets = pa.py_buffer(np.array([0, len(raw)], dtype=np.int64))
     blob = pa.Array.from_buffers(pa.large_binary(), 1, [None, offsets, pa.py_buffer(raw)])
@@ -122,12 +117,12 @@ def detect_encoding(raw: bytes) -> str:
     return "gb18030" if encoding in _CHINESE[:3] else encoding
 
 
-def _head_encoding(raw: _Bytes) -> str | None:
+def _head_encoding(raw: bytes) -> str | None:
     """UTF-8 (with or without BOM) when the first 64 KiB are valid UTF-8, else ``None``.
 
     A cheap first guess for the fast CSV reader, which checks the rest of the file itself.
     """
-    if raw[:3] == codecs.BOM_UTF8:
+    if raw.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
     try:
         codecs.getincrementaldecoder("utf-8")().decode(raw[:65536], final=len(raw) <= 65536)
@@ -136,13 +131,12 @@ def _head_encoding(raw: _Bytes) -> str | None:
     return "utf-8"
 
 
-def _encoding(raw: _Bytes, encoding: str | None, source: str, *, head_only: bool = False
+def _encoding(raw: bytes, encoding: str | None, source: str, *, head_only: bool = False
               ) -> str:
     """The encoding to read ``raw`` with; raises for binary content. With ``head_only``,
     UTF-8 is trusted from the first 64 KiB (the caller must verify the rest)."""
     try:
-        enc = encoding or (_head_encoding(raw) if head_only else None) or \
-            detect_encoding(_whole(raw))
+        enc = encoding or (_head_encoding(raw) if head_only else None) or detect_encoding(raw)
         codecs.lookup(enc)
     except ValueError:
         raise _fail("io.read.not_text", source) from None
@@ -186,7 +180,7 @@ _CODED_FIELDS = frozenset({"title", "domain", "target_groups", "district", "pool
                            "currency"})
 
 
-def _read_arrow(raw: _Bytes, enc: str, sep: str, width: int, numeric: set[int],
+def _read_arrow(raw: bytes, enc: str, sep: str, width: int, numeric: set[int],
                 coded: set[int]) -> list[pd.Series] | None:
     """The fast path: pyarrow's CSV reader. ``None`` when the file needs the careful
     reader: ragged rows, line breaks inside quoted cells, other encodings or bytes that
@@ -201,7 +195,7 @@ def _read_arrow(raw: _Bytes, enc: str, sep: str, width: int, numeric: set[int],
 
     def read(types: dict[str, Any]) -> Any:
         return pacsv.read_csv(
-            pa.BufferReader(pa.py_buffer(raw)),  # zero-copy
+            pa.BufferReader(raw),  # zero-copy
             read_options=pacsv.ReadOptions(column_names=names, skip_rows=1,
                                            block_size=_BLOCK_BYTES),
             parse_options=pacsv.ParseOptions(delimiter=sep, newlines_in_values=False,
@@ -218,44 +212,13 @@ def _read_arrow(raw: _Bytes, enc: str, sep: str, width: int, numeric: set[int],
             table = read(text_types)
     except (pa.ArrowException, ValueError):
         return None
-    if raw.find(b'"') >= 0:  # only a quoted cell can hold a line break (then: read carefully)
-        lines = _count_newlines(raw) + (raw[-1:] != b"\n")
+    if b'"' in raw:  # only a quoted cell can hold a line break (then: read carefully)
+        lines = raw.count(b"\n") + (not raw.endswith(b"\n"))
         if table.num_rows + 1 != lines:
             return None
     table = table.unify_dictionaries()  # one dictionary per column, not one per block
     columns = [c for j in range(width) if (c := _series(table.column(j))) is not None]
     return columns if len(columns) == width else None
-
-
-def _count_newlines(raw: _Bytes) -> int:
-    """The line breaks in ``raw`` (a mapped file is counted 16 MB at a time)."""
-    if isinstance(raw, bytes):
-        return raw.count(b"\n")
-    step = 16 << 20
-    return sum(raw[k:k + step].count(b"\n") for k in range(0, len(raw), step))
-
-
-def _whole(raw: _Bytes) -> bytes:
-    """``raw`` as :class:`bytes` (a copy of a mapped file, for the slow paths)."""
-    return raw if isinstance(raw, bytes) else raw[:]
-
-
-def _file_bytes(file: Path, source: str, asked: Format | None) -> _Bytes:
-    """The bytes of ``file``. A CSV file (by its suffix, or as asked) of at least
-    :data:`_MAP_BYTES` is mapped read-only instead of read: Arrow's reader then takes the
-    pages from the system's file cache as it parses them, and no copy of the whole file
-    is made (220 MB: 54,000 page faults and 0.1-0.5 s of kernel time spared on the shared
-    machine). Any other file, or one the system will not map, is read whole by
-    :func:`read_limited`, which also reports a missing, unreadable or too large file."""
-    csv_file = asked == "csv" or (asked is None and READ_FORMATS.get(file.suffix.lower()) == "csv")
-    if csv_file:
-        try:
-            if _MAP_BYTES <= file.stat().st_size <= LIMITS.file_bytes:
-                with file.open("rb") as fh:
-                    return mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
-        except (OSError, ValueError):
-            pass
-    return read_limited(file, source)
 
 
 def _series(col: pa.ChunkedArray) -> pd.Series | None:
@@ -296,7 +259,7 @@ def _arrow_text(col: Any) -> pd.Series:
         pd.Series(col.is_valid().to_numpy(zero_copy_only=False)))
 
 
-def _header_line(raw: _Bytes, enc: str, source: str) -> str:
+def _header_line(raw: bytes, enc: str, source: str) -> str:
     """The first line of a CSV file, refused when longer than the header limit."""
     limit = LIMITS.header_line_bytes
     head = raw[:limit + 4]
@@ -310,7 +273,7 @@ def _header_line(raw: _Bytes, enc: str, source: str) -> str:
     return text.lstrip("\ufeff").split("\n", 1)[0].rstrip("\r")
 
 
-def _read_csv(raw: _Bytes, *, encoding: str | None, delimiter: str | None,
+def _read_csv(raw: bytes, *, encoding: str | None, delimiter: str | None,
               mapping: Mapping[str, str] | None, source: str
               ) -> tuple[list[str], list[pd.Series], list[InputProblem]]:
     # UTF-8 is first trusted from the head: the fast reader validates the rest itself
@@ -360,7 +323,7 @@ def _rows_in_one_cell(headers: list[str], columns: list[pd.Series], sep: str
     return problems
 
 
-def _read_pandas(raw: _Bytes, enc: str, sep: str, width: int, numeric: set[int], source: str
+def _read_pandas(raw: bytes, enc: str, sep: str, width: int, numeric: set[int], source: str
                  ) -> list[pd.Series]:
     """The careful path: pandas' C reader, keeping blank lines so rows stay numbered."""
     dtypes = {j: "str" for j in range(width) if j not in numeric}
@@ -532,17 +495,17 @@ def _check_applicable(fmt: str, sheet: str | int | None, delimiter: str | None,
         raise InvalidInputError(problems, source)
 
 
-def _format_of(path: Path, raw: _Bytes) -> Format:
-    if raw[:4] == b"PK\x03\x04":
+def _format_of(path: Path, raw: bytes) -> Format:
+    if raw.startswith(b"PK\x03\x04"):
         return "xlsx"
-    if raw[:4] == b"PAR1":
+    if raw.startswith(b"PAR1"):
         return "parquet"
     by_suffix = READ_FORMATS.get(path.suffix.lower())
     if by_suffix is not None:
         return by_suffix  # type: ignore[return-value]
     if path.suffix.lower() == ".xls":
         raise _fail("io.read.xls", str(path))
-    head = _whole(raw).lstrip(codecs.BOM_UTF8)[:64].lstrip()
+    head = raw.lstrip(codecs.BOM_UTF8)[:64].lstrip()
     if head.startswith((b"[", b"{")):
         return "json"
     if head.upper().startswith(b"META"):
@@ -614,23 +577,23 @@ def _load(file: Path, source: str, asked: Format | None, encoding: str | None,
           ) -> ProposalSet:
     """:func:`load_proposals` of a file that is not Pabulib by its name (``asked``: the
     format the caller asked for, if any)."""
-    raw = _file_bytes(file, source, asked)
+    raw = read_limited(file, source)
     fmt = asked or _format_of(file, raw)
     _check_applicable(fmt, sheet, delimiter, encoding, source)
     if fmt == "pabulib":
         return load_pabulib(file)
-    if len(raw) < 4096 and not raw[:4096].strip(b" \t\r\n" + codecs.BOM_UTF8):
+    if len(raw) < 4096 and not raw.strip(b" \t\r\n" + codecs.BOM_UTF8):
         raise _fail("io.file.empty", source)
     extra: list[InputProblem] = []
     if fmt == "csv":
         headers, columns, extra = _read_csv(raw, encoding=encoding, delimiter=delimiter,
                                             mapping=vocabulary.mapping, source=source)
     elif fmt == "xlsx":
-        headers, columns = _read_xlsx(_whole(raw), sheet, source)
+        headers, columns = _read_xlsx(raw, sheet, source)
     elif fmt == "json":
-        headers, columns = _read_json(_whole(raw), encoding, source)
+        headers, columns = _read_json(raw, encoding, source)
     elif fmt == "parquet":
-        headers, columns = _read_parquet(_whole(raw), source)
+        headers, columns = _read_parquet(raw, source)
     else:
         raise _fail("io.read.format", source, format=str(fmt))
     rows = np.arange(2, (len(columns[0]) if columns else 0) + 2)
