@@ -14,6 +14,7 @@ import csv
 import io
 import json
 import re
+import warnings
 import zipfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -328,10 +329,20 @@ def _read_pandas(raw: bytes, enc: str, sep: str, width: int, numeric: set[int], 
     """The careful path: pandas' C reader, keeping blank lines so rows stay numbered."""
     dtypes = {j: "str" for j in range(width) if j not in numeric}
     try:
-        table = pd.read_csv(io.BytesIO(raw), encoding=enc, sep=sep, header=0,
-                            names=range(width), index_col=False, dtype=dtypes,
-                            keep_default_na=False, na_values=[""], skip_blank_lines=False,
-                            engine="c" if len(sep) == 1 else "python")
+        with warnings.catch_warnings():
+            # a row longer than the header: pandas drops its last cells with a warning
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            table = pd.read_csv(io.BytesIO(raw), encoding=enc, sep=sep, header=0,
+                                names=range(width), index_col=False, dtype=dtypes,
+                                keep_default_na=False, na_values=[""],
+                                skip_blank_lines=False,
+                                engine="c" if len(sep) == 1 else "python")
+    except pd.errors.ParserWarning as exc:
+        line = _longer_row(raw, enc, sep, width)
+        if line is None:
+            raise _fail("io.read.csv", source, reason=str(exc).strip()) from None
+        raise _fail("io.read.ragged", source, line[0], cells=line[1], header=width,
+                    sep=sep) from None
     except pd.errors.ParserError as exc:
         m = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(exc))
         if m:
@@ -343,6 +354,21 @@ def _read_pandas(raw: bytes, enc: str, sep: str, width: int, numeric: set[int], 
     except (ValueError, csv.Error, OverflowError) as exc:
         raise _fail("io.read.csv", source, reason=str(exc)) from None
     return [table.iloc[:, j] for j in range(width)]
+
+
+def _longer_row(raw: bytes, enc: str, sep: str, width: int) -> tuple[int, int] | None:
+    """``(line, cells)`` of the first row with more cells than the header's ``width`` (the
+    line as the file numbers it, the header being line 1); ``None`` if there is none or
+    the delimiter is not one character."""
+    if len(sep) != 1:
+        return None
+    text = io.TextIOWrapper(io.BytesIO(raw), encoding=enc, newline="")
+    reader = csv.reader(text, delimiter=sep)
+    next(reader, None)
+    for row in reader:
+        if len(row) > width:
+            return reader.line_num, len(row)
+    return None
 
 
 def _check_zip(raw: bytes, source: str) -> None:
