@@ -132,8 +132,8 @@ CASES: list[tuple[str, Callable[[Path], Path], dict[str, object],
      csv_file("A3,多列,健康管理,100,3,1,0.5,2026,,,,多出,一格"), {}, [(3, None)],
      "this row has 13 cells but the header has 11"),
     ("first row longer than the header", raw_file("long.csv", (
-        "id,title,domain,cost,beneficiaries,indicators\nP1,t,health,1,2,3,10,5\n"
-        "P2,u,health,1,2,x\n").encode()), {}, [(2, None)],
+        b"id,title,domain,cost,beneficiaries,indicators\nP1,t,health,1,2,3,10,5\n"
+        b"P2,u,health,1,2,x\n")), {}, [(2, None)],
      "this row has 8 cells but the header has 6"),
     ("no such file", lambda tmp: tmp / "missing.csv", {}, [(None, None)], "no such file"),
     ("old xls", raw_file("old.xls", b"\xd0\xcf\x11\xe0" + b"0" * 100), {}, [(None, None)],
