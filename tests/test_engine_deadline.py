@@ -16,6 +16,7 @@ from selector import Model, Proposal, ProposalSet, Rules, SolverError
 from selector.engine.backends import Limits, MatrixModel, Outcome, RawResult
 from selector.engine.model import RESERVE_SHARE
 from selector.engine.solve import Deadline
+from selector.i18n import t
 from selector.rules import Eligibility, GroupRule, Schedule
 
 
@@ -135,9 +136,12 @@ def test_out_of_time_before_any_list_raises_not_hangs(monkeypatch: pytest.Monkey
     ps, rules = _example()
     seen = _recording(monkeypatch, clock, step=0.0)
     deadline = Deadline(at=clock.now - 1.0, clock=clock)
-    with pytest.raises(SolverError):
+    with pytest.raises(SolverError) as caught:
         Model.build(ps, rules).solve(time_limit=deadline, solver="cbc", diagnose=False)
     assert all(h == 0 for h, _ in seen)
+    # in the catalogue's words (no solver's English status inside the Chinese sentence)
+    assert str(caught.value) in {t("engine.error.no_time", "zh", solver=name)
+                                 for name in ("cbc", "highs", "cpsat")}
 
 
 def test_large_calls_keep_a_reserve_per_proposal(monkeypatch: pytest.MonkeyPatch) -> None:

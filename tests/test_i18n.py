@@ -68,6 +68,7 @@ def test_the_compiled_catalogue_matches_its_sources(lang: str) -> None:
     """The library reads the ``.mo`` files; each must hold exactly its ``.po`` (run
     ``make catalogue`` after editing a message; an empty message is never compiled)."""
     from selector.i18n import _HERE, area_messages
+    from selector.i18n import compiled as compiled_bytes
 
     sources = sorted((_HERE / lang / "LC_MESSAGES").glob("*.po"))
     assert sources
@@ -76,6 +77,9 @@ def test_the_compiled_catalogue_matches_its_sources(lang: str) -> None:
         compiled = dict(area_messages(po, lang))  # type: ignore[arg-type]
         source = dict(area_messages(po, lang, source=True))  # type: ignore[arg-type]
         assert compiled == source, f"{lang}/{po.name}: .mo is stale (make catalogue)"
+        # and byte for byte what make catalogue writes (no compile time in the header)
+        assert po.with_suffix(".mo").read_bytes() == compiled_bytes(po, lang) \
+            == compiled_bytes(po, lang), f"{lang}/{po.name}: run make catalogue"
 
 
 def test_a_po_without_its_mo_is_still_read(tmp_path: Path) -> None:

@@ -292,11 +292,16 @@ def _own_version() -> str:
         return "(source)"
 
 
+#: The status of a run that was never started: the deadline had passed (the user reads
+#: ``engine.error.no_time``, not these words).
+NO_TIME_LEFT = "no time left"
+
+
 def _run(model: MatrixModel, backend: Backend, limits: Limits,
          start: np.ndarray | None = None) -> RawResult:
     """One run of one solver (no fallback)."""
     if limits.time_limit is not None and limits.time_limit <= 0:
-        return RawResult(Outcome.NO_SOLUTION, None, math.nan, math.nan, "no time left")
+        return RawResult(Outcome.NO_SOLUTION, None, math.nan, math.nan, NO_TIME_LEFT)
     if model.matrix.shape[1] == 0:   # HiGHS calls this "Empty"; the answer is plain
         zero = bool(np.all(model.row_lower <= 0) and np.all(model.row_upper >= 0))
         return (RawResult(Outcome.OPTIMAL, np.empty(0), 0.0, 0.0, "empty model") if zero
@@ -1165,7 +1170,8 @@ def _finish(call: _Call, first: _Staged, route: Route,
     if raw.status is Outcome.INFEASIBLE:
         return call.infeasible()
     if found is None:
-        key = ("engine.error.no_list" if raw.status is Outcome.NO_SOLUTION
+        key = ("engine.error.no_time" if raw.raw_status == NO_TIME_LEFT
+               else "engine.error.no_list" if raw.status is Outcome.NO_SOLUTION
                else "engine.error.failed")
         raise SolverError(t(key, DEFAULT_LANG, solver=backend.value, status=raw.raw_status),
                           solver_status=raw.raw_status)

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import functools
 import gettext
+import io
 import math
 import string
 from collections.abc import Mapping
@@ -125,18 +126,26 @@ def area_messages(path: Path, lang: Lang, *, source: bool = False) -> list[tuple
             for m in cat if m.id and isinstance(m.id, str)]
 
 
-def compile_catalogue() -> list[Path]:
-    """Write the ``.mo`` beside every ``.po`` (``make catalogue``); the paths written."""
+def compiled(path: Path, lang: Lang) -> bytes:
+    """The ``.mo`` bytes of one area file: the same bytes on every run (the header's
+    creation date is fixed; Babel would stamp the time of compiling)."""
     from babel.messages.mofile import write_mo
     from babel.messages.pofile import read_po
 
+    with path.open("rb") as handle:
+        cat = read_po(handle, locale=_LOCALE[lang])
+    cat.creation_date = datetime(1970, 1, 1, tzinfo=UTC)
+    out = io.BytesIO()
+    write_mo(out, cat, use_fuzzy=True)
+    return out.getvalue()
+
+
+def compile_catalogue() -> list[Path]:
+    """Write the ``.mo`` beside every ``.po`` (``make catalogue``); the paths written."""
     written = []
     for lang in LANGS:
         for path in sorted((_HERE / lang / "LC_MESSAGES").glob("*.po")):
-            with path.open("rb") as handle:
-                cat = read_po(handle, locale=_LOCALE[lang])
-            with path.with_suffix(".mo").open("wb") as handle:
-                write_mo(handle, cat, use_fuzzy=True)
+            path.with_suffix(".mo").write_bytes(compiled(path, lang))
             written.append(path.with_suffix(".mo"))
     return written
 
