@@ -89,3 +89,18 @@ def test_a_po_without_its_mo_is_still_read(tmp_path: Path) -> None:
     copy = tmp_path / po.name
     copy.write_bytes(po.read_bytes())
     assert dict(area_messages(copy, "en")) == dict(area_messages(po, "en"))
+
+
+def test_api_argument_errors_speak_both_languages() -> None:
+    """A planner's wrong argument in Python is reported from the catalogue: English in
+    ``str(err)``, Chinese in ``err.text("zh")``, never English inside the Chinese."""
+    from selector.scenarios.compare import compare
+    from selector.scenarios.sweep import budget_grid
+
+    for call in (lambda: compare([]), lambda: budget_grid(1, 2, num=0)):
+        with pytest.raises(InvalidInputError) as caught:
+            call()
+        err = caught.value
+        assert err.problems[0].key is not None
+        zh = err.text("zh")
+        assert zh != str(err) and not re.search(r"\b(must|needs|got)\b", zh)

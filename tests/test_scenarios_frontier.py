@@ -219,11 +219,11 @@ def test_answers_that_contradict_monotonicity_raise() -> None:
 
     search = _Searcher(_Contradicting(), None, SolveOptions())  # type: ignore[arg-type]
     assert search.solve(500).objective == 3.0
-    with pytest.raises(SolverError, match="not monotone"):
+    with pytest.raises(SolverError, match="不单调"):
         search.solve(1000)
     later = _Searcher(_Contradicting(), None, SolveOptions())  # type: ignore[arg-type]
     assert not later.solve(1000).feasible
-    with pytest.raises(SolverError, match="not monotone"):
+    with pytest.raises(SolverError, match="不单调"):
         later.solve(500)
 
 

@@ -76,7 +76,7 @@ class Overrides:
         fout = tuple(dict.fromkeys(str(i) for i in force_out))
         both = set(fin) & set(fout)
         if both:
-            raise InvalidInputError(f"forced both in and out: {sorted(both)}")
+            raise InvalidInputError(InputProblem.of("engine.error.forced_both", ids=", ".join(sorted(both))))
         return cls(
             budget=None if budget is None else _parsed(budget, "budget"),
             force_in=fin, force_out=fout,

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from selector import _display  # __repr__ and _repr_html_ only
-from selector._errors import InfeasibleError, InvalidInputError, SolverError
+from selector._errors import InfeasibleError, InputProblem, InvalidInputError, SolverError
 from selector.engine import Model
 from selector.model import ProposalSet
 from selector.money import MoneyLike, from_fen, parse_money
@@ -124,9 +124,12 @@ class Comparison:
         """
         long = {"domain": self.by_domain, "target_group": self.by_target_group}.get(by)
         if long is None:
-            raise InvalidInputError(f"by must be 'domain' or 'target_group', got {by!r}")
+            raise InvalidInputError(InputProblem.of("engine.arg.one_of", name="by",
+                                                    allowed="domain, target_group", got=repr(by)))
         if value not in ("count", "cost", "beneficiaries"):
-            raise InvalidInputError(f"value must be count, cost or beneficiaries, got {value!r}")
+            raise InvalidInputError(InputProblem.of("engine.arg.one_of", name="value",
+                                                    allowed="count, cost, beneficiaries",
+                                                    got=repr(value)))
         names = [n for n in self.names if n in self.selections]
         if long.empty:
             return pd.DataFrame(columns=names)
@@ -188,20 +191,21 @@ def compare(
     """
     names = [s.name for s in scenarios]
     if not names:
-        raise InvalidInputError("compare needs at least one scenario")
+        raise InvalidInputError(InputProblem.of("engine.arg.no_scenario"))
     dup = sorted({n for n in names if names.count(n) > 1})
     if dup:
-        raise InvalidInputError(f"scenario names must be unique, got {dup} more than once")
+        raise InvalidInputError(InputProblem.of("engine.arg.duplicate_names", names=", ".join(dup)))
     base = names[0] if baseline is None else baseline
     if base not in names:
-        raise InvalidInputError(f"baseline must be one of the scenarios {names}, got {base!r}")
+        raise InvalidInputError(InputProblem.of("engine.arg.one_of", name="baseline",
+                                                allowed=", ".join(names), got=repr(base)))
     options, where = settings("compare", options, run, shorthands,
                               run_keys=("workers", "executor", "progress"))
     tasks = []
     for s in scenarios:
         ps = s.proposals if s.proposals is not None else proposals
         if ps is None:
-            raise InvalidInputError(f"scenario {s.name!r} has no proposals (give proposals=)")
+            raise InvalidInputError(InputProblem.of("engine.arg.no_proposals", name=repr(s.name)))
         budget = None if s.budget is None else parse_money(s.budget, "budget")
         tasks.append(_Task(s.name, ps, s.rules if s.rules is not None else rules, budget,
                            options))

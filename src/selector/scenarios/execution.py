@@ -39,7 +39,7 @@ from typing import Any, TypeVar
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from selector._errors import InvalidInputError
+from selector._errors import InputProblem, InvalidInputError
 
 __all__ = ["RunOptions", "chunked", "default_workers", "run_tasks"]
 
@@ -77,9 +77,11 @@ class RunOptions:
 
     def __post_init__(self) -> None:
         if self.workers is not None and self.workers < 1:
-            raise InvalidInputError(f"workers must be >= 1, got {self.workers}")
+            raise InvalidInputError(InputProblem.of("engine.arg.at_least", name="workers", min=1,
+                                                    got=self.workers))
         if self.chunks is not None and self.chunks < 1:
-            raise InvalidInputError(f"chunks must be >= 1, got {self.chunks}")
+            raise InvalidInputError(InputProblem.of("engine.arg.at_least", name="chunks", min=1,
+                                                    got=self.chunks))
 
     @property
     def here(self) -> bool:

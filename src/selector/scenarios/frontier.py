@@ -49,8 +49,9 @@ from typing import Any
 import pandas as pd
 
 from selector import _display  # __repr__ and _repr_html_ only
-from selector._errors import InvalidInputError, SolverError
+from selector._errors import InputProblem, InvalidInputError, SolverError
 from selector.engine import Model
+from selector.i18n import DEFAULT_LANG, t
 from selector.model import ProposalSet
 from selector.money import MoneyLike, from_fen, to_fen
 from selector.rules import Rules
@@ -125,7 +126,9 @@ class Frontier:
         """
         fen = to_fen(budget, "budget")
         if not to_fen(self.low, "budget") <= fen <= to_fen(self.high, "budget"):
-            raise InvalidInputError(f"budget must be within [{self.low}, {self.high}], got {budget}")
+            raise InvalidInputError(InputProblem.of("engine.arg.within", name="budget",
+                                                    interval=f"[{self.low}, {self.high}]",
+                                                    got=str(budget)))
         starts = [to_fen(b, "budget") for b in self.points["budget"]]
         k = max(i for i, s in enumerate(starts) if s <= fen)
         return float(self.points["objective"].iloc[k])
@@ -177,12 +180,11 @@ class _Searcher:
                 continue
             if not upper.feasible or upper.objective < lower.objective - 1e-9 * max(
                     1.0, abs(lower.objective)):
-                got = "no list" if not upper.feasible else f"objective {upper.objective:g}"
-                raise SolverError(
-                    f"the solver's answers are not monotone in the budget: {got} at "
-                    f"{from_fen(upper.budget_fen)} but objective {lower.objective:g} at the "
-                    f"smaller budget {from_fen(lower.budget_fen)} (a solver tolerance at a "
-                    "budget edge?); the frontier would not be exact", solver_status="monotone")
+                raise SolverError(t(
+                    "engine.error.not_monotone", DEFAULT_LANG,
+                    upper="–" if not upper.feasible else f"{upper.objective:g}",
+                    budget=from_fen(upper.budget_fen), lower=f"{lower.objective:g}",
+                    smaller=from_fen(lower.budget_fen)), solver_status="monotone")
         self._budgets.insert(k, point.budget_fen)
         self._points.insert(k, point)
 
@@ -306,11 +308,12 @@ def frontier(
     lo = to_fen(low, "low")
     if high is None:
         if rules is None or rules.total_budget is None:
-            raise InvalidInputError("high must be given when the rules have no budget")
+            raise InvalidInputError(InputProblem.of("engine.arg.no_high"))
         high = rules.total_budget
     hi = to_fen(high, "high")
     if hi < lo:
-        raise InvalidInputError(f"high must be >= low, got {from_fen(hi)} < {from_fen(lo)}")
+        raise InvalidInputError(InputProblem.of("engine.arg.at_least", name="high", min=str(from_fen(lo)),
+                                                got=str(from_fen(hi))))
     options, where = settings("frontier", options, run, shorthands)
     if options.gap is None:
         options = options.merged(gap=0.0)

@@ -37,11 +37,12 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from selector._errors import InvalidInputError, SolverError
+from selector._errors import InputProblem, InvalidInputError, SolverError
 from selector.engine import Model
 from selector.engine.backends import Outcome, RawResult
 from selector.engine.extend import Columns, Rows, solve_extended
 from selector.engine.program import Formulation
+from selector.i18n import DEFAULT_LANG, t
 from selector.model import ProposalSet
 from selector.money import MoneyLike, from_fen, to_fen
 from selector.result import Selection
@@ -91,7 +92,9 @@ class Robustness:
     def ids(self, cls: str) -> list[str]:
         """Ids of one class: ``"core"``, ``"borderline"`` or ``"exterior"``."""
         if cls not in (CORE, BORDERLINE, EXTERIOR):
-            raise InvalidInputError(f"class must be core, borderline or exterior, got {cls!r}")
+            raise InvalidInputError(InputProblem.of("engine.arg.one_of", name="class",
+                                                    allowed="core, borderline, exterior",
+                                                    got=repr(cls)))
         return list(self.frequencies.loc[self.frequencies["class"] == cls, "id"])
 
 
@@ -126,7 +129,7 @@ def _budget_fen(rules: Rules | None, budget: MoneyLike | None) -> int:
         return to_fen(budget, "budget")
     total = None if rules is None else rules.total_budget
     if total is None:
-        raise InvalidInputError("a budget is needed: give budget= or a budget in the rules")
+        raise InvalidInputError(InputProblem.of("engine.arg.no_budget"))
     return to_fen(total, "budget")
 
 
@@ -288,7 +291,8 @@ def criterion(values: np.ndarray, percentile: float) -> float:
 
 def _needed(n: int, percentile: float) -> int:
     if not 0 <= percentile < 100:
-        raise InvalidInputError(f"percentile must be within [0, 100), got {percentile}")
+        raise InvalidInputError(InputProblem.of("engine.arg.within", name="percentile",
+                                                interval="[0, 100)", got=percentile))
     return max(1, math.ceil((1 - percentile / 100) * n - 1e-9))
 
 
@@ -398,6 +402,6 @@ def _solve_max_min(form: Formulation, weights: np.ndarray, k_needed: int,
                         np.concatenate([[False], np.ones(extra - 1, dtype=bool)])),
         rows=Rows(matrix, np.concatenate(lower), np.concatenate(upper)))
     if raw.status not in (Outcome.OPTIMAL, Outcome.FEASIBLE) or raw.x is None:
-        raise SolverError(f"robust list: the solver found no list ({raw.raw_status})",
+        raise SolverError(t("engine.error.robust_no_list", DEFAULT_LANG, status=raw.raw_status),
                           solver_status=raw.raw_status)
     return np.rint(raw.x[:nx]), raw

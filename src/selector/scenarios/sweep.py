@@ -17,7 +17,7 @@ from typing import Any
 
 import pandas as pd
 
-from selector._errors import InvalidInputError
+from selector._errors import InputProblem, InvalidInputError
 from selector.engine import Model
 from selector.model import ProposalSet
 from selector.money import MoneyLike, from_fen, to_fen
@@ -53,7 +53,7 @@ def budget_grid(start: MoneyLike, stop: MoneyLike, num: int) -> list[Decimal]:
     [Decimal('0'), Decimal('0.33'), Decimal('0.66'), Decimal('1')]
     """
     if num < 1:
-        raise InvalidInputError(f"num must be >= 1, got {num}")
+        raise InvalidInputError(InputProblem.of("engine.arg.at_least", name="num", min=1, got=num))
     lo, hi = to_fen(start, "start"), to_fen(stop, "stop")
     if num == 1:
         return [from_fen(lo)]

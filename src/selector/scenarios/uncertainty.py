@@ -104,7 +104,8 @@ class Uncertainty:
 def scenario_seeds(seed: int, samples: int) -> list[np.random.SeedSequence]:
     """The seed of each scenario: ``SeedSequence(seed).spawn(samples)``."""
     if samples < 1:
-        raise InvalidInputError(f"samples must be >= 1, got {samples}")
+        raise InvalidInputError(InputProblem.of("engine.arg.at_least", name="samples", min=1,
+                                                got=samples))
     return list(np.random.SeedSequence(seed).spawn(samples))
 
 
