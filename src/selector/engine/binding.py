@@ -66,21 +66,22 @@ class Tightness:
         positive = m.data > 0
         chosen = self.sel[m.indices]
 
-        def least(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-            """Per row: whether any entry is in ``mask``, and the least such value."""
+        def least(mask: np.ndarray) -> np.ndarray:
+            """Per row: the least entry in ``mask`` (``inf`` when none: the entries are
+            finite coefficients)."""
             low = np.full(len(rows), np.inf)
             np.minimum.at(low, owner[mask], m.data[mask])
-            return np.bincount(owner[mask], minlength=len(rows)) > 0, low
+            return low
 
-        has_grow, grow = least(~chosen & positive)
-        has_shrink, shrink = least(chosen & positive)
+        grow = least(~chosen & positive)
+        shrink = least(chosen & positive)
         hi, lo = self.form.row_upper[rows], self.form.row_lower[rows]
         with np.errstate(invalid="ignore"):
             slack, surplus = hi - act, act - lo
             upper = np.isfinite(hi) & ((slack <= 1e-9 * np.maximum(1.0, np.abs(hi)))
-                                       | (has_grow & (slack < grow)))
+                                       | (np.isfinite(grow) & (slack < grow)))
             lower = np.isfinite(lo) & ((surplus <= 1e-9 * np.maximum(1.0, np.abs(lo)))
-                                       | (has_shrink & (surplus < shrink)))
+                                       | (np.isfinite(shrink) & (surplus < shrink)))
         tight: np.ndarray = (lengths > 0) & (upper | lower)
         return tight
 

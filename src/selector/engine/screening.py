@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -38,6 +38,8 @@ from selector.rules import Rules
 
 __all__ = ["RenderedReasons", "ScreenedReasons", "Screening", "check_columns", "pool_eligibility",
            "screen_problem"]
+
+_V = TypeVar("_V")
 
 
 @dataclass(frozen=True)
@@ -63,7 +65,29 @@ class Screening:
         return RenderedReasons(self.why, "en")
 
 
-class RenderedReasons(Mapping[str, tuple[str, ...]]):
+class _ReadWhenAsked(Mapping[str, _V]):
+    """A mapping whose keys are known at once and whose values are built when read:
+    counting, listing the keys and ``in`` build nothing."""
+
+    __slots__ = ("_keys",)
+
+    def __init__(self, keys: Mapping[str, Any]) -> None:
+        self._keys = keys
+
+    def __contains__(self, pid: object) -> bool:
+        return pid in self._keys
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._keys)
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({dict(self)!r})"
+
+
+class RenderedReasons(_ReadWhenAsked[tuple[str, ...]]):
     """``{id: (reason, ...)}`` in one language, each proposal's reasons rendered when first
     read and each distinct reason rendered once.
 
@@ -82,6 +106,7 @@ class RenderedReasons(Mapping[str, tuple[str, ...]]):
     __slots__ = ("_lang", "_seen", "_shown", "_why")
 
     def __init__(self, why: Mapping[str, tuple[Reason, ...]], lang: Lang) -> None:
+        super().__init__(why)
         self._why = why
         self._lang = lang
         self._seen: dict[tuple[str, str, tuple[tuple[str, str], ...]], str] = {}
@@ -101,18 +126,6 @@ class RenderedReasons(Mapping[str, tuple[str, ...]]):
         if shown is None:
             shown = self._shown[pid] = tuple(self._render(r) for r in self._why[pid])
         return shown
-
-    def __contains__(self, pid: object) -> bool:
-        return pid in self._why
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._why)
-
-    def __len__(self) -> int:
-        return len(self._why)
-
-    def __repr__(self) -> str:
-        return f"RenderedReasons({dict(self)!r})"
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (RenderedReasons, (dict(self._why), self._lang))
@@ -148,44 +161,24 @@ def screen_problem(problem: Problem, rules: Rules, cost: np.ndarray,
     return Screening(eligible=eligible, why=ScreenedReasons(problem.ids, s))
 
 
-class ScreenedReasons(Mapping[str, tuple[Reason, ...]]):
+class ScreenedReasons(_ReadWhenAsked[tuple[Reason, ...]]):
     """``{id: (Reason, ...)}`` of every screened proposal, in input order; the ids are
     known at once, the reasons are built when one is first read (the families only record
     what they flagged). A generated call of 100,000 proposals screens out 78,284: building
     their reasons took a third of ``Model.build``, for a list most calls never read."""
 
-    __slots__ = ("_ids", "_index", "_reasons", "_screen")
+    __slots__ = ("_reasons", "_screen")
 
     def __init__(self, ids: np.ndarray, screen: Screen) -> None:
+        super().__init__(dict.fromkeys(map(str, ids[np.flatnonzero(screen.screened)].tolist())))
         self._screen = screen
-        self._ids: list[str] = list(map(str, ids[np.flatnonzero(screen.screened)].tolist()))
-        self._index: dict[str, int] | None = None
         self._reasons: dict[str, tuple[Reason, ...]] | None = None
 
-    def _built(self) -> dict[str, tuple[Reason, ...]]:
-        if self._reasons is None:
-            found = self._screen.reasons()   # positions in input order
-            self._reasons = dict(zip(self._ids, map(tuple, found.values()), strict=True))
-        return self._reasons
-
     def __getitem__(self, pid: str) -> tuple[Reason, ...]:
-        return self._built()[pid]
-
-    def __contains__(self, pid: object) -> bool:
-        if self._reasons is not None:
-            return pid in self._reasons
-        if self._index is None:
-            self._index = dict.fromkeys(self._ids, 0)
-        return pid in self._index
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._ids)
-
-    def __len__(self) -> int:
-        return len(self._ids)
-
-    def __repr__(self) -> str:
-        return f"ScreenedReasons({self._built()!r})"
+        if self._reasons is None:
+            found = self._screen.reasons()   # positions in input order, as the ids
+            self._reasons = dict(zip(self._keys, map(tuple, found.values()), strict=True))
+        return self._reasons[pid]
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (dict, (self._built(),))
+        return (dict, (dict(self),))

@@ -5,8 +5,8 @@ The catalogue is gettext, one *domain* file per area under
 (``make catalogue``; ``tests/test_i18n.py`` fails when a ``.mo`` is stale). The compiled
 files are read with the standard library's :mod:`gettext` in about a millisecond; reading
 the ``.po`` sources with Babel took about 40 ms a language, paid by every short call and
-every CLI command. A ``.po`` without its ``.mo`` is still read, with Babel. A message id is a dotted key
-(``report.title``, ``screen.cost_missing``); its text is a Python format string with named
+every CLI command. A ``.po`` without its ``.mo`` is still read, with Babel. A message id
+is a dotted key (``report.title``, ``screen.cost_missing``); its text is a Python format string with named
 fields (``"{n} projects"``). Code never writes user-facing words itself: it calls
 :func:`t` with a key and parameters, and formats numbers, money and dates with the
 ``fmt_*`` functions here (Babel's CLDR data; dates in Asia/Shanghai).
@@ -118,22 +118,24 @@ def area_messages(path: Path, lang: Lang, *, source: bool = False) -> list[tuple
             # the message table of a GNU .mo file; the "" entry is its header
             table = getattr(gettext.GNUTranslations(handle), "_catalog", {})
         return [(k, v) for k, v in table.items() if isinstance(k, str) and k]
+    return [(m.id, m.string if isinstance(m.string, str) and m.string else "")
+            for m in _source(path, lang) if m.id and isinstance(m.id, str)]
+
+
+def _source(path: Path, lang: Lang) -> Any:
+    """The Babel catalogue of one ``.po`` file."""
     from babel.messages.pofile import read_po  # deferred: only a missing .mo pays it
 
     with path.open("rb") as handle:
-        cat = read_po(handle, locale=_LOCALE[lang])
-    return [(m.id, m.string if isinstance(m.string, str) and m.string else "")
-            for m in cat if m.id and isinstance(m.id, str)]
+        return read_po(handle, locale=_LOCALE[lang])
 
 
 def compiled(path: Path, lang: Lang) -> bytes:
     """The ``.mo`` bytes of one area file: the same bytes on every run (the header's
     creation date is fixed; Babel would stamp the time of compiling)."""
-    from babel.messages.mofile import write_mo
-    from babel.messages.pofile import read_po
+    from babel.messages.mofile import write_mo  # deferred: only make catalogue needs it
 
-    with path.open("rb") as handle:
-        cat = read_po(handle, locale=_LOCALE[lang])
+    cat = _source(path, lang)
     cat.creation_date = datetime(1970, 1, 1, tzinfo=UTC)
     out = io.BytesIO()
     write_mo(out, cat, use_fuzzy=True)
